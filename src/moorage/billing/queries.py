@@ -1,0 +1,45 @@
+"""Balances and amounts derived from the ledger."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from moorage.billing.models import Invoice, LedgerEntry
+from moorage.core.money import round_money
+from moorage.customers.models import Client
+
+ZERO = Decimal("0.00")
+
+
+def _sum(qs) -> Decimal:  # noqa: ANN001
+    # SQLite sums decimals as floats; every stored amount has cents, so rounding the sum is exact.
+    return round_money(qs.aggregate(s=Sum("amount"))["s"] or ZERO)
+
+
+def invoice_outstanding(invoice: Invoice) -> Decimal:
+    """What is still owed on the invoice: its receivable entries summed."""
+    return _sum(LedgerEntry.objects.filter(invoice=invoice, account=LedgerEntry.Account.RECEIVABLE))
+
+
+def invoice_paid_amount(invoice: Invoice) -> Decimal:
+    """What was paid on the invoice, by payments and applied credit."""
+    kinds = [LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.CREDIT_APPLIED]
+    return -_sum(LedgerEntry.objects.filter(invoice=invoice, account=LedgerEntry.Account.RECEIVABLE,
+                                            kind__in=kinds))
+
+
+def client_credit_balance(client: Client) -> Decimal:
+    """The client's credit balance: money held for the client, spendable on invoices."""
+    return _sum(LedgerEntry.objects.filter(client=client, account=LedgerEntry.Account.CREDIT))
+
+
+def client_amount_due(client: Client) -> Decimal:
+    """What the client owes on open invoices."""
+    return _sum(LedgerEntry.objects.filter(client=client, account=LedgerEntry.Account.RECEIVABLE))
+
+
+def client_balance(client: Client) -> Decimal:
+    """Invoiced − paid − credits: positive means the client owes, negative means credit."""
+    return client_amount_due(client) - client_credit_balance(client)

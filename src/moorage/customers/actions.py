@@ -1,0 +1,126 @@
+"""Client use cases: register, update, and staff logging in as a client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from moorage.core.actions import audit
+from moorage.core.errors import Conflict, DomainError
+from moorage.core.models import User
+from moorage.customers.models import Client, ClientGroup
+from moorage.customers.registration import clean_profile
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise DomainError("Enter a valid email address", field="email", code="invalid") from exc
+    return email
+
+
+def _check_password(password: str, *, user: User | None = None) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), field="password", code="weak_password") from exc
+
+
+@transaction.atomic(durable=True)
+def client_register(
+    *,
+    email: str,
+    password: str | None,
+    profile: dict[str, Any],
+    now: dt.datetime,
+    actor: User | None = None,
+    status: str = Client.Status.ACTIVE,
+    group: ClientGroup | None = None,
+    by_staff: bool = False,
+) -> Client:
+    """Register a new client (self-registration, staff's Register New Client, or the API).
+
+    Staff may leave the password empty (the client then cannot log in until one is set) and may
+    skip required fields; self-registration must fill them.
+    """
+    email = _clean_email(email)
+    if not by_staff and not password:
+        raise DomainError("Password is required", field="password", code="required")
+    if status not in Client.Status.values:
+        raise DomainError(f"Status must be one of: {', '.join(Client.Status.values)}", field="status")
+    builtin, custom = clean_profile(profile, enforce_required=not by_staff)
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("A client with this email address already exists", field="email", code="email_taken")
+    user = User(email=email, first_name=builtin.get("first_name", ""), last_name=builtin.get("last_name", ""),
+                date_joined=now)
+    if password:
+        _check_password(password, user=user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise Conflict("A client with this email address already exists", field="email",
+                       code="email_taken") from exc
+    client = Client.objects.create(user=user, status=status, group=group, custom_fields=custom,
+                                   created_at=now, **builtin)
+    audit(actor=actor or user, action="client_register", obj=client, now=now,
+          message="registered by staff" if by_staff else "self-registration")
+    return client
+
+
+@transaction.atomic(durable=True)
+def client_update(
+    *, client: Client, profile: dict[str, Any], now: dt.datetime, actor: User | None,
+    email: str | None = None, by_staff: bool = False,
+) -> Client:
+    """Change a client's profile (and optionally login email); the change is audited."""
+    builtin, custom = clean_profile(profile, enforce_required=not by_staff)
+    before = {k: getattr(client, k) for k in builtin}
+    for key, value in builtin.items():
+        setattr(client, key, value)
+    client.custom_fields = {**client.custom_fields, **custom}
+    client.save()
+    user = client.user
+    if email is not None:
+        email = _clean_email(email)
+        if email != user.email:
+            if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+                raise Conflict("A client with this email address already exists", field="email",
+                               code="email_taken")
+            user.email = email
+    user.first_name, user.last_name = client.first_name, client.last_name
+    user.save()
+    changed = {k: [before[k], builtin[k]] for k in builtin if before[k] != builtin[k]}
+    audit(actor=actor, action="client_update", obj=client, now=now, data={"changed": changed})
+    return client
+
+
+@transaction.atomic(durable=True)
+def client_set_password(*, client: Client, password: str, now: dt.datetime, actor: User | None) -> None:
+    """Set the client's login password (Reset Password)."""
+    _check_password(password, user=client.user)
+    client.user.set_password(password)
+    client.user.save(update_fields=["password"])
+    audit(actor=actor, action="client_set_password", obj=client, now=now)
+
+
+@transaction.atomic(durable=True)
+def client_login_as(*, client: Client, staff: User, now: dt.datetime) -> User:
+    """Record that a staff member logs in as the client (Login as Client); returns the client's user."""
+    if not staff.is_staff:
+        raise DomainError("Only staff can log in as a client", code="forbidden")
+    if client.status == Client.Status.CLOSED:
+        raise DomainError("This client account is closed", field="status")
+    audit(actor=staff, action="client_login_as", obj=client, now=now,
+          message=f"{staff.email} logged in as {client.email}")
+    return client.user

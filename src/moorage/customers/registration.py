@@ -1,0 +1,83 @@
+"""The registration form's fields: which built-in fields are shown and required, and custom ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moorage.core.errors import DomainError
+from moorage.customers.models import Client, RegistrationField
+
+# Built-in profile fields, in form order: (key, label, kind, options, shown, required).
+BUILTIN_FIELDS: list[tuple[str, str, str, str, bool, bool]] = [
+    ("first_name", "First Name", "text", "", True, True),
+    ("last_name", "Last Name", "text", "", True, True),
+    ("organization", "Organization", "text", "", True, False),
+    ("address1", "Address 1", "text", "", True, False),
+    ("address2", "Address 2", "text", "", True, False),
+    ("city", "City", "text", "", True, False),
+    ("state", "State/Region", "text", "", True, False),
+    ("zip_code", "Zip Code", "text", "", True, False),
+    ("country", "Country", "text", "", True, False),
+    ("phone", "Phone Number", "text", "", True, False),
+    ("account_type", "Account type", "select", "private\norganization", True, False),
+]
+BUILTIN_KEYS = [f[0] for f in BUILTIN_FIELDS]
+MAX_LENGTHS = {f.name: f.max_length for f in Client._meta.get_fields() if getattr(f, "max_length", None)}
+
+
+def ensure_builtin_fields() -> None:
+    """Create the rows of the built-in fields once, so staff can hide them or make them required."""
+    existing = set(RegistrationField.objects.filter(builtin=True).values_list("key", flat=True))
+    for order, (key, label, kind, options, shown, required) in enumerate(BUILTIN_FIELDS):
+        if key not in existing:
+            RegistrationField.objects.create(
+                key=key, label=label, kind=kind, options=options, shown=shown, required=required,
+                builtin=True, sort_order=order * 10,
+            )
+
+
+def form_fields() -> list[RegistrationField]:
+    """The shown fields of the registration form, in order."""
+    ensure_builtin_fields()
+    return list(RegistrationField.objects.filter(shown=True))
+
+
+def clean_profile(data: dict[str, Any], *, enforce_required: bool = True) -> tuple[dict[str, str], dict[str, Any]]:
+    """Check submitted profile values against the field configuration.
+
+    Returns (built-in values, custom values). Raises DomainError naming the first field at fault.
+    Hidden fields are ignored; unknown keys are ignored.
+    """
+    builtin: dict[str, str] = {}
+    custom: dict[str, Any] = {}
+    for field in form_fields():
+        raw = data.get(field.key)
+        if field.kind == RegistrationField.Kind.CHECKBOX:
+            value: Any = raw in (True, "on", "true", "1", 1, "yes")
+            if field.required and enforce_required and not value:
+                raise DomainError(f"{field.label} must be checked", field=field.key, code="required")
+        else:
+            value = "" if raw is None else str(raw).strip()
+            if field.required and enforce_required and not value:
+                raise DomainError(f"{field.label} is required", field=field.key, code="required")
+            if value and field.kind == RegistrationField.Kind.SELECT and value not in field.option_list:
+                choices = ", ".join(field.option_list)
+                raise DomainError(f"{field.label} must be one of: {choices}", field=field.key, code="choice")
+        if field.key in BUILTIN_KEYS:
+            value = str(value)
+            limit = MAX_LENGTHS.get(field.key)
+            if limit and len(value) > limit:
+                raise DomainError(f"{field.label} has at most {limit} characters", field=field.key, code="too_long")
+            if field.key == "country" and value:
+                value = value.upper()
+                if len(value) != 2 or not value.isalpha():
+                    raise DomainError("Country must be a two-letter ISO code, such as DE", field="country",
+                                      code="invalid")
+            builtin[field.key] = value
+        else:
+            custom[field.key] = value
+    if builtin.get("account_type") == Client.AccountType.ORGANIZATION and "organization" in builtin \
+            and not builtin["organization"]:
+        raise DomainError("Organization is required for an organization account", field="organization",
+                          code="required")
+    return builtin, custom

@@ -1,0 +1,212 @@
+"""Checkout (cart → order, services, first invoice) and what happens when an order is paid."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from moorage.billing.actions import LineSpec, cancel_invoice, issue_invoice
+from moorage.billing.dates import first_invoice_due
+from moorage.billing.models import Invoice, InvoiceLine
+from moorage.catalog.hostname import HostnameError
+from moorage.catalog.hostname import validate as validate_hostname
+from moorage.catalog.models import BillingDefaults, Price, Product, product_setting
+from moorage.core.actions import audit, next_number
+from moorage.core.clock import local_date
+from moorage.core.cycles import CYCLE_LABELS, Cycle, first_of_next_month, period_end
+from moorage.core.errors import DomainError
+from moorage.core.models import User
+from moorage.customers.models import Client
+from moorage.orders.models import Order, OrderItem
+from moorage.services import actions as service_steps
+from moorage.services import lifecycle
+from moorage.services.models import Service
+
+COUNTED_STATUSES = [s for s in Service.Status.values if s not in (Service.Status.CANCELLED, Service.Status.TERMINATED)]
+
+
+@dataclass(frozen=True)
+class CartItem:
+    """One line of a cart: a product, the chosen cycle and hostname."""
+
+    product_id: int
+    cycle: str = ""
+    hostname: str = ""
+
+
+@dataclass(frozen=True)
+class PricedItem:
+    product: Product
+    cycle: str
+    hostname: str
+    amount: Decimal
+    setup_fee: Decimal
+
+
+def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
+    """Check one cart item against the catalog; raise DomainError naming the field at fault."""
+    prefix = f"items[{index}]."
+    product = Product.objects.select_related("order_page", "order_page__parent").filter(pk=item.product_id).first()
+    if product is None:
+        raise DomainError("no such product", field=prefix + "product", code="not_found")
+    page = product.order_page
+    if not product.visible or not page.visible or (page.parent_id and not page.parent.visible):
+        raise DomainError(f"{product.name} is not available for order", field=prefix + "product",
+                          code="product_hidden")
+    if product.price_type == Product.PriceType.METERED:
+        raise DomainError(f"{product.name} is billed by usage and cannot be ordered yet",
+                          field=prefix + "product", code="not_orderable")
+    if product.price_type == Product.PriceType.FREE:
+        cycle, amount, setup = Cycle.ONE_TIME.value, Decimal("0.00"), Decimal("0.00")
+    else:
+        wanted = Cycle.ONE_TIME.value if product.price_type == Product.PriceType.ONE_TIME else item.cycle
+        price = Price.objects.filter(product=product, cycle=wanted).first()
+        if price is None:
+            offered = ", ".join(CYCLE_LABELS[Cycle(p)] for p in product.prices.values_list("cycle", flat=True))
+            raise DomainError(
+                f"{product.name} is not offered with the billing cycle {item.cycle or '(none)'}; offered: {offered}",
+                field=prefix + "cycle", code="invalid_cycle",
+            )
+        cycle, amount, setup = price.cycle, price.amount, price.setup_fee
+    hostname = (item.hostname or "").strip()
+    if not hostname:
+        if product.hostname_required:
+            raise DomainError(f"{product.name} needs a hostname", field=prefix + "hostname", code="required")
+    else:
+        try:
+            hostname = validate_hostname(hostname, product.hostname_validation)
+        except HostnameError as exc:
+            raise DomainError(f"Hostname: {exc}", field=prefix + "hostname", code="invalid_hostname") from exc
+    return PricedItem(product, cycle, hostname, amount, setup)
+
+
+def _first_period(product: Product, cycle: str, order_date: dt.date) -> tuple[dt.date, dt.date | None]:
+    if cycle == Cycle.ONE_TIME:
+        return order_date, None
+    if product.full_month_billing and cycle == Cycle.MONTHLY:
+        return order_date, first_of_next_month(order_date) - dt.timedelta(days=1)
+    return order_date, period_end(order_date, cycle)
+
+
+def fulfil_paid_order(order: Order, *, now: dt.datetime, paid_on: dt.date, actor: User | None = None) -> None:
+    """Inner step, after the order's first invoice is settled: start the services' periods.
+
+    Services without a provisioning module become active now; those with one stay pending until
+    the panel account exists (provisioning activates them).
+    """
+    for item in order.items.select_related("service__product").order_by("pk"):
+        service = service_steps.lock_service(item.service_id)
+        if service.status != Service.Status.PENDING:
+            continue
+        service_steps.set_initial_dates(service, paid_on=paid_on)
+        if not service.product.module:
+            service_steps.activate(service, now=now, actor=actor, reason="first invoice paid")
+    if order.status == Order.Status.PENDING:
+        order.status = Order.Status.ACTIVE
+        order.save(update_fields=["status"])
+        audit(actor=actor, action="order_activate", obj=order, now=now)
+
+
+@transaction.atomic(durable=True)
+def order_checkout(*, client: Client, items: list[CartItem], now: dt.datetime, actor: User | None = None,
+                   notes: str = "", ip_address: str | None = None) -> Order:
+    """Turn a cart into an order: its services (pending), order items and first invoice, all or nothing."""
+    if not items:
+        raise DomainError("the cart is empty", field="items", code="empty_cart")
+    client = Client.objects.select_for_update().get(pk=client.pk)  # one checkout per client at a time
+    if client.status != Client.Status.ACTIVE:
+        raise DomainError(f"a {client.get_status_display().lower()} client account cannot place orders",
+                          field="client", code="client_not_active")
+    priced = [price_item(item, index=i) for i, item in enumerate(items)]
+
+    wanted = Counter(p.product.pk for p in priced)
+    for product_id, count in wanted.items():
+        product = next(p.product for p in priced if p.product.pk == product_id)
+        if product.limit_per_customer is not None:
+            owned = Service.objects.filter(client=client, product=product, status__in=COUNTED_STATUSES).count()
+            if owned + count > product.limit_per_customer:
+                raise DomainError(
+                    f"one customer may order at most {product.limit_per_customer} of {product.name}; "
+                    f"you have {owned}", field="items", code="limit_per_customer",
+                )
+        if product.stock_enabled:
+            taken = Product.objects.filter(pk=product.pk, stock__gte=count).update(stock=F("stock") - count)
+            if not taken:
+                raise DomainError(f"{product.name} is out of stock", field="items", code="out_of_stock")
+
+    order_date = local_date(now)
+    order = Order.objects.create(number=next_number("order"), client=client, created_at=now, notes=notes,
+                                 ip_address=ip_address)
+    defaults = BillingDefaults.load()
+    lines: list[LineSpec] = []
+    due_days: list[int] = []
+    for p in priced:
+        service = Service.objects.create(client=client, product=p.product, cycle=p.cycle,
+                                         recurring_amount=p.amount if p.cycle != Cycle.ONE_TIME else 0,
+                                         hostname=p.hostname, created_at=now)
+        lifecycle.ServiceStatusChange.objects.create(service=service, from_status="", to_status=service.status,
+                                                     reason=f"order {order.display_number}", created_at=now,
+                                                     actor=actor if actor and actor.pk else None)
+        OrderItem.objects.create(order=order, product=p.product, cycle=p.cycle, hostname=p.hostname,
+                                 amount=p.amount, setup_fee=p.setup_fee, service=service)
+        if p.product.price_type == Product.PriceType.FREE:
+            continue
+        start, end = _first_period(p.product, p.cycle, order_date)
+        label = p.product.name + (f" - {p.hostname}" if p.hostname else "")
+        if p.cycle == Cycle.ONE_TIME:
+            lines.append(LineSpec(kind=InvoiceLine.Kind.ONE_TIME, description=label, amount=p.amount,
+                                  service=service, cycle=p.cycle, period_start=start))
+        else:
+            lines.append(LineSpec(kind=InvoiceLine.Kind.SERVICE, amount=p.amount, service=service, cycle=p.cycle,
+                                  description=f"{label} ({start:%Y-%m-%d} - {end:%Y-%m-%d})",
+                                  period_start=start, period_end=end))
+        if p.setup_fee:
+            lines.append(LineSpec(kind=InvoiceLine.Kind.SETUP, description=f"Setup fee: {p.product.name}",
+                                  amount=p.setup_fee, service=service))
+        due_days.append(int(product_setting(p.product, "first_invoice_due_days", defaults)))
+
+    if lines:
+        order.invoice = issue_invoice(
+            client=client, kind=Invoice.Kind.ORDER, lines=lines, issue_date=order_date,
+            due_date=first_invoice_due(order_date, min(due_days)), now=now, actor=actor,
+        )
+        order.save(update_fields=["invoice"])
+    audit(actor=actor, action="order_checkout", obj=order, now=now,
+          data={"items": len(priced), "invoice": order.invoice.number if order.invoice else None})
+    if order.invoice is None or order.invoice.total == 0:
+        # Nothing to pay (free products, zero prices): the order is settled as placed.
+        if order.invoice is not None:
+            order.invoice.status = Invoice.Status.PAID
+            order.invoice.paid_date = order_date
+            order.invoice.save(update_fields=["status", "paid_date"])
+        fulfil_paid_order(order, now=now, paid_on=order_date, actor=actor)
+    return order
+
+
+@transaction.atomic(durable=True)
+def order_cancel(*, order_id: int, now: dt.datetime, actor: User | None, reason: str = "") -> Order:
+    """Cancel a pending order: its pending services and its unpaid invoice are cancelled."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != Order.Status.PENDING:
+        raise DomainError(f"only a pending order can be cancelled; this one is {order.get_status_display().lower()}",
+                          field="order", code="order_not_pending")
+    for item in order.items.order_by("pk"):
+        service = service_steps.lock_service(item.service_id)
+        if service.status == Service.Status.PENDING:
+            lifecycle.transition(service, Service.Status.CANCELLED, now=now, actor=actor, reason=reason or "order cancelled")
+            if item.product.stock_enabled:
+                Product.objects.filter(pk=item.product_id).update(stock=F("stock") + 1)
+    if order.invoice_id:
+        invoice = Invoice.objects.select_for_update().get(pk=order.invoice_id)
+        if invoice.status == Invoice.Status.UNPAID:
+            cancel_invoice(invoice=invoice, now=now, cancelled_on=local_date(now), actor=actor,
+                           reason=reason or "order cancelled")
+    order.status = Order.Status.CANCELLED
+    order.save(update_fields=["status"])
+    audit(actor=actor, action="order_cancel", obj=order, now=now, message=reason)
+    return order

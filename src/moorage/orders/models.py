@@ -1,0 +1,57 @@
+"""Orders: what a client checked out, item by item, with the services and invoice it created."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from moorage.billing.models import Invoice
+from moorage.catalog.models import MONEY, Product
+from moorage.core.cycles import CYCLE_LABELS, Cycle
+from moorage.customers.models import Client
+from moorage.services.models import Service
+
+
+class Order(models.Model):
+    """A checked-out cart: numbered, with its items and first invoice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACTIVE = "active", "Active"
+        CANCELLED = "cancelled", "Cancelled"
+        FRAUD = "fraud", "Fraud"
+
+    number = models.PositiveBigIntegerField(unique=True)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    invoice = models.OneToOneField(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="order")
+    notes = models.TextField(blank=True, help_text="Notes / additional information from the client")
+    created_at = models.DateTimeField(db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"Order {self.display_number}"
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.number:06d}"
+
+
+class OrderItem(models.Model):
+    """One ordered product of an order, and the service it became."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    cycle = models.CharField(max_length=16, choices=[(c.value, CYCLE_LABELS[c]) for c in Cycle])
+    hostname = models.CharField(max_length=253, blank=True)
+    amount = models.DecimalField(**MONEY)
+    setup_fee = models.DecimalField(**MONEY)
+    service = models.OneToOneField(Service, on_delete=models.PROTECT, related_name="order_item")
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} ({self.get_cycle_display()})"

@@ -1,0 +1,98 @@
+"""The payment-received flow: payment → invoice paid → order fulfilled (services started)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from moorage.billing.actions import apply_credit, apply_payment, lock_invoice
+from moorage.billing.models import Invoice, Payment
+from moorage.core.actions import audit
+from moorage.core.clock import local_date
+from moorage.core.errors import Conflict, DomainError
+from moorage.core.models import User
+from moorage.core.money import round_money, to_decimal
+from moorage.orders.actions import fulfil_paid_order
+from moorage.orders.models import Order
+from moorage.payments.gateways import GATEWAYS, RECORDABLE
+
+
+def after_invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None) -> None:
+    """Inner step: what follows a settled invoice. An order's first invoice starts its services."""
+    order = Order.objects.select_for_update().filter(invoice=invoice).first()
+    if order is not None:
+        fulfil_paid_order(order, now=now, paid_on=invoice.paid_date or local_date(now), actor=actor)
+
+
+def _existing(gateway: str, transaction_id: str, invoice: Invoice, amount: Decimal) -> Payment:
+    existing = Payment.objects.get(gateway=gateway, transaction_id=transaction_id)
+    if existing.invoice_id != invoice.pk or existing.amount != amount:
+        raise Conflict(
+            f"transaction {transaction_id} of {gateway} was already recorded "
+            f"(invoice {existing.invoice.display_number if existing.invoice else '-'}, amount {existing.amount})",
+            field="transaction_id", code="duplicate_transaction",
+        )
+    return existing
+
+
+@transaction.atomic(durable=True)
+def payment_record(*, invoice_id: int, amount: Decimal | str, gateway: str, transaction_id: str,
+                   now: dt.datetime, actor: User | None, note: str = "") -> tuple[Payment, bool]:
+    """Record money received for an invoice. Returns (payment, created).
+
+    The same (gateway, transaction id) with the same invoice and amount returns the first payment
+    and changes nothing; with other details it is refused.
+    """
+    try:
+        amount = round_money(to_decimal(amount))
+    except (TypeError, ValueError) as exc:
+        raise DomainError("the amount must be a decimal number such as 12.50", field="amount") from exc
+    if amount <= 0:
+        raise DomainError("the amount must be positive", field="amount")
+    if gateway not in RECORDABLE:
+        raise DomainError(f"unknown gateway {gateway!r}; use one of: {', '.join(RECORDABLE)}", field="gateway")
+    transaction_id = (transaction_id or "").strip()
+    if not transaction_id:
+        raise DomainError("the gateway's transaction id is required", field="transaction_id", code="required")
+    invoice = lock_invoice(invoice_id)
+    if Payment.objects.filter(gateway=gateway, transaction_id=transaction_id).exists():
+        return _existing(gateway, transaction_id, invoice, amount), False
+    if invoice.status == Invoice.Status.CANCELLED:
+        raise DomainError(f"invoice {invoice.display_number} is cancelled and cannot be paid", field="invoice",
+                          code="invoice_cancelled")
+    if invoice.status == Invoice.Status.PAID:
+        raise DomainError(f"invoice {invoice.display_number} is already paid", field="invoice",
+                          code="invoice_paid")
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                client=invoice.client, invoice=invoice, gateway=gateway, transaction_id=transaction_id,
+                amount=amount, currency=invoice.currency, received_at=now, note=note,
+                recorded_by=actor if actor is not None and actor.pk else None,
+            )
+    except IntegrityError:
+        # Another process recorded the same transaction a moment ago.
+        return _existing(gateway, transaction_id, invoice, amount), False
+    audit(actor=actor, action="payment_record", obj=payment, now=now,
+          data={"invoice": invoice.number, "amount": str(amount), "gateway": GATEWAYS[gateway].name})
+    if apply_payment(invoice=invoice, payment=payment, now=now, paid_on=local_date(now), actor=actor):
+        after_invoice_paid(invoice, now=now, actor=actor)
+    return payment, True
+
+
+@transaction.atomic(durable=True)
+def invoice_pay_from_credit(*, invoice_id: int, now: dt.datetime, actor: User | None) -> Decimal:
+    """Pay an invoice from the client's credit balance (all of it if enough, else part). Returns the amount."""
+    invoice = lock_invoice(invoice_id)
+    if invoice.status != Invoice.Status.UNPAID:
+        raise DomainError(f"invoice {invoice.display_number} is {invoice.get_status_display().lower()}",
+                          field="invoice", code=f"invoice_{invoice.status}")
+    used = apply_credit(invoice=invoice, now=now, paid_on=local_date(now), actor=actor)
+    if used <= 0:
+        raise DomainError("there is no credit balance to apply", field="gateway", code="no_credit")
+    audit(actor=actor, action="invoice_pay_from_credit", obj=invoice, now=now, data={"amount": str(used)})
+    if invoice.status == Invoice.Status.PAID:
+        after_invoice_paid(invoice, now=now, actor=actor)
+    return used

@@ -1,0 +1,1 @@
+"""Provisioning rows (app connections, jobs) arrive with the provisioning issue."""

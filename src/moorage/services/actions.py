@@ -1,0 +1,59 @@
+"""Service use cases that change only billing's side (dates, status); remote work is provisioning's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from moorage.catalog.models import product_setting
+from moorage.core.actions import audit
+from moorage.core.clock import local_date
+from moorage.core.errors import DomainError
+from moorage.core.models import User
+from moorage.services import lifecycle
+from moorage.services.dates import initial_dates
+from moorage.services.models import Service
+
+
+def lock_service(service_id: int) -> Service:
+    """Lock one service row for the rest of the transaction."""
+    return Service.objects.select_for_update().select_related("product", "client").get(pk=service_id)
+
+
+def set_initial_dates(service: Service, *, paid_on: dt.date) -> None:
+    """Inner step: fix start date, anchor and next due date when the first invoice is paid."""
+    dates = initial_dates(
+        cycle=service.cycle, order_date=local_date(service.created_at), paid_on=paid_on,
+        adjust_initial_period=bool(product_setting(service.product, "adjust_initial_period")),
+        full_month_billing=service.product.full_month_billing,
+    )
+    service.start_date = dates.start_date
+    service.anchor_date = dates.anchor_date
+    service.anchor_day = dates.anchor_day
+    service.next_due_date = dates.next_due_date
+    service.save(update_fields=["start_date", "anchor_date", "anchor_day", "next_due_date"])
+
+
+def activate(service: Service, *, now: dt.datetime, actor: User | None = None, reason: str = "") -> None:
+    """Inner step: pending → active (the dates must already be set)."""
+    lifecycle.transition(service, Service.Status.ACTIVE, now=now, actor=actor, reason=reason)
+    audit(actor=actor, action="service_activate", obj=service, now=now, message=reason)
+
+
+@transaction.atomic(durable=True)
+def service_set_status(*, service_id: int, status: str, now: dt.datetime, actor: User | None,
+                       reason: str = "") -> Service:
+    """Change a service's status by hand (staff), through the lifecycle table.
+
+    For services with a provisioning module, suspend/unsuspend/terminate go through provisioning
+    jobs instead, so the panel and billing agree.
+    """
+    service = lock_service(service_id)
+    if status not in Service.Status.values:
+        raise DomainError(f"unknown status {status!r}", field="status")
+    if status == Service.Status.ACTIVE and service.start_date is None:
+        set_initial_dates(service, paid_on=local_date(now))
+    lifecycle.transition(service, status, now=now, actor=actor, reason=reason)
+    audit(actor=actor, action=f"service_{status}", obj=service, now=now, message=reason)
+    return service

@@ -1,0 +1,85 @@
+"""A client's hosting service (one ordered product) and the history of its status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from moorage.catalog.models import MONEY, Product
+from moorage.core.cycles import CYCLE_LABELS, Cycle
+from moorage.customers.models import Client
+
+
+class Service(models.Model):
+    """A hosting service of a client: what was ordered, its cycle, its dates and status."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        TERMINATED = "terminated", "Terminated"
+        CANCELLED = "cancelled", "Cancelled"
+        FRAUD = "fraud", "Fraud"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="services")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="services")
+    # Copied from the price row at order time: later catalog edits do not change a running service.
+    cycle = models.CharField(max_length=16, choices=[(c.value, CYCLE_LABELS[c]) for c in Cycle])
+    recurring_amount = models.DecimalField(**MONEY)
+    label = models.CharField(max_length=100, blank=True, help_text="Shown next to the service (Change Label)")
+    hostname = models.CharField(max_length=253, blank=True)
+
+    # Set by the lifecycle function only.
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # Why the service is suspended ("overdue" is lifted automatically on payment; others are not).
+    status_reason = models.CharField(max_length=200, blank=True)
+
+    created_at = models.DateTimeField()
+    # Set when the first invoice is paid (service_activate); start_date moves with Adjust Initial Period.
+    start_date = models.DateField(null=True, blank=True)
+    # Periods are counted from anchor_date on anchor_day: the n-th due date is anchor + n cycles.
+    anchor_date = models.DateField(null=True, blank=True)
+    anchor_day = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The day the next unpaid period starts; advanced once per paid (or issued) period.
+    next_due_date = models.DateField(null=True, blank=True, db_index=True)
+    auto_renew = models.BooleanField(default=True)
+    notes = models.TextField(blank=True, help_text="Service Notes shown to the client")
+    admin_notes = models.TextField(blank=True, help_text="Staff only")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "next_due_date"])]
+
+    def __str__(self) -> str:
+        name = self.hostname or self.label or self.product.name
+        return f"#{self.pk} {self.product.name} ({name})" if name != self.product.name else f"#{self.pk} {name}"
+
+    @property
+    def expiry_date(self) -> dt.date | None:
+        """The last paid day: the day before the next due date."""
+        if self.next_due_date is None:
+            return None
+        return self.next_due_date - dt.timedelta(days=1)
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.cycle != Cycle.ONE_TIME
+
+
+class ServiceStatusChange(models.Model):
+    """One transition of a service's status; inserted by the lifecycle function, never edited."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=12)
+    to_status = models.CharField(max_length=12)
+    reason = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

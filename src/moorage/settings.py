@@ -1,0 +1,155 @@
+"""One settings module, configured from environment variables with safe embedded defaults."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DATA_DIR = Path(env("MOORAGE_DATA_DIR", str(Path.cwd() / "var")))
+
+DEBUG = env_bool("MOORAGE_DEBUG", False)
+# The embedded default key is only for the demo; `moorage check --deploy` flags it.
+SECRET_KEY = env("MOORAGE_SECRET_KEY", "moorage-insecure-demo-key-change-me-in-production-0123456789")
+ALLOWED_HOSTS = [h.strip() for h in env("MOORAGE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in env("MOORAGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "moorage.core",
+    "moorage.customers",
+    "moorage.catalog",
+    "moorage.services",
+    "moorage.provisioning",
+    "moorage.billing",
+    "moorage.orders",
+    "moorage.payments",
+    "moorage.clientarea",
+    "moorage.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "moorage.urls"
+WSGI_APPLICATION = "moorage.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "moorage.core.context_processors.moorage",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'moorage.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", _default_db), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the worker and the web server read while the other writes; IMMEDIATE makes a
+    # write transaction take its lock at BEGIN, so two writers queue instead of deadlocking.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "core.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "clientarea:login"
+LOGIN_REDIRECT_URL = "clientarea:dashboard"
+
+LANGUAGE_CODE = "en-us"
+# The business time zone: calendar dates of due dates and automation runs are taken in it.
+TIME_ZONE = env("MOORAGE_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Background work: jobs are rows in the same database (django-tasks-db).
+TASKS = {
+    "default": {
+        "BACKEND": env("MOORAGE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+EMAIL_BACKEND = env("MOORAGE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("MOORAGE_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(env("MOORAGE_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("MOORAGE_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("MOORAGE_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("MOORAGE_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env("MOORAGE_EMAIL_FROM", "billing@moorage.localhost")
+
+# Moorage's own settings.
+MOORAGE_COMPANY_NAME = env("MOORAGE_COMPANY_NAME", "Moorage Hosting")
+MOORAGE_CURRENCY = env("MOORAGE_CURRENCY", "USD")
+# Fixes "now" for the whole process (test clock); empty means the real time.
+MOORAGE_CLOCK_DATE = env("MOORAGE_CLOCK_DATE")
+# Fernet keys (comma separated, newest first) that encrypt panel passwords at rest; when unset a
+# key is derived from SECRET_KEY so the embedded run works, and `moorage check --deploy` warns.
+MOORAGE_FERNET_KEYS = [k.strip() for k in env("MOORAGE_FERNET_KEYS").split(",") if k.strip()]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("MOORAGE_LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_HTTPONLY = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("MOORAGE_BEHIND_PROXY") else None

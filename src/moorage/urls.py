@@ -1,0 +1,16 @@
+"""URL map: the client area at /, the staff area at /admin/, the REST API at /api/v1/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from moorage.api.urls import api
+
+admin.site.site_header = "Moorage staff area"
+admin.site.site_title = "Moorage"
+admin.site.index_title = "Billing and automation"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("moorage.clientarea.urls")),
+]
