@@ -20,6 +20,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DATA_DIR = Path(env("MOORAGE_DATA_DIR", str(Path.cwd() / "var")))
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("MOORAGE_DEBUG", False)
 # The embedded default key is only for the demo; `moorage check --deploy` flags it.
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "moorage.payments",
     "moorage.clientarea",
     "moorage.api",
+    "moorage.operations",
 ]
 
 MIDDLEWARE = [

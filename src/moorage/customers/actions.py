@@ -44,18 +44,22 @@ def client_register(
     status: str = Client.Status.ACTIVE,
     group: ClientGroup | None = None,
     by_staff: bool = False,
+    enforce_required: bool | None = None,
 ) -> Client:
     """Register a new client (self-registration, staff's Register New Client, or the API).
 
     Staff may leave the password empty (the client then cannot log in until one is set) and may
-    skip required fields; self-registration must fill them.
+    skip required fields; self-registration must fill them. The API enforces required fields
+    although it acts as staff (`enforce_required=True`).
     """
+    if enforce_required is None:
+        enforce_required = not by_staff
     email = _clean_email(email)
     if not by_staff and not password:
         raise DomainError("Password is required", field="password", code="required")
     if status not in Client.Status.values:
         raise DomainError(f"Status must be one of: {', '.join(Client.Status.values)}", field="status")
-    builtin, custom = clean_profile(profile, enforce_required=not by_staff)
+    builtin, custom = clean_profile(profile, enforce_required=enforce_required)
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("A client with this email address already exists", field="email", code="email_taken")
     user = User(email=email, first_name=builtin.get("first_name", ""), last_name=builtin.get("last_name", ""),

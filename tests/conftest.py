@@ -1,0 +1,49 @@
+"""Shared fixtures: a fixed clock, staff and clients, and a catalog with the premade packages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    """A fixed moment: the suite never depends on today's date."""
+    return dt.datetime(2026, 1, 15, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def staff(db):  # noqa: ANN001, ANN201
+    return factories.staff_user()
+
+
+@pytest.fixture
+def shared_page(db, now):  # noqa: ANN001, ANN201
+    return factories.shared_page(now=now)
+
+
+@pytest.fixture
+def starter(shared_page):  # noqa: ANN001, ANN201
+    return shared_page.products.get(name="Starter Hosting")
+
+
+@pytest.fixture
+def client_account(db, now):  # noqa: ANN001, ANN201
+    return factories.client(now=now)
+
+
+@pytest.fixture
+def unchanged(db):  # noqa: ANN001, ANN201
+    """Call `with unchanged():` around a refused action: it asserts no domain row changed."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def check():  # noqa: ANN202
+        before = factories.snapshot()
+        yield
+        assert factories.snapshot() == before
+
+    return check
