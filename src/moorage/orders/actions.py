@@ -19,10 +19,12 @@ from moorage.catalog.models import BillingDefaults, Price, Product, product_sett
 from moorage.core.actions import audit, next_number
 from moorage.core.clock import local_date
 from moorage.core.cycles import CYCLE_LABELS, Cycle, first_of_next_month, period_end
-from moorage.core.errors import DomainError
+from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.customers.models import Client
 from moorage.orders.models import Order, OrderItem
+from moorage.provisioning.actions import request_create
+from moorage.provisioning.registry import is_active
 from moorage.services import actions as service_steps
 from moorage.services import lifecycle
 from moorage.services.models import Service
@@ -93,6 +95,20 @@ def _first_period(product: Product, cycle: str, order_date: dt.date) -> tuple[dt
     return order_date, period_end(order_date, cycle)
 
 
+def auto_create(service: Service, *, now: dt.datetime, actor: User | None = None) -> None:
+    """Inner step: queue the panel account's creation. A configuration problem (no server, module
+    inactive) never undoes the order or the payment: it is recorded and the service waits for staff."""
+    if not is_active(service.product.module):
+        audit(actor=actor, action="auto_create_skipped", obj=service, now=now,
+              message=f"the {service.product.module} module is not active")
+        return
+    try:
+        with transaction.atomic():
+            request_create(service=service, now=now, actor=actor)
+    except DomainError as exc:
+        audit(actor=actor, action="auto_create_skipped", obj=service, now=now, message=exc.message)
+
+
 def fulfil_paid_order(order: Order, *, now: dt.datetime, paid_on: dt.date, actor: User | None = None) -> None:
     """Inner step, after the order's first invoice is settled: start the services' periods.
 
@@ -106,6 +122,8 @@ def fulfil_paid_order(order: Order, *, now: dt.datetime, paid_on: dt.date, actor
         service_steps.set_initial_dates(service, paid_on=paid_on)
         if not service.product.module:
             service_steps.activate(service, now=now, actor=actor, reason="first invoice paid")
+        elif service.product.auto_create in (Product.AutoCreate.ON_PAYMENT, Product.AutoCreate.ON_ORDER):
+            auto_create(service, now=now, actor=actor)
     if order.status == Order.Status.PENDING:
         order.status = Order.Status.ACTIVE
         order.save(update_fields=["status"])
@@ -176,6 +194,9 @@ def order_checkout(*, client: Client, items: list[CartItem], now: dt.datetime, a
             due_date=first_invoice_due(order_date, min(due_days)), now=now, actor=actor,
         )
         order.save(update_fields=["invoice"])
+    for item in order.items.select_related("service__product"):
+        if item.product.module and item.product.auto_create == Product.AutoCreate.ON_ORDER:
+            auto_create(item.service, now=now, actor=actor)
     audit(actor=actor, action="order_checkout", obj=order, now=now,
           data={"items": len(priced), "invoice": order.invoice.number if order.invoice else None})
     if order.invoice is None or order.invoice.total == 0:
@@ -191,7 +212,9 @@ def order_checkout(*, client: Client, items: list[CartItem], now: dt.datetime, a
 @transaction.atomic(durable=True)
 def order_cancel(*, order_id: int, now: dt.datetime, actor: User | None, reason: str = "") -> Order:
     """Cancel a pending order: its pending services and its unpaid invoice are cancelled."""
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(f"no order with id {order_id}", field="order")
     if order.status != Order.Status.PENDING:
         raise DomainError(f"only a pending order can be cancelled; this one is {order.get_status_display().lower()}",
                           field="order", code="order_not_pending")

@@ -1,0 +1,1 @@
+"""Provisioning modules shipped with Moorage (registered through entry points like any other)."""

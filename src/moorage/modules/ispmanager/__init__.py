@@ -1,0 +1,1 @@
+"""The ispmanager provisioning module."""

@@ -1,0 +1,197 @@
+"""The one HTTP seam to ispmanager: form POSTs to /ispmgr, JSON replies, errors made exceptions.
+
+Passwords (authinfo, passwd) travel only in POST bodies, never in a URL, and never reach a log.
+The panel answers API errors with HTTP 200 and an `error` element: every such answer raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import ssl
+from typing import Any
+
+import httpcore
+import httpx
+
+from moorage.provisioning.interface import PERMANENT, TRANSIENT, UNKNOWN, ModuleError
+
+log = logging.getLogger(__name__)
+
+# Panel error types that retrying cannot fix.
+PERMANENT_TYPES = {"auth", "access", "value", "missed", "exists", "limit", "xml", "notconfigured", "unknown"}
+
+
+class FingerprintMismatch(httpx.TransportError):
+    """The panel's certificate is not the pinned one; nothing was sent."""
+
+
+def normalize_fingerprint(value: str) -> str:
+    return value.replace(":", "").replace(" ", "").strip().lower()
+
+
+class _PinningStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, fingerprint: str):
+        self._inner = inner
+        self._fingerprint = fingerprint
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        stream = self._inner.start_tls(ssl_context, server_hostname, timeout)
+        der = stream.get_extra_info("ssl_object").getpeercert(True)
+        seen = hashlib.sha256(der).hexdigest()
+        if seen != self._fingerprint:
+            stream.close()
+            raise FingerprintMismatch(
+                f"the panel's TLS certificate has fingerprint {seen}, not the pinned {self._fingerprint}"
+            )
+        return _PinningStream(stream, self._fingerprint)
+
+
+class _PinningBackend(httpcore.NetworkBackend):
+    """Checks the certificate right after the TLS handshake, before any request byte is written."""
+
+    def __init__(self, fingerprint: str):
+        self._inner = httpcore.SyncBackend()
+        self._fingerprint = fingerprint
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):  # noqa: ANN001, ANN201
+        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _PinningStream(stream, self._fingerprint)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):  # noqa: ANN001, ANN201
+        return self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _transport(verify_tls: bool, fingerprint: str) -> httpx.HTTPTransport:
+    if not fingerprint:
+        return httpx.HTTPTransport(verify=verify_tls, retries=0)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the pinned fingerprint is the trust anchor instead
+    transport = httpx.HTTPTransport(verify=context, retries=0)
+    # httpx has no public hook for the network backend; the pool it builds is replaced by one that
+    # pins, with the same TLS context.
+    transport._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=_PinningBackend(fingerprint))
+    return transport
+
+
+def value(field: Any) -> str:
+    """The text of a JSON-mapped field: {"$": "x"} → "x"; {} (empty flag) → ""."""
+    if isinstance(field, dict):
+        return str(field.get("$", ""))
+    if isinstance(field, list):
+        return value(field[0]) if field else ""
+    return "" if field is None else str(field)
+
+
+def flat(elem: dict[str, Any]) -> dict[str, str]:
+    """A list element or form doc as plain strings, without attributes and metadata."""
+    return {k: value(v) for k, v in elem.items() if not k.startswith("$") and isinstance(v, dict | str | list)}
+
+
+def elems(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """The rows of a list reply; a missing `elem` is an empty list, a lone object one row."""
+    raw = doc.get("elem")
+    if raw is None:
+        return []
+    if isinstance(raw, dict):
+        raw = [raw]
+    return [flat(e) for e in raw]
+
+
+class IspManagerClient:
+    """Calls ispmanager functions with `authinfo` in the POST body and `out=json`."""
+
+    def __init__(self, url: str, username: str, password: str, *, verify_tls: bool = True,
+                 tls_fingerprint: str = "", timeout: float = 30.0):
+        self.url = url
+        self._authinfo = f"{username}:{password}"
+        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        fingerprint = normalize_fingerprint(tls_fingerprint)
+        self._http = httpx.Client(transport=_transport(verify_tls, fingerprint), timeout=self.timeout,
+                                  follow_redirects=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> IspManagerClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def call(self, func: str, params: dict[str, Any] | None = None, *, mutating: bool = False) -> dict[str, Any]:
+        """Call `func`; return the reply's `doc`. Raise ModuleError on any failure.
+
+        `mutating` says whether a lost reply may mean the change was applied (kind UNKNOWN).
+        """
+        body = {"func": func, "out": "json", "authinfo": self._authinfo}
+        for key, val in (params or {}).items():
+            if val is None:
+                continue
+            body[key] = "on" if val is True else "off" if val is False else str(val)
+        lost = UNKNOWN if mutating else TRANSIENT
+        try:
+            response = self._http.post(self.url, data=body)
+        except FingerprintMismatch as exc:
+            raise ModuleError(str(exc), kind=PERMANENT, panel_type="tls") from None
+        except httpx.ConnectTimeout:
+            raise ModuleError(f"timed out connecting to {self.url}", kind=TRANSIENT, panel_type="timeout") from None
+        except httpx.ConnectError as exc:
+            text = str(exc)
+            if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
+                raise ModuleError(f"TLS verification failed for {self.url}: {text}", kind=PERMANENT,
+                                  panel_type="tls") from None
+            raise ModuleError(f"cannot connect to {self.url}: {text or 'connection refused'}", kind=TRANSIENT,
+                              panel_type="connect") from None
+        except httpx.TimeoutException:
+            raise ModuleError(f"{func}: the panel did not answer in time", kind=lost, panel_type="timeout") from None
+        except httpx.TransportError as exc:
+            raise ModuleError(f"{func}: the connection was dropped ({type(exc).__name__})", kind=lost,
+                              panel_type="dropped") from None
+        if response.status_code >= 500:
+            raise ModuleError(f"{func}: the panel answered HTTP {response.status_code}", kind=lost,
+                              panel_type="http")
+        if response.status_code != 200:
+            raise ModuleError(f"{func}: unexpected HTTP {response.status_code} from {self.url}", kind=PERMANENT,
+                              panel_type="http")
+        try:
+            doc = response.json()["doc"]
+        except (ValueError, KeyError, TypeError):
+            raise ModuleError(f"{func}: the panel's reply is not ispmanager JSON (is the path right?)",
+                              kind=PERMANENT, panel_type="format") from None
+        error = doc.get("error")
+        if error:
+            raise _panel_error(func, error)
+        return doc
+
+
+def _panel_error(func: str, error: dict[str, Any]) -> ModuleError:
+    etype = str(error.get("$type", "")) or "unknown"
+    obj = str(error.get("$object", ""))
+    msg = value(error.get("msg")) or value(error.get("detail")) or f"{etype} {obj}".strip()
+    params = error.get("param") or []
+    if isinstance(params, dict):
+        params = [params]
+    for p in params:
+        name = p.get("$name", "") if isinstance(p, dict) else ""
+        msg = msg.replace(f"__{name}__", value(p))
+    kind = PERMANENT if etype in PERMANENT_TYPES else TRANSIENT
+    return ModuleError(f"{func}: {msg.strip()} ({etype}{'/' + obj if obj else ''})", kind=kind, panel_type=etype,
+                       panel_object=obj)

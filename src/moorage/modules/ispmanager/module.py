@@ -1,0 +1,275 @@
+"""The ispmanager module: accounts, packages, SSO and usage on ispmanager 5/6 over its HTTP API."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from moorage.modules.ispmanager.client import IspManagerClient, elems, flat, value
+from moorage.provisioning.interface import (
+    PERMANENT,
+    AccountSpec,
+    AccountState,
+    Connection,
+    Field,
+    ModuleError,
+    ProvisioningModule,
+)
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,15}$")
+
+NA = "Not applicable to shared hosting on ispmanager"
+# The App tab's resources and permissions, in the order of the product description, each mapped to
+# the panel's real parameter. Rows the description marks "not applicable" are shown disabled.
+RESOURCE_FIELDS: tuple[Field, ...] = (
+    Field("create_mail_domain", "Create mail domain", "bool", not_applicable=True, help=NA, group="resources"),
+    Field("create_www_domain", "Create WWW domain", "bool", default=True, group="resources",
+          help="Create a website for the order's hostname in the client's ispmanager account"),
+    Field("mail_domain_ip", "Mail domain IP", "text", not_applicable=True, help=NA, group="resources"),
+    Field("mail_greylisting", "Mail domain Greylisting", "bool", not_applicable=True, help=NA, group="resources"),
+    Field("mail_spamassassin", "Mail domain SpamAssassin", "bool", not_applicable=True, help=NA,
+          group="resources"),
+    Field("mail_virus_scan", "Mail domain virus scanning", "bool", not_applicable=True, help=NA, group="resources"),
+    Field("mail_dkim", "Mail domain DKIM", "bool", not_applicable=True, help=NA, group="resources"),
+    Field("mail_dmarc", "Mail domain DMARC", "bool", not_applicable=True, help=NA, group="resources"),
+    Field("mail_secure", "Mail domain secure connection", "bool", not_applicable=True, help=NA, group="resources"),
+    Field("www_directory", "WWW-domains directory", "text", not_applicable=True, help=NA, group="resources"),
+    Field("limit_quota", "Disk quota", "int", unit="MiB", group="resources"),
+    Field("limit_traff", "Traffic per month", "int", unit="MiB", group="resources"),
+    Field("limit_ftp_users", "FTP limit", "int", group="resources"),
+    Field("limit_emails", "Email limit", "int", group="resources"),
+    Field("limit_emaildomains", "Mail domain limit", "int", group="resources"),
+    Field("limit_email_quota", "Mailbox maximum size", "int", unit="MiB", group="resources"),
+    Field("limit_mailrate", "Email limit per hour", "int", unit="mails/hour", group="resources"),
+    Field("limit_domains", "Domain limit", "int", group="resources"),
+    Field("limit_webdomains", "Web domain limit", "int", group="resources"),
+    Field("limit_db", "Database limit", "int", group="resources"),
+    Field("limit_db_users", "Database user limit", "int", group="resources"),
+    Field("limit_dbsize", "Database size limit", "int", unit="MiB", group="resources"),
+    Field("limit_maxclientsvhost", "Apache handlers", "int", unit="per WWW domain", group="resources"),
+    Field("limit_mysql_query", "MySQL query limit", "int", unit="queries/hour", group="resources"),
+    Field("limit_mysql_maxuserconn", "MySQL query limit per user", "int", unit="simultaneous connections",
+          group="resources"),
+    Field("limit_mysql_maxconn", "MySQL query limit per hour", "int", unit="connections/hour", group="resources"),
+    Field("limit_mysql_update", "MySQL update query limit", "int", unit="updates/hour", group="resources"),
+    Field("limit_nginxlimitconn", "Connection limit for the IP address", "int", unit="connections",
+          group="resources"),
+    Field("limit_scheduler", "Cron jobs limit", "int", group="resources"),
+    Field("limit_cpu", "CPU time limit", "int", unit="seconds", group="resources"),
+    Field("limit_memory", "RAM limit", "int", unit="MiB", group="resources"),
+    Field("limit_process", "User processes limit", "int", group="resources"),
+    Field("www_extra", "WWW-domains additional parameters", "text", not_applicable=True, help=NA,
+          group="resources"),
+    Field("php_enable", "PHP", "bool", group="permissions"),
+    Field("limit_shell", "Shell", "bool", group="permissions"),
+    Field("limit_ssl", "SSL", "bool", group="permissions"),
+    Field("limit_cgi", "CGI", "bool", group="permissions"),
+    Field("limit_php_mode_cgi", "PHP as CGI", "bool", group="permissions"),
+    Field("ssi", "SSI", "bool", not_applicable=True, group="permissions",
+          help="ispmanager 5/6 have no user-level SSI permission; SSI is switched per website"),
+    Field("limit_php_mode_mod", "PHP as Apache module", "bool", group="permissions"),
+    Field("php_safe_mode", "PHP in safe_mode", "bool", not_applicable=True, help=NA, group="permissions"),
+    Field("limit_php_mode_fcgi_apache", "PHP FastCGI Apache", "bool", group="permissions"),
+    Field("limit_php_mode_fcgi_nginxfpm", "PHP FastCGI Nginx", "bool", group="permissions"),
+    Field("backup", "Regular backup", "bool", group="permissions"),
+    Field("antivirus", "Automatic anti-virus scanning", "bool", not_applicable=True, help=NA, group="permissions"),
+)
+PANEL_PARAMS = tuple(f.name for f in RESOURCE_FIELDS if not f.not_applicable and f.name != "create_www_domain")
+INT_PARAMS = {f.name for f in RESOURCE_FIELDS if f.kind == "int"}
+
+
+def panel_overrides(options: dict[str, Any]) -> dict[str, str]:
+    """The product's overrides as panel parameters: integers as strings, booleans as on/off.
+
+    An empty value means "as the preset says" and is not sent.
+    """
+    out: dict[str, str] = {}
+    for name in PANEL_PARAMS:
+        raw = options.get(name)
+        if raw is None or raw == "":
+            continue
+        if name in INT_PARAMS:
+            out[name] = str(int(raw))
+        else:
+            out[name] = "on" if raw in (True, "on", "true", "1", 1) else "off"
+    return out
+
+
+class IspManagerModule(ProvisioningModule):
+    name = "ispmanager"
+    display_name = "ispmanager"
+    description = "ispmanager provisioning module: shared hosting accounts on ispmanager 5 and 6"
+    default_port = 1500
+    product_fields = (
+        Field("preset", "Preset", "preset", required=True, group="app",
+              help="User template on the panel; the account gets its resources and permissions"),
+        Field("domain_ip", "IP", "text", group="app",
+              help="IP address for the A record of the client's domain (empty: the server's IP)"),
+        Field("username_pattern", "Username generation pattern", "text", group="app", default="{hostname}",
+              help="Placeholders: {client_id}, {service_id}, {hostname}, {random} (4 characters), "
+                   "{random:N}. Panel rule: a lower-case letter, then letters, digits, - or _, "
+                   "16 characters at most."),
+        *RESOURCE_FIELDS,
+    )
+
+    def default_url(self, ip_address: str, port: int) -> str:
+        return f"https://{ip_address}:{port or self.default_port}/ispmgr"
+
+    def _client(self, conn: Connection) -> IspManagerClient:
+        return IspManagerClient(conn.url, conn.username, conn.password, verify_tls=conn.verify_tls,
+                                tls_fingerprint=conn.tls_fingerprint, timeout=conn.timeout)
+
+    def validate_username(self, username: str) -> str | None:
+        if not USERNAME_RE.match(username):
+            return ("a username starts with a lower-case letter and has at most 16 lower-case letters, "
+                    "digits, '-' or '_'")
+        return None
+
+    def test_connection(self, conn: Connection) -> str:
+        with self._client(conn) as c:
+            whoami = c.call("whoami")
+            user = whoami.get("user", {})
+            name = user.get("$name", "") if isinstance(user, dict) else ""
+            c.call("user")  # the account must be allowed to list users (admin level)
+            try:
+                info = flat(c.call("license.info"))
+                panel = info.get("panel_name") or info.get("mgr") or "ispmanager"
+            except ModuleError:
+                panel = "ispmanager"
+        return f"Success: connected to {panel} as {name or conn.username}"
+
+    def list_presets(self, conn: Connection) -> list[str]:
+        with self._client(conn) as c:
+            return sorted(row["name"] for row in elems(c.call("preset")) if row.get("name"))
+
+    def list_usernames(self, conn: Connection) -> set[str]:
+        with self._client(conn) as c:
+            return {row["name"] for row in elems(c.call("user")) if row.get("name")}
+
+    def _state(self, c: IspManagerClient, username: str) -> AccountState:
+        for row in elems(c.call("user")):
+            if row.get("name") == username:
+                return AccountState(username=username, exists=True, suspended=row.get("active") == "off",
+                                    disk_used_mib=_dec(row.get("quota_used")),
+                                    disk_limit_mib=_dec(row.get("quota_total")), extra=row)
+        return AccountState(username=username, exists=False)
+
+    def account_state(self, conn: Connection, username: str) -> AccountState:
+        with self._client(conn) as c:
+            return self._state(c, username)
+
+    def _preset_limits(self, c: IspManagerClient, preset: str) -> dict[str, str]:
+        names = {row.get("name") for row in elems(c.call("preset"))}
+        if preset not in names:
+            raise ModuleError(f"the preset {preset!r} does not exist on the panel (Get values from server)",
+                              kind=PERMANENT, panel_type="missed", panel_object="preset")
+        form = flat(c.call("preset.edit", {"elid": preset}))
+        return {k: v for k, v in form.items() if (k.startswith("limit_") or k in ("backup", "php_enable")) and v != ""}
+
+    def create(self, conn: Connection, spec: AccountSpec) -> dict[str, Any]:
+        preset = str(spec.options.get("preset") or "")
+        if not preset:
+            raise ModuleError("the product has no preset chosen (App tab)", kind=PERMANENT, panel_type="config")
+        problem = self.validate_username(spec.username)
+        if problem:
+            raise ModuleError(f"username {spec.username!r}: {problem}", kind=PERMANENT, panel_type="value")
+        result: dict[str, Any] = {"adopted": False}
+        with self._client(conn) as c:
+            state = self._state(c, spec.username)
+            if state.exists:
+                if not spec.adopt_existing:
+                    raise ModuleError(f"a user named {spec.username} already exists on the panel", kind=PERMANENT,
+                                      panel_type="exists", panel_object="user")
+                result["adopted"] = True
+            else:
+                params: dict[str, Any] = {
+                    "sok": "ok", "name": spec.username, "passwd": spec.password, "confirm": spec.password,
+                    "preset": preset, "fullname": spec.fullname, "email": spec.email,
+                }
+                # Copy the template's limits explicitly (changing `preset` alone may not apply them),
+                # then the product's overrides on top.
+                params.update(self._preset_limits(c, preset))
+                params.update(panel_overrides(spec.options))
+                c.call("user.edit", params, mutating=True)
+            if spec.domain and _truthy(spec.options.get("create_www_domain", True)):
+                self._ensure_site(c, conn, spec)
+        return result
+
+    def _ensure_site(self, c: IspManagerClient, conn: Connection, spec: AccountSpec) -> None:
+        domain = spec.domain
+        ip = str(spec.options.get("domain_ip") or conn.ip_address or "")
+        sites = {row.get("name") for row in elems(c.call("webdomain", {"su": spec.username}))}
+        if domain not in sites:
+            params = {"sok": "ok", "su": spec.username, "site_name": domain, "site_owner": spec.username,
+                      "site_aliases": f"www.{domain}"}
+            c.call("site.edit", params, mutating=True)
+        if conn.nameservers:
+            zones = {row.get("name") for row in elems(c.call("domain"))}
+            if domain not in zones:
+                ns = " ".join(f"{name.rstrip('.')}." for name, _ip in conn.nameservers)
+                c.call("domain.edit", {"sok": "ok", "name": domain, "ip": ip or None, "ns": ns,
+                                       "owner": spec.username, "dtype": "master"}, mutating=True)
+
+    def suspend(self, conn: Connection, username: str) -> None:
+        with self._client(conn) as c:
+            c.call("user.suspend", {"elid": username}, mutating=True)
+
+    def unsuspend(self, conn: Connection, username: str) -> None:
+        with self._client(conn) as c:
+            c.call("user.resume", {"elid": username}, mutating=True)
+
+    def terminate(self, conn: Connection, username: str) -> None:
+        with self._client(conn) as c:
+            if not self._state(c, username).exists:
+                return
+            c.call("user.delete", {"elid": username}, mutating=True)
+
+    def change_package(self, conn: Connection, username: str, options: dict[str, Any]) -> None:
+        preset = str(options.get("preset") or "")
+        with self._client(conn) as c:
+            params: dict[str, Any] = {"sok": "ok", "elid": username}
+            if preset:
+                params["preset"] = preset
+                params.update(self._preset_limits(c, preset))
+            params.update(panel_overrides(options))
+            c.call("user.edit", params, mutating=True)
+
+    def change_password(self, conn: Connection, username: str, password: str) -> None:
+        with self._client(conn) as c:
+            c.call("user.edit", {"sok": "ok", "elid": username, "passwd": password, "confirm": password},
+                   mutating=True)
+
+    def sso_url(self, conn: Connection, username: str) -> str:
+        key = secrets.token_hex(24)
+        with self._client(conn) as c:
+            c.call("session.newkey", {"username": username, "key": key}, mutating=True)
+        query = urlencode({"func": "auth", "username": username, "key": key, "checkcookie": "no"})
+        return f"{conn.url}?{query}"
+
+    def usage(self, conn: Connection) -> dict[str, AccountState]:
+        with self._client(conn) as c:
+            return {
+                row["name"]: AccountState(username=row["name"], exists=True, suspended=row.get("active") == "off",
+                                          disk_used_mib=_dec(row.get("quota_used")),
+                                          disk_limit_mib=_dec(row.get("quota_total")), extra=row)
+                for row in elems(c.call("user")) if row.get("name")
+            }
+
+
+def _truthy(raw: Any) -> bool:
+    return raw in (True, "on", "true", "1", 1)
+
+
+def _dec(raw: str | None) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return Decimal(str(raw))
+    except InvalidOperation:
+        return None
+
+
+__all__ = ["IspManagerModule", "value"]

@@ -1,0 +1,173 @@
+"""Provisioning use cases: ask for a remote action (a job row), retry it, and test a connection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from moorage.core.actions import audit
+from moorage.core.errors import DomainError
+from moorage.core.models import User
+from moorage.provisioning.accounts import choose_connection, connection_info, generate_username, new_password
+from moorage.provisioning.interface import ModuleError
+from moorage.provisioning.models import AppConnection, PanelAccount, ProductApp, ProvisioningJob
+from moorage.provisioning.registry import get_module
+from moorage.services.models import Service
+
+Op = ProvisioningJob.Operation
+J = ProvisioningJob.Status
+
+
+def _enqueue_after_commit(job: ProvisioningJob) -> None:
+    from moorage.provisioning.tasks import enqueue_job
+
+    transaction.on_commit(lambda: enqueue_job(job.pk, job.next_attempt_at))
+
+
+def request_job(*, service: Service, operation: str, now: dt.datetime, actor: User | None = None,
+                key: str | None = None, reason: str = "", params: dict[str, Any] | None = None) -> ProvisioningJob:
+    """Inner step: one job per (service, operation, key); asking twice returns the first job."""
+    if not service.product.module:
+        raise DomainError(f"{service.product.name} has no provisioning module", field="module", code="no_module")
+    key = key or f"{operation}:{now.isoformat()}"
+    existing = ProvisioningJob.objects.filter(service=service, operation=operation, idempotency_key=key).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            job = ProvisioningJob.objects.create(
+                service=service, operation=operation, idempotency_key=key, params=params or {}, reason=reason,
+                next_attempt_at=now, created_at=now, requested_by=actor if actor is not None and actor.pk else None,
+            )
+    except IntegrityError:
+        return ProvisioningJob.objects.get(service=service, operation=operation, idempotency_key=key)
+    _enqueue_after_commit(job)
+    return job
+
+
+def request_create(*, service: Service, now: dt.datetime, actor: User | None = None) -> ProvisioningJob:
+    """Inner step: choose the server, reserve the username and password, and queue the create job.
+
+    The reservation is written before any call, so the panel never has an account billing does not
+    know about, and a retried create can recognise (adopt) its own account.
+    """
+    account = PanelAccount.objects.filter(service=service).first()
+    if account is None:
+        app = ProductApp.objects.select_related("product").filter(product=service.product).first()
+        if app is None:
+            raise DomainError(f"{service.product.name} has no App settings", field="app", code="no_app")
+        module = get_module(service.product.module)
+        conn = choose_connection(app)
+        username = generate_username(pattern=str(app.options.get("username_pattern") or ""), service=service,
+                                     connection=conn, module=module)
+        account = PanelAccount.objects.create(service=service, connection=conn, username=username,
+                                              password=new_password(), created_at=now)
+    return request_job(service=service, operation=Op.CREATE, now=now, actor=actor, key="initial",
+                       reason="new account")
+
+
+def open_job(service: Service, operation: str) -> ProvisioningJob | None:
+    return ProvisioningJob.objects.filter(service=service, operation=operation, status__in=ProvisioningJob.OPEN).first()
+
+
+@transaction.atomic(durable=True)
+def service_provision(*, service_id: int, operation: str, now: dt.datetime, actor: User | None, reason: str = "",
+                      params: dict[str, Any] | None = None) -> ProvisioningJob:
+    """Staff ask for a remote action on a service (Create, Suspend, Unsuspend, Terminate, Change package,
+    Change password). The status changes when the panel confirms."""
+    service = Service.objects.select_for_update().select_related("product").get(pk=service_id)
+    if operation not in Op.values:
+        raise DomainError(f"unknown operation {operation!r}", field="operation")
+    pending = open_job(service, operation)
+    if pending:
+        raise DomainError(f"a {pending.get_operation_display().lower()} job for this service is already queued "
+                          f"(job #{pending.pk})", field="operation", code="job_open")
+    account = PanelAccount.objects.filter(service=service).first()
+    if operation == Op.CREATE:
+        if account and account.exists_on_panel:
+            raise DomainError("the account already exists on the panel", field="operation", code="exists")
+        if service.status not in (Service.Status.PENDING, Service.Status.ACTIVE):
+            raise DomainError(f"a {service.get_status_display().lower()} service cannot be created", field="operation")
+        job = request_create(service=service, now=now, actor=actor)
+    else:
+        if account is None or not account.exists_on_panel:
+            raise DomainError("this service has no account on a panel yet", field="operation", code="no_account")
+        allowed = {
+            Op.SUSPEND: (Service.Status.ACTIVE,),
+            Op.UNSUSPEND: (Service.Status.SUSPENDED,),
+            Op.TERMINATE: (Service.Status.ACTIVE, Service.Status.SUSPENDED, Service.Status.FRAUD),
+            Op.CHANGE_PACKAGE: (Service.Status.ACTIVE, Service.Status.SUSPENDED),
+            Op.CHANGE_PASSWORD: (Service.Status.ACTIVE, Service.Status.SUSPENDED),
+        }[operation]
+        if service.status not in allowed:
+            raise DomainError(f"cannot {Op(operation).label.lower()} a {service.get_status_display().lower()} service",
+                              field="operation", code="illegal_transition")
+        job_params = dict(params or {})
+        if operation == Op.CHANGE_PASSWORD:
+            # The new password is stored encrypted on the account, never in the job row.
+            account.password = job_params.pop("password", "") or new_password()
+            account.save(update_fields=["password"])
+        job = request_job(service=service, operation=operation, now=now, actor=actor, reason=reason,
+                          params=job_params)
+    audit(actor=actor, action=f"provision_{operation}", obj=service, now=now, message=reason,
+          data={"job": job.pk})
+    return job
+
+
+@transaction.atomic(durable=True)
+def job_retry(*, job_id: int, now: dt.datetime, actor: User | None) -> ProvisioningJob:
+    """Staff retry a failed (or waiting) job now; its attempts start again."""
+    job = ProvisioningJob.objects.select_for_update().get(pk=job_id)
+    if job.status not in (J.FAILED, J.ERRORED, J.UNKNOWN):
+        raise DomainError(f"a {job.get_status_display().lower()} job cannot be retried", field="job")
+    job.status = J.UNKNOWN if job.params.get("sent") else J.QUEUED
+    job.next_attempt_at = now
+    job.max_attempts = job.attempts + max(3, job.max_attempts - job.attempts)
+    job.locked_until = None
+    job.save(update_fields=["status", "next_attempt_at", "max_attempts", "locked_until"])
+    audit(actor=actor, action="job_retry", obj=job, now=now)
+    _enqueue_after_commit(job)
+    return job
+
+
+def connection_test(*, module_name: str, ip_address: str, username: str, password: str, api_port: int = 1500,
+                    path: str = "", hostname: str = "", verify_tls: bool = True, tls_fingerprint: str = "",
+                    timeout: int = 15) -> tuple[bool, str]:
+    """Test Configuration: try the values without saving. Returns (ok, Success or the panel's error)."""
+    module = get_module(module_name)
+    conn = connection_info(
+        AppConnection(module=module_name, ip_address=ip_address, username=username, password=password,
+                      api_port=api_port, path=path, hostname=hostname, verify_tls=verify_tls,
+                      tls_fingerprint=tls_fingerprint, timeout=timeout),
+        module,
+    )
+    try:
+        return True, module.test_connection(conn)
+    except ModuleError as exc:
+        return False, exc.message
+
+
+def fetch_presets(*, connection: AppConnection) -> list[str]:
+    """Get values from server: the presets (user templates) of the connection's panel."""
+    module = get_module(connection.module)
+    try:
+        return module.list_presets(connection_info(connection, module))
+    except ModuleError as exc:
+        raise DomainError(f"cannot read presets from {connection.name}: {exc.message}", field="connection",
+                          code="panel_error") from exc
+
+
+def sso_url(*, service: Service) -> str:
+    """Access Control Panel: a one-time login URL for the service's panel account."""
+    account = PanelAccount.objects.select_related("connection").filter(service=service).first()
+    if account is None or not account.exists_on_panel:
+        raise DomainError("this service has no account on a panel yet", code="no_account")
+    if service.status != Service.Status.ACTIVE:
+        raise DomainError(f"the service is {service.get_status_display().lower()}", code="not_active")
+    module = get_module(account.connection.module)
+    try:
+        return module.sso_url(connection_info(account.connection, module), account.username)
+    except ModuleError as exc:
+        raise DomainError(f"the control panel could not be reached: {exc.message}", code="panel_error") from exc

@@ -1,0 +1,150 @@
+"""The provisioning module interface: what Moorage asks of a panel, and how a module answers.
+
+A module is a class found through the `moorage.modules` entry points. It receives plain values
+(never ORM rows) and raises ModuleError with the kind of failure, so the job runner knows whether
+to retry, stop, or look before retrying.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+PERMANENT = "permanent"  # validation, auth, licence: retrying will not help; staff must act
+TRANSIENT = "transient"  # the request did not reach the panel (refused, connect timeout): retry
+UNKNOWN = "unknown"  # the request may have been applied (reply lost, 5xx, read timeout): look first
+
+
+class ModuleError(Exception):
+    """A panel call failed; `kind` says what the job runner should do about it."""
+
+    def __init__(self, message: str, *, kind: str = PERMANENT, panel_type: str = "", panel_object: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.panel_type = panel_type
+        self.panel_object = panel_object
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach one panel (from an AppConnection row, password decrypted)."""
+
+    url: str
+    username: str
+    password: str
+    ip_address: str = ""
+    hostname: str = ""
+    verify_tls: bool = True
+    tls_fingerprint: str = ""
+    timeout: float = 30.0
+    nameservers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """What to create: the panel user, its package and the client's first domain."""
+
+    username: str
+    password: str
+    options: dict[str, Any]  # the product's module options (preset, overrides, …)
+    email: str = ""
+    fullname: str = ""
+    domain: str = ""
+    # Set on a retry after a lost reply: an account already there under this username is ours.
+    adopt_existing: bool = False
+
+
+@dataclass(frozen=True)
+class Field:
+    """A setting a module declares, from which staff forms are generated."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text, password, int, bool, select, preset
+    required: bool = False
+    default: Any = None
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    group: str = ""
+    not_applicable: bool = False  # shown disabled: the panel has no such setting for shared hosting
+    unit: str = ""
+
+
+@dataclass
+class AccountState:
+    """What the panel says of one account."""
+
+    username: str
+    exists: bool
+    suspended: bool = False
+    disk_used_mib: Decimal | None = None
+    disk_limit_mib: Decimal | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ProvisioningModule(ABC):
+    """Base class of provisioning modules."""
+
+    name: str = ""
+    display_name: str = ""
+    description: str = ""
+    default_port: int = 0
+    # Settings of the product's App tab.
+    product_fields: tuple[Field, ...] = ()
+
+    def default_url(self, ip_address: str, port: int) -> str:
+        return f"https://{ip_address}:{port or self.default_port}/"
+
+    @abstractmethod
+    def test_connection(self, conn: Connection) -> str:
+        """Check address, TLS and credentials; return a short success text or raise ModuleError."""
+
+    @abstractmethod
+    def list_presets(self, conn: Connection) -> list[str]:
+        """Names of the account templates (presets) on the panel."""
+
+    @abstractmethod
+    def account_state(self, conn: Connection, username: str) -> AccountState:
+        """Look up one account (used before retrying a create whose reply was lost)."""
+
+    @abstractmethod
+    def list_usernames(self, conn: Connection) -> set[str]:
+        """All usernames on the panel (to keep generated names unique)."""
+
+    @abstractmethod
+    def create(self, conn: Connection, spec: AccountSpec) -> dict[str, Any]:
+        """Create the account with its package and, when asked, the client's domain."""
+
+    @abstractmethod
+    def suspend(self, conn: Connection, username: str) -> None: ...
+
+    @abstractmethod
+    def unsuspend(self, conn: Connection, username: str) -> None: ...
+
+    @abstractmethod
+    def terminate(self, conn: Connection, username: str) -> None:
+        """Delete the account and what it owns; an account already gone counts as done."""
+
+    @abstractmethod
+    def change_package(self, conn: Connection, username: str, options: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def change_password(self, conn: Connection, username: str, password: str) -> None: ...
+
+    @abstractmethod
+    def sso_url(self, conn: Connection, username: str) -> str:
+        """A one-time login URL for the account (no password in it)."""
+
+    def usage(self, conn: Connection) -> dict[str, AccountState]:
+        """Usage of every account on the panel (disk, bandwidth …); optional."""
+        return {}
+
+    def validate_username(self, username: str) -> str | None:
+        """Why the panel would refuse this username, or None."""
+        return None

@@ -1,0 +1,191 @@
+"""Running provisioning jobs: claim a due job, call the module outside any transaction, record the outcome.
+
+`now` drives scheduling (leases, backoff) and is the real time in production; `business_now` is the
+business clock (test clock aware) used for the dates the outcome writes (service start date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from moorage.core.actions import audit
+from moorage.core.clock import local_date
+from moorage.provisioning.accounts import connection_info, generate_username
+from moorage.provisioning.interface import PERMANENT, TRANSIENT, UNKNOWN, AccountSpec, ModuleError
+from moorage.provisioning.models import JobAttempt, PanelAccount, ProductApp, ProvisioningJob
+from moorage.provisioning.registry import get_module
+from moorage.services import actions as service_steps
+from moorage.services import lifecycle
+from moorage.services.models import Service
+
+log = logging.getLogger(__name__)
+Op = ProvisioningJob.Operation
+J = ProvisioningJob.Status
+LEASE = dt.timedelta(minutes=5)
+RUNNABLE = (J.QUEUED, J.ERRORED, J.UNKNOWN, J.RUNNING)
+
+
+def backoff(attempt: int) -> dt.timedelta:
+    """Wait before the next try: 15 s, 30 s, 1 min … capped at one hour."""
+    return dt.timedelta(seconds=min(15 * 2 ** max(attempt - 1, 0), 3600))
+
+
+def _due(now: dt.datetime):  # noqa: ANN202
+    return ProvisioningJob.objects.filter(status__in=RUNNABLE, next_attempt_at__lte=now).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    )
+
+
+def claim(job_id: int, *, now: dt.datetime) -> ProvisioningJob | None:
+    """Take a due job for this worker (lease), or None if it is not due or another worker holds it."""
+    with transaction.atomic():
+        job = _due(now).select_for_update(skip_locked=True).filter(pk=job_id).first()
+        if job is None:
+            return None
+        # A lease that ran out (worker died mid-call) means the last request may have been applied.
+        sent_before = bool(job.params.get("sent"))
+        job.status = J.RUNNING
+        job.attempts += 1
+        job.locked_until = now + LEASE
+        job.params = {**job.params, "sent": True, "adopt": sent_before}
+        job.save(update_fields=["status", "attempts", "locked_until", "params"])
+        return job
+
+
+def _perform(job: ProvisioningJob, account: PanelAccount, service: Service) -> dict[str, Any]:
+    module = get_module(account.connection.module)
+    conn = connection_info(account.connection, module)
+    app = ProductApp.objects.filter(product_id=service.product_id).first()
+    options = dict(app.options) if app else {}
+    if job.operation == Op.CREATE:
+        spec = AccountSpec(username=account.username, password=account.password, options=options,
+                           email=service.client.user.email, fullname=service.client.display_name,
+                           domain=service.hostname, adopt_existing=bool(job.params.get("adopt")))
+        try:
+            return module.create(conn, spec)
+        except ModuleError as exc:
+            if exc.panel_type != "exists" or spec.adopt_existing:
+                raise
+            # Someone else's account holds the reserved name: take another name and create that.
+            taken = module.list_usernames(conn)
+            account.username = generate_username(pattern=str(options.get("username_pattern") or ""),
+                                                 service=service, connection=account.connection, module=module,
+                                                 taken_on_panel=taken)
+            account.save(update_fields=["username"])
+            return module.create(conn, AccountSpec(**{**spec.__dict__, "username": account.username}))
+    if job.operation == Op.SUSPEND:
+        module.suspend(conn, account.username)
+    elif job.operation == Op.UNSUSPEND:
+        module.unsuspend(conn, account.username)
+    elif job.operation == Op.TERMINATE:
+        module.terminate(conn, account.username)
+    elif job.operation == Op.CHANGE_PACKAGE:
+        module.change_package(conn, account.username, job.params.get("options") or options)
+    elif job.operation == Op.CHANGE_PASSWORD:
+        module.change_password(conn, account.username, account.password)
+    return {}
+
+
+def _apply_effect(job: ProvisioningJob, *, business_now: dt.datetime) -> None:
+    """What a done job means for billing: the account exists, the status follows the panel."""
+    service = service_steps.lock_service(job.service_id)
+    account = PanelAccount.objects.select_for_update().get(service=service)
+    S = Service.Status
+    if job.operation == Op.CREATE:
+        account.exists_on_panel, account.panel_state = True, "active"
+        account.save(update_fields=["exists_on_panel", "panel_state"])
+        if service.status == S.PENDING:
+            if service.start_date is None:
+                service_steps.set_initial_dates(service, paid_on=local_date(business_now))
+            service_steps.activate(service, now=business_now, reason="account created on the panel")
+    elif job.operation == Op.SUSPEND:
+        account.panel_state = "suspended"
+        account.save(update_fields=["panel_state"])
+        if lifecycle.can_transition(service.status, S.SUSPENDED):
+            lifecycle.transition(service, S.SUSPENDED, now=business_now, reason=job.reason or "suspended by staff",
+                                 actor=job.requested_by)
+    elif job.operation == Op.UNSUSPEND:
+        account.panel_state = "active"
+        account.save(update_fields=["panel_state"])
+        if service.status == S.SUSPENDED:
+            lifecycle.transition(service, S.ACTIVE, now=business_now, reason=job.reason or "unsuspended",
+                                 actor=job.requested_by)
+    elif job.operation == Op.TERMINATE:
+        account.exists_on_panel, account.panel_state = False, "deleted"
+        account.save(update_fields=["exists_on_panel", "panel_state"])
+        if lifecycle.can_transition(service.status, S.TERMINATED):
+            lifecycle.transition(service, S.TERMINATED, now=business_now, reason=job.reason or "terminated",
+                                 actor=job.requested_by)
+
+
+def _record(job_id: int, *, outcome: str, message: str, panel_type: str, started: dt.datetime, duration_ms: int,
+            now: dt.datetime, business_now: dt.datetime, result: dict[str, Any]) -> ProvisioningJob:
+    with transaction.atomic():
+        job = ProvisioningJob.objects.select_for_update().get(pk=job_id)
+        JobAttempt.objects.create(job=job, number=job.attempts, started_at=started, duration_ms=duration_ms,
+                                  outcome=outcome, message=message[:2000])
+        job.locked_until = None
+        job.panel_error_type = panel_type
+        if outcome == "done":
+            job.status, job.finished_at, job.last_error = J.DONE, now, ""
+            if result.get("adopted"):
+                job.params = {**job.params, "adopted": True}
+            _apply_effect(job, business_now=business_now)
+        elif outcome == PERMANENT or job.attempts >= job.max_attempts:
+            job.status, job.finished_at = J.FAILED, now
+            job.last_error = message if outcome == PERMANENT else f"gave up after {job.attempts} attempts: {message}"
+            audit(actor=None, action="provisioning_failed", obj=job.service, now=business_now,
+                  message=f"{job.get_operation_display()} failed: {job.last_error}", data={"job": job.pk})
+        else:
+            job.status = J.UNKNOWN if outcome == UNKNOWN else J.ERRORED
+            job.last_error = message
+            job.next_attempt_at = now + backoff(job.attempts)
+        job.save()
+        if job.status in (J.ERRORED, J.UNKNOWN):
+            from moorage.provisioning.tasks import enqueue_job
+
+            when = job.next_attempt_at
+            transaction.on_commit(lambda: enqueue_job(job.pk, when, scheduled_from=now))
+        return job
+
+
+def run_job(job_id: int, *, now: dt.datetime, business_now: dt.datetime | None = None) -> ProvisioningJob | None:
+    """Run one due job once; returns it with its new status, or None if it was not claimable."""
+    business_now = business_now or now
+    job = claim(job_id, now=now)
+    if job is None:
+        return None
+    service = Service.objects.select_related("product", "client__user").get(pk=job.service_id)
+    account = PanelAccount.objects.select_related("connection").filter(service=service).first()
+    started = time.monotonic()
+    result: dict[str, Any] = {}
+    outcome, message, panel_type = "done", "", ""
+    if account is None:
+        outcome, message = PERMANENT, "the service has no reserved panel account"
+    else:
+        try:
+            result = _perform(job, account, service) or {}
+            message = "adopted the existing account" if result.get("adopted") else "ok"
+        except ModuleError as exc:
+            outcome, message, panel_type = exc.kind, exc.message, exc.panel_type
+        except Exception as exc:  # a bug or an unexpected reply: keep the job visible and retryable
+            log.exception("provisioning job %s crashed", job_id)
+            outcome, message, panel_type = TRANSIENT, f"internal error: {type(exc).__name__}: {exc}", "internal"
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return _record(job_id, outcome=outcome, message=message, panel_type=panel_type, started=now,
+                   duration_ms=duration_ms, now=now, business_now=business_now, result=result)
+
+
+def run_due_jobs(*, now: dt.datetime, business_now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Run every job due at `now` (a worker loop or `moorage provision`); returns how many ran."""
+    ran = 0
+    for job_id in list(_due(now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
+        if run_job(job_id, now=now, business_now=business_now) is not None:
+            ran += 1
+    return ran
