@@ -143,7 +143,7 @@ def test_wrong_password_is_a_permanent_failure_with_the_panel_error(panel, hosti
 
 
 def test_panel_down_is_retried_with_backoff(panel, hosting, client_account, now):
-    panel.faults.set("*", fail_rate=1.0, fail_kind="500", times=2)
+    panel.faults.set("user.edit", fail_rate=1.0, fail_kind="500", times=2)
     service = order_and_pay(client_account, hosting, now)
     run_due_jobs(now=now)
     job = ProvisioningJob.objects.get(service=service)

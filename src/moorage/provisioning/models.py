@@ -148,7 +148,7 @@ class ProvisioningJob(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     params = models.JSONField(default=dict, blank=True, help_text="Operation details (never a password)")
     attempts = models.PositiveIntegerField(default=0)
-    max_attempts = models.PositiveIntegerField(default=8)
+    max_attempts = models.PositiveIntegerField(default=20)  # about a day with the capped backoff
     next_attempt_at = models.DateTimeField(db_index=True)
     locked_until = models.DateTimeField(null=True, blank=True, help_text="Lease of the worker running it")
     last_error = models.TextField(blank=True)

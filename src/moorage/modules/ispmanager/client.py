@@ -19,6 +19,8 @@ from moorage.provisioning.interface import PERMANENT, TRANSIENT, UNKNOWN, Module
 log = logging.getLogger(__name__)
 
 # Panel error types that retrying cannot fix.
+# Failures in transit (not answers of the panel), which a read may simply repeat.
+TRANSPORT_TYPES = {"timeout", "connect", "dropped", "http"}
 PERMANENT_TYPES = {"auth", "access", "value", "missed", "exists", "limit", "xml", "notconfigured", "unknown"}
 
 
@@ -136,11 +138,24 @@ class IspManagerClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    READ_TRIES = 3
+
     def call(self, func: str, params: dict[str, Any] | None = None, *, mutating: bool = False) -> dict[str, Any]:
         """Call `func`; return the reply's `doc`. Raise ModuleError on any failure.
 
-        `mutating` says whether a lost reply may mean the change was applied (kind UNKNOWN).
+        `mutating` says whether a lost reply may mean the change was applied (kind UNKNOWN). A read
+        that failed in transit is tried again at once (reads change nothing); a change never is.
         """
+        tries = 1 if mutating else self.READ_TRIES
+        for attempt in range(1, tries + 1):
+            try:
+                return self._call_once(func, params, mutating=mutating)
+            except ModuleError as exc:
+                if exc.kind == PERMANENT or attempt == tries or exc.panel_type not in TRANSPORT_TYPES:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _call_once(self, func: str, params: dict[str, Any] | None, *, mutating: bool) -> dict[str, Any]:
         body = {"func": func, "out": "json", "authinfo": self._authinfo}
         for key, val in (params or {}).items():
             if val is None:

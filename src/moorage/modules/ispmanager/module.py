@@ -161,12 +161,23 @@ class IspManagerModule(ProvisioningModule):
         with self._client(conn) as c:
             return self._state(c, username)
 
+    def _exists(self, c: IspManagerClient, username: str) -> bool:
+        try:
+            c.call("user.edit", {"elid": username})
+        except ModuleError as exc:
+            if exc.panel_type == "missed":
+                return False
+            raise
+        return True
+
     def _preset_limits(self, c: IspManagerClient, preset: str) -> dict[str, str]:
-        names = {row.get("name") for row in elems(c.call("preset"))}
-        if preset not in names:
+        try:
+            form = flat(c.call("preset.edit", {"elid": preset}))
+        except ModuleError as exc:
+            if exc.panel_type != "missed":
+                raise
             raise ModuleError(f"the preset {preset!r} does not exist on the panel (Get values from server)",
-                              kind=PERMANENT, panel_type="missed", panel_object="preset")
-        form = flat(c.call("preset.edit", {"elid": preset}))
+                              kind=PERMANENT, panel_type="missed", panel_object="preset") from None
         return {k: v for k, v in form.items() if (k.startswith("limit_") or k in ("backup", "php_enable")) and v != ""}
 
     def create(self, conn: Connection, spec: AccountSpec) -> dict[str, Any]:
@@ -178,11 +189,9 @@ class IspManagerModule(ProvisioningModule):
             raise ModuleError(f"username {spec.username!r}: {problem}", kind=PERMANENT, panel_type="value")
         result: dict[str, Any] = {"adopted": False}
         with self._client(conn) as c:
-            state = self._state(c, spec.username)
-            if state.exists:
-                if not spec.adopt_existing:
-                    raise ModuleError(f"a user named {spec.username} already exists on the panel", kind=PERMANENT,
-                                      panel_type="exists", panel_object="user")
+            # First try: create straight away; the panel refuses a taken name with `exists`. A retry
+            # after a lost reply looks first: an account under the reserved name is ours to adopt.
+            if spec.adopt_existing and self._exists(c, spec.username):
                 result["adopted"] = True
             else:
                 params: dict[str, Any] = {
@@ -193,7 +202,15 @@ class IspManagerModule(ProvisioningModule):
                 # then the product's overrides on top.
                 params.update(self._preset_limits(c, preset))
                 params.update(panel_overrides(spec.options))
-                c.call("user.edit", params, mutating=True)
+                try:
+                    c.call("user.edit", params, mutating=True)
+                except ModuleError as exc:
+                    if exc.panel_type != "exists":
+                        raise
+                    if not spec.adopt_existing:
+                        raise ModuleError(f"a user named {spec.username} already exists on the panel",
+                                          kind=PERMANENT, panel_type="exists", panel_object="user") from None
+                    result["adopted"] = True
             if spec.domain and _truthy(spec.options.get("create_www_domain", True)):
                 self._ensure_site(c, conn, spec)
         return result
@@ -223,7 +240,7 @@ class IspManagerModule(ProvisioningModule):
 
     def terminate(self, conn: Connection, username: str) -> None:
         with self._client(conn) as c:
-            if not self._state(c, username).exists:
+            if not self._exists(c, username):
                 return
             c.call("user.delete", {"elid": username}, mutating=True)
 
