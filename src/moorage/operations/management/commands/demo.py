@@ -1,6 +1,6 @@
-"""`moorage demo`: migrate, load the demo catalog and staff user, and run the product.
+"""`moorage demo`: migrate, start the bundled ispmanager emulator, load the demo data, run the product.
 
-Runs the web server and the background worker as child processes and stops them together.
+The web server, the background worker and the emulator run as child processes and stop together.
 """
 
 from __future__ import annotations
@@ -8,26 +8,57 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import time
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from moorage.operations.demo import load_demo_data
+from moorage.operations.demo import load_demo_data, seed_panel
+
+
+def _wait_for_port(host: str, port: int, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return True
+        time.sleep(0.1)
+    return False
 
 
 class Command(BaseCommand):
-    help = "Set up the embedded demo (SQLite, demo catalog, staff user) and run it on 127.0.0.1:8000."
+    help = "Set up the embedded demo (SQLite, demo catalog, staff user, ispmanager emulator) and run it."
 
     def add_arguments(self, parser):  # noqa: ANN001
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address of the web server")
+        parser.add_argument("--panel-port", type=int, default=1500, help="port of the demo ispmanager emulator")
         parser.add_argument("--setup-only", action="store_true", help="prepare the data, then exit")
 
     def handle(self, *args, **options):  # noqa: ANN002, ANN003
         call_command("migrate", verbosity=0, interactive=False)
-        password = os.environ.get("MOORAGE_DEMO_STAFF_PASSWORD") or secrets.token_urlsafe(12)
-        info = load_demo_data(staff_password=password)
+        staff_password = os.environ.get("MOORAGE_DEMO_STAFF_PASSWORD") or secrets.token_urlsafe(12)
+        panel_password = os.environ.get("MOORAGE_DEMO_PANEL_PASSWORD") or secrets.token_urlsafe(12)
+        port = options["panel_port"]
+        children: list[subprocess.Popen] = []
+        panel = None
+        if not options["setup_only"]:
+            state = settings.DATA_DIR / "ispmanager-emulator.sqlite3"
+            children.append(subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "ispmanager_emulator", "--host", "127.0.0.1", "--port", str(port),
+                 "--admin", f"root:{panel_password}", "--state", str(state)],
+            ))
+            if not _wait_for_port("127.0.0.1", port):
+                self._stop(children)
+                raise CommandError(f"the ispmanager emulator did not start on 127.0.0.1:{port} (port taken?)")
+            url = f"http://127.0.0.1:{port}/ispmgr"
+            seed_panel(url, "root", panel_password)
+            panel = {"host": "127.0.0.1", "port": port, "url": url, "username": "root", "password": panel_password}
+        info = load_demo_data(staff_password=staff_password, panel=panel)
         host = options["addr"]
         self.stdout.write(self.style.SUCCESS("Moorage demo is ready."))
         self.stdout.write(f"  Client area:  http://{host}/")
@@ -35,32 +66,29 @@ class Command(BaseCommand):
         self.stdout.write(f"  Staff login:  {info['staff_email']}  password: {info['staff_password']}")
         self.stdout.write(f"  Demo client:  {info['client_email']}  password: {info['client_password']}")
         self.stdout.write(f"  API docs:     http://{host}/api/v1/docs")
+        if panel:
+            self.stdout.write(f"  ispmanager:   {panel['url']}  (emulator)  user: root  password: {panel_password}")
         if options["setup_only"]:
             return
-        self._run(host)
-
-    def _run(self, host: str) -> None:
         manage = [sys.executable, "-m", "moorage.cli"]
-        children = [
-            subprocess.Popen([*manage, "runserver", host, "--noreload", "--insecure"]),  # noqa: S603
-            subprocess.Popen([*manage, "db_worker", "--no-startup-delay", "--no-reload"]),  # noqa: S603
-        ]
-
-        def stop(*_):  # noqa: ANN002, ANN202
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-
-        signal.signal(signal.SIGTERM, stop)
+        children.append(subprocess.Popen([*manage, "runserver", host, "--noreload", "--insecure"]))  # noqa: S603
+        children.append(subprocess.Popen([*manage, "db_worker", "--no-startup-delay", "--no-reload"]))  # noqa: S603
+        signal.signal(signal.SIGTERM, lambda *_: self._stop(children))
         try:
             while all(child.poll() is None for child in children):
-                try:
-                    children[0].wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    pass
+                time.sleep(0.5)
         except KeyboardInterrupt:
             pass
         finally:
-            stop()
-            for child in children:
+            self._stop(children)
+
+    @staticmethod
+    def _stop(children: list[subprocess.Popen]) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
                 child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
