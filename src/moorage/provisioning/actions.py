@@ -171,3 +171,41 @@ def sso_url(*, service: Service) -> str:
         return module.sso_url(connection_info(account.connection, module), account.username)
     except ModuleError as exc:
         raise DomainError(f"the control panel could not be reached: {exc.message}", code="panel_error") from exc
+
+
+@transaction.atomic(durable=True)
+def module_set_active(*, name: str, active: bool, now: dt.datetime, actor: User | None) -> None:
+    """Activate or deactivate a provisioning module (Settings → Modules → Hosting Modules)."""
+    get_module(name)  # must be installed
+    from moorage.provisioning.models import ModuleState
+
+    state, _ = ModuleState.objects.select_for_update().get_or_create(name=name)
+    state.active, state.changed_at = active, now
+    state.save(update_fields=["active", "changed_at"])
+    audit(actor=actor, action="module_activate" if active else "module_deactivate", obj=state, now=now)
+
+
+def panel_account_state(*, service: Service) -> dict[str, Any]:
+    """The service's account as the panel shows it now (a read, for the staff service page)."""
+    account = PanelAccount.objects.select_related("connection").filter(service=service).first()
+    if account is None:
+        return {"known": False, "message": "no panel account reserved"}
+    module = get_module(account.connection.module)
+    try:
+        state = module.account_state(connection_info(account.connection, module), account.username)
+    except ModuleError as exc:
+        return {"known": False, "message": exc.message}
+    return {"known": True, "exists": state.exists, "suspended": state.suspended,
+            "disk_used_mib": state.disk_used_mib, "disk_limit_mib": state.disk_limit_mib,
+            "message": ("suspended" if state.suspended else "active") if state.exists else "not on the panel"}
+
+
+def login_details(*, service: Service) -> dict[str, str] | None:
+    """Login Details: panel URL, username and password of the service's account, or None."""
+    account = PanelAccount.objects.select_related("connection").filter(service=service).first()
+    if account is None:
+        return None
+    module = get_module(account.connection.module)
+    return {"panel_url": connection_info(account.connection, module).url, "username": account.username,
+            "password": account.password, "exists": "yes" if account.exists_on_panel else "no",
+            "server": account.connection.name}

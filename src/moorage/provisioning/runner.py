@@ -42,10 +42,13 @@ def _due(now: dt.datetime):  # noqa: ANN202
     )
 
 
-def claim(job_id: int, *, now: dt.datetime) -> ProvisioningJob | None:
-    """Take a due job for this worker (lease), or None if it is not due or another worker holds it."""
+def claim(job_id: int | None, *, now: dt.datetime) -> ProvisioningJob | None:
+    """Take a due job for this worker (a lease): the given one, or the next due one when `job_id` is
+    None. Returns None if nothing is due or another worker holds it (rows locked by others are
+    skipped, so workers never wait for each other)."""
     with transaction.atomic():
-        job = _due(now).select_for_update(skip_locked=True).filter(pk=job_id).first()
+        due = _due(now).select_for_update(skip_locked=True)
+        job = due.filter(pk=job_id).first() if job_id is not None else due.order_by("next_attempt_at", "pk").first()
         if job is None:
             return None
         # A lease that ran out (worker died mid-call) means the last request may have been applied.
@@ -155,8 +158,9 @@ def _record(job_id: int, *, outcome: str, message: str, panel_type: str, started
         return job
 
 
-def run_job(job_id: int, *, now: dt.datetime, business_now: dt.datetime | None = None) -> ProvisioningJob | None:
-    """Run one due job once; returns it with its new status, or None if it was not claimable."""
+def run_job(job_id: int | None, *, now: dt.datetime, business_now: dt.datetime | None = None) -> ProvisioningJob | None:
+    """Run one due job once (the given one, or the next due); returns it with its new status, or
+    None if there was nothing to claim."""
     business_now = business_now or now
     job = claim(job_id, now=now)
     if job is None:
@@ -175,17 +179,17 @@ def run_job(job_id: int, *, now: dt.datetime, business_now: dt.datetime | None =
         except ModuleError as exc:
             outcome, message, panel_type = exc.kind, exc.message, exc.panel_type
         except Exception as exc:  # a bug or an unexpected reply: keep the job visible and retryable
-            log.exception("provisioning job %s crashed", job_id)
+            log.exception("provisioning job %s crashed", job.pk)
             outcome, message, panel_type = TRANSIENT, f"internal error: {type(exc).__name__}: {exc}", "internal"
     duration_ms = int((time.monotonic() - started) * 1000)
-    return _record(job_id, outcome=outcome, message=message, panel_type=panel_type, started=now,
+    return _record(job.pk, outcome=outcome, message=message, panel_type=panel_type, started=now,
                    duration_ms=duration_ms, now=now, business_now=business_now, result=result)
 
 
 def run_due_jobs(*, now: dt.datetime, business_now: dt.datetime | None = None, limit: int = 1000) -> int:
-    """Run every job due at `now` (a worker loop or `moorage provision`); returns how many ran."""
+    """Run jobs due at `now` until none is left (or `limit`); returns how many ran. Several workers
+    may run this at once: each claims the next unlocked job."""
     ran = 0
-    for job_id in list(_due(now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
-        if run_job(job_id, now=now, business_now=business_now) is not None:
-            ran += 1
+    while ran < limit and run_job(None, now=now, business_now=business_now) is not None:
+        ran += 1
     return ran

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import ssl
+from functools import lru_cache
 from typing import Any
 
 import httpcore
@@ -80,9 +81,15 @@ class _PinningBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+@lru_cache(maxsize=1)
+def _verifying_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs tens of milliseconds: once per process, not once per call.
+    return ssl.create_default_context()
+
+
 def _transport(verify_tls: bool, fingerprint: str) -> httpx.HTTPTransport:
     if not fingerprint:
-        return httpx.HTTPTransport(verify=verify_tls, retries=0)
+        return httpx.HTTPTransport(verify=_verifying_context() if verify_tls else False, retries=0)
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # the pinned fingerprint is the trust anchor instead
@@ -117,6 +124,17 @@ def elems(doc: dict[str, Any]) -> list[dict[str, str]]:
     return [flat(e) for e in raw]
 
 
+@lru_cache(maxsize=64)
+def _shared_http(verify_tls: bool, fingerprint: str, timeout: float) -> httpx.Client:
+    """One pooled HTTP client per TLS setting and timeout, reused by every call of this process.
+
+    Credentials travel in each request's body, so sharing the pool between connections is safe.
+    httpx.Client is thread-safe.
+    """
+    return httpx.Client(transport=_transport(verify_tls, fingerprint),
+                        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=False)
+
+
 class IspManagerClient:
     """Calls ispmanager functions with `authinfo` in the POST body and `out=json`."""
 
@@ -124,13 +142,10 @@ class IspManagerClient:
                  tls_fingerprint: str = "", timeout: float = 30.0):
         self.url = url
         self._authinfo = f"{username}:{password}"
-        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
-        fingerprint = normalize_fingerprint(tls_fingerprint)
-        self._http = httpx.Client(transport=_transport(verify_tls, fingerprint), timeout=self.timeout,
-                                  follow_redirects=False)
+        self._http = _shared_http(verify_tls, normalize_fingerprint(tls_fingerprint), float(timeout))
 
     def close(self) -> None:
-        self._http.close()
+        """Nothing to release: the HTTP client (and its keep-alive connections) is shared per process."""
 
     def __enter__(self) -> IspManagerClient:
         return self

@@ -216,19 +216,15 @@ class IspManagerModule(ProvisioningModule):
         return result
 
     def _ensure_site(self, c: IspManagerClient, conn: Connection, spec: AccountSpec) -> None:
+        """The client's website and DNS zone; one that already exists (a retry) counts as made."""
         domain = spec.domain
         ip = str(spec.options.get("domain_ip") or conn.ip_address or "")
-        sites = {row.get("name") for row in elems(c.call("webdomain", {"su": spec.username}))}
-        if domain not in sites:
-            params = {"sok": "ok", "su": spec.username, "site_name": domain, "site_owner": spec.username,
-                      "site_aliases": f"www.{domain}"}
-            c.call("site.edit", params, mutating=True)
+        _create_unless_exists(c, "site.edit", {"sok": "ok", "su": spec.username, "site_name": domain,
+                                               "site_owner": spec.username, "site_aliases": f"www.{domain}"})
         if conn.nameservers:
-            zones = {row.get("name") for row in elems(c.call("domain"))}
-            if domain not in zones:
-                ns = " ".join(f"{name.rstrip('.')}." for name, _ip in conn.nameservers)
-                c.call("domain.edit", {"sok": "ok", "name": domain, "ip": ip or None, "ns": ns,
-                                       "owner": spec.username, "dtype": "master"}, mutating=True)
+            ns = " ".join(f"{name.rstrip('.')}." for name, _ip in conn.nameservers)
+            _create_unless_exists(c, "domain.edit", {"sok": "ok", "name": domain, "ip": ip or None, "ns": ns,
+                                                     "owner": spec.username, "dtype": "master"})
 
     def suspend(self, conn: Connection, username: str) -> None:
         with self._client(conn) as c:
@@ -274,6 +270,14 @@ class IspManagerModule(ProvisioningModule):
                                           disk_limit_mib=_dec(row.get("quota_total")), extra=row)
                 for row in elems(c.call("user")) if row.get("name")
             }
+
+
+def _create_unless_exists(c: IspManagerClient, func: str, params: dict[str, Any]) -> None:
+    try:
+        c.call(func, params, mutating=True)
+    except ModuleError as exc:
+        if exc.panel_type != "exists":
+            raise
 
 
 def _truthy(raw: Any) -> bool:
