@@ -267,3 +267,29 @@ def test_sso_key_flow_followed_like_a_browser(panel, hosting, client_account, no
         assert page.status_code == 200 and "shop" in page.text
         again = browser.get(url)  # a one-time key
         assert "shop" not in again.text or again.status_code != 200 or "error" in again.text.lower()
+
+
+def test_delete_order_terminates_the_accounts_first(panel, hosting, client_account, now, staff):
+    from django.core.management import call_command
+
+    from moorage.billing.models import Invoice, LedgerEntry, Payment
+    from moorage.core.errors import DomainError
+    from moorage.orders.deletion import order_delete, order_finish_deletions
+    from moorage.orders.models import Order
+
+    service = order_and_pay(client_account, hosting, now)
+    run_due_jobs(now=now)
+    order = Order.objects.get()
+    with pytest.raises(DomainError, match="still exist on the panel"):
+        order_delete(order_id=order.pk, terminate_accounts=False, now=now, actor=staff)
+    assert order_delete(order_id=order.pk, terminate_accounts=True, now=now, actor=staff) == "pending"
+    assert Order.objects.filter(pk=order.pk).exists()  # not before the panel confirms
+    assert order_finish_deletions(now=now) == 0
+    assert "shop" in panel.state.users
+    call_command("provision")  # the worker / cron: terminate, then complete the deletion
+    assert "shop" not in panel.state.users
+    assert not Order.objects.exists() and not Service.objects.filter(pk=service.pk).exists()
+    assert not Invoice.objects.exists() and not Payment.objects.exists() and not LedgerEntry.objects.exists()
+    from moorage.core.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="order_delete", data__order=order.display_number).exists()

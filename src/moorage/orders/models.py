@@ -27,6 +27,9 @@ class Order(models.Model):
     notes = models.TextField(blank=True, help_text="Notes / additional information from the client")
     created_at = models.DateTimeField(db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Set by order_delete when the accounts must be terminated on the panel first; the order is
+    # removed once every terminate job is done.
+    delete_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]
