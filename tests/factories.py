@@ -31,34 +31,64 @@ def shared_page(*, now: dt.datetime = DEFAULT_NOW, name: str = "Shared Hosting")
     return order_page_create(name=name, now=now, actor=None, premade=PREMADE_SHARED4)
 
 
-def product(page: OrderPage, *, name: str = "Plan", prices: dict[str, str] | None = None,
-            setup_fee: str = "0.00", **fields) -> Product:  # noqa: ANN003
+def product(
+    page: OrderPage,
+    *,
+    name: str = "Plan",
+    prices: dict[str, str] | None = None,
+    setup_fee: str = "0.00",
+    **fields,
+) -> Product:  # noqa: ANN003
     """A product on `page` with prices {cycle: amount}; recurring monthly 10.00 unless told."""
     prices = {"monthly": "10.00"} if prices is None else prices
     obj = Product.objects.create(order_page=page, name=name, **fields)
     for cycle, amount in prices.items():
-        Price.objects.create(product=obj, cycle=cycle, amount=Decimal(amount), setup_fee=Decimal(setup_fee))
+        Price.objects.create(
+            product=obj, cycle=cycle, amount=Decimal(amount), setup_fee=Decimal(setup_fee)
+        )
     return obj
 
 
 # --- Scenario helpers: checkout, payment, and reading back what the money state is. ---
 
-def checkout(client_obj: Client, product_obj: Product, *, cycle: str = "monthly", hostname: str = "example.com",
-             now: dt.datetime = DEFAULT_NOW, actor: User | None = None):  # noqa: ANN201
+
+def checkout(
+    client_obj: Client,
+    product_obj: Product,
+    *,
+    cycle: str = "monthly",
+    hostname: str = "example.com",
+    now: dt.datetime = DEFAULT_NOW,
+    actor: User | None = None,
+):
     """Order one product through the real checkout action."""
     from moorage.orders.actions import CartItem, order_checkout
 
-    return order_checkout(client=client_obj, items=[CartItem(product_obj.pk, cycle, hostname)], now=now,
-                          actor=actor)
+    return order_checkout(
+        client=client_obj, items=[CartItem(product_obj.pk, cycle, hostname)], now=now, actor=actor
+    )
 
 
-def pay(invoice, amount: str, *, transaction_id: str, now: dt.datetime = DEFAULT_NOW,  # noqa: ANN001, ANN201
-        gateway: str = "bank_transfer", actor: User | None = None):
+def pay(
+    invoice,
+    amount: str,
+    *,
+    transaction_id: str,
+    now: dt.datetime = DEFAULT_NOW,
+    gateway: str = "bank_transfer",
+    actor: User | None = None,
+):
     """Record a bank transfer for `invoice` through the real payment action."""
     from moorage.payments.actions import payment_record
 
-    return payment_record(invoice_id=invoice.pk, amount=amount, gateway=gateway, transaction_id=transaction_id,
-                          now=now, actor=actor)
+    return payment_record(
+        invoice_id=invoice.pk,
+        amount=amount,
+        gateway=gateway,
+        transaction_id=transaction_id,
+        now=now,
+        actor=actor,
+    )
 
 
 def ledger_rows(client_obj: Client) -> list[tuple[str, str, str, int | None]]:
@@ -67,14 +97,23 @@ def ledger_rows(client_obj: Client) -> list[tuple[str, str, str, int | None]]:
 
     return [
         (e.account, e.kind, str(e.amount), e.invoice.number if e.invoice_id else None)
-        for e in LedgerEntry.objects.filter(client=client_obj).select_related("invoice").order_by("id")
+        for e in LedgerEntry.objects.filter(client=client_obj)
+        .select_related("invoice")
+        .order_by("id")
     ]
 
 
-def invoice_lines(invoice) -> list[tuple]:  # noqa: ANN001
+def invoice_lines(invoice) -> list[tuple]:
     """An invoice's lines as (kind, description, amount, cycle, period start, period end)."""
     return [
-        (line.kind, line.description, str(line.amount), line.cycle, line.period_start, line.period_end)
+        (
+            line.kind,
+            line.description,
+            str(line.amount),
+            line.cycle,
+            line.period_start,
+            line.period_end,
+        )
         for line in invoice.lines.order_by("id")
     ]
 
@@ -83,12 +122,20 @@ def expected_balance(client_obj: Client) -> Decimal:
     """Invoiced − paid − credits, from the documents rather than the ledger."""
     from moorage.billing.models import Invoice, LedgerEntry, Payment
 
-    invoiced = sum((i.total for i in Invoice.objects.filter(client=client_obj).exclude(status="cancelled")),
-                   Decimal("0.00"))
+    invoiced = sum(
+        (i.total for i in Invoice.objects.filter(client=client_obj).exclude(status="cancelled")),
+        Decimal("0.00"),
+    )
     paid = sum((p.amount for p in Payment.objects.filter(client=client_obj)), Decimal("0.00"))
-    credits = sum((e.amount for e in LedgerEntry.objects.filter(client=client_obj, account="credit",
-                                                                kind="credit_added", invoice=None)),
-                  Decimal("0.00"))
+    credits = sum(
+        (
+            e.amount
+            for e in LedgerEntry.objects.filter(
+                client=client_obj, account="credit", kind="credit_added", invoice=None
+            )
+        ),
+        Decimal("0.00"),
+    )
     return invoiced - paid - credits
 
 
@@ -96,9 +143,22 @@ def snapshot() -> dict[str, list[tuple]]:
     """Every domain row, for "nothing changed" assertions after a refused action."""
     from django.apps import apps
 
-    labels = ["core.User", "core.AuditEntry", "core.Sequence", "customers.Client", "catalog.Product",
-              "catalog.Price", "orders.Order", "orders.OrderItem", "services.Service",
-              "services.ServiceStatusChange", "billing.Invoice", "billing.InvoiceLine", "billing.Payment",
-              "billing.LedgerEntry"]
-    return {label: list(apps.get_model(label).objects.order_by("pk").values_list())
-            for label in labels}
+    labels = [
+        "core.User",
+        "core.AuditEntry",
+        "core.Sequence",
+        "customers.Client",
+        "catalog.Product",
+        "catalog.Price",
+        "orders.Order",
+        "orders.OrderItem",
+        "services.Service",
+        "services.ServiceStatusChange",
+        "billing.Invoice",
+        "billing.InvoiceLine",
+        "billing.Payment",
+        "billing.LedgerEntry",
+    ]
+    return {
+        label: list(apps.get_model(label).objects.order_by("pk").values_list()) for label in labels
+    }

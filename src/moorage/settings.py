@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "moorage.core",
     "moorage.customers",
+    "moorage.notifications",
     "moorage.catalog",
     "moorage.services",
     "moorage.provisioning",

@@ -12,9 +12,9 @@ from django.db import transaction
 from moorage.billing.models import Invoice, InvoiceLine, LedgerEntry, Payment
 from moorage.billing.queries import client_credit_balance, invoice_outstanding
 from moorage.core.actions import audit, next_number
-from moorage.core.errors import DomainError
+from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
-from moorage.core.money import ZERO, round_money, to_decimal
+from moorage.core.money import MAX_AMOUNT, ZERO, round_money, to_decimal
 from moorage.customers.models import Client
 from moorage.services.models import Service
 
@@ -41,7 +41,10 @@ def _require_atomic() -> None:
 
 def lock_invoice(invoice_id: int) -> Invoice:
     """Lock one invoice row for the rest of the transaction."""
-    return Invoice.objects.select_for_update().select_related("client").get(pk=invoice_id)
+    try:
+        return Invoice.objects.select_for_update().select_related("client").get(pk=invoice_id)
+    except Invoice.DoesNotExist as exc:
+        raise NotFound(f"no invoice with id {invoice_id}", field="invoice") from exc
 
 
 def _ledger(*, client: Client, account: str, kind: str, amount: Decimal, now: dt.datetime,
@@ -183,9 +186,14 @@ def invoice_cancel(*, invoice_id: int, now: dt.datetime, cancelled_on: dt.date, 
 @transaction.atomic(durable=True)
 def credit_add(*, client: Client, amount: Decimal, reason: str, now: dt.datetime, actor: User | None) -> LedgerEntry:
     """Add credit to a client's balance by hand (staff), with the reason recorded."""
-    amount = to_decimal(amount)
+    try:
+        amount = round_money(to_decimal(amount))
+    except (TypeError, ValueError) as exc:
+        raise DomainError("the amount must be a decimal number such as 12.50", field="amount") from exc
     if amount <= 0:
         raise DomainError("the credit amount must be positive", field="amount")
+    if amount > MAX_AMOUNT:
+        raise DomainError(f"the credit amount must be at most {MAX_AMOUNT}", field="amount")
     if not reason.strip():
         raise DomainError("say why the credit is given", field="reason", code="required")
     entry = _ledger(client=client, account=E.Account.CREDIT, kind=E.Kind.CREDIT_ADDED, amount=amount, now=now,

@@ -83,10 +83,8 @@ class InvoiceLine(models.Model):
                 fields=["service", "period_start"], condition=Q(kind="service"),
                 name="invoiceline_one_per_service_period",
             ),
-            models.UniqueConstraint(
-                fields=["invoice", "service"], condition=Q(kind="late_fee"),
-                name="invoiceline_one_late_fee",
-            ),
+            # One late fee per invoice (an invoice-level line: no service, so not keyed by it).
+            models.UniqueConstraint(fields=["invoice"], condition=Q(kind="late_fee"), name="invoiceline_one_late_fee"),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,9 @@ class HostnameError(ValueError):
 
 def normalize(hostname: str) -> str:
     """Lower-case, strip spaces and a trailing dot, and encode international names as punycode."""
-    name = hostname.strip().rstrip(".").lower()
+    name = hostname.strip().lower()
+    # One trailing dot is the DNS root; "example.com.." is not a name.
+    name = name.removesuffix(".")
     if not name:
         return ""
     try:
@@ -43,7 +45,11 @@ def validate(hostname: str, rule: HostnameRule | str) -> str:
     """Return the normalised hostname, or raise HostnameError naming what is wrong."""
     rule = HostnameRule(rule)
     if rule is HostnameRule.NONE:
-        return hostname.strip()
+        # Not validated, but it must still fit the service's hostname column.
+        name = hostname.strip()
+        if len(name) > 253:
+            raise HostnameError("a hostname has at most 253 characters")
+        return name
     name = normalize(hostname)
     if not name:
         raise HostnameError("the hostname is empty")
@@ -51,7 +57,7 @@ def validate(hostname: str, rule: HostnameRule | str) -> str:
         raise HostnameError("a hostname has at most 253 characters")
     labels = name.split(".")
     for label in labels:
-        if not _LABEL.match(label):
+        if not _LABEL.fullmatch(label):
             raise HostnameError(
                 f"'{label}' is not a valid DNS label (letters, digits and inner hyphens, 1-63 characters)"
             )
@@ -59,7 +65,7 @@ def validate(hostname: str, rule: HostnameRule | str) -> str:
         return name
     if len(labels) < 2:
         raise HostnameError("a domain name needs at least two labels, such as example.com")
-    if not _TLD.match(labels[-1]):
+    if not _TLD.fullmatch(labels[-1]):
         raise HostnameError(f"'{labels[-1]}' is not a valid top-level domain")
     if rule is HostnameRule.FQDN and len(labels) < 3:
         raise HostnameError("a fully qualified hostname needs a host and a domain, such as www.example.com")

@@ -10,9 +10,12 @@ from moorage.catalog.hostname import HostnameRule
 from moorage.catalog.models import Price, Product
 from moorage.core.cycles import Cycle
 from moorage.core.errors import DomainError
+from moorage.core.money import MAX_AMOUNT
 
 FORMAT = "moorage.product"
 VERSION = 1
+# The largest value of a PositiveIntegerField on every database.
+MAX_INT = 2147483647
 
 # Exported settings: name → (kind, required). Kinds: str, bool, int, int?, bool?, choice:<Model field>.
 FIELDS: dict[str, tuple[str, bool]] = {
@@ -68,6 +71,8 @@ def _money(value: Any, path: str) -> Decimal:
         raise _fail(path, f"{value!r} is not a decimal amount") from exc
     if not amount.is_finite() or amount < 0:
         raise _fail(path, "must be zero or more")
+    if amount > MAX_AMOUNT:
+        raise _fail(path, f"must be at most {MAX_AMOUNT}")
     if amount != amount.quantize(Decimal("0.01")):
         raise _fail(path, "has more than two decimal places")
     return amount
@@ -80,7 +85,7 @@ def parse_product(raw: str | bytes) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise DomainError(f"the file is not valid JSON: {exc}", field="file", code="invalid_import") from exc
     if not isinstance(doc, dict):
-        raise _fail("(file)", "must be a JSON object")
+        raise _fail("file", "must be a JSON object")
     if doc.get("format") != FORMAT:
         raise _fail("format", f"must be \"{FORMAT}\"")
     if doc.get("version") != VERSION:
@@ -110,8 +115,8 @@ def parse_product(raw: str | bytes) -> dict[str, Any]:
         elif kind.startswith("int"):
             if value is None and kind.endswith("?"):
                 pass
-            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise _fail(path, "must be a whole number, zero or more")
+            elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
+                raise _fail(path, f"must be a whole number from 0 to {MAX_INT}")
         elif kind == "choice" and value not in CHOICES[name]:
             raise _fail(path, f"must be one of: {', '.join(CHOICES[name])}")
         clean[name] = value

@@ -2,9 +2,32 @@
 
 from django.urls import path
 
-from moorage.clientarea import views
+from moorage.clientarea import ordering, views
 
 app_name = "clientarea"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("register/", views.register_view, name="register"),
+    path("stop-impersonation/", views.stop_impersonation, name="stop_impersonation"),
+    path("order/", ordering.order_index, name="order"),
+    path("order/product/<int:product_id>/", ordering.product_configure, name="product"),
+    path("order/<slug:slug>/", ordering.order_page, name="order_page"),
+    path("cart/", ordering.cart_view, name="cart"),
+    path("cart/remove/<int:index>/", ordering.cart_remove, name="cart_remove"),
+    path("checkout/", ordering.checkout, name="checkout"),
+    path("orders/<int:number>/complete/", ordering.order_complete, name="order_complete"),
+    path("services/", views.service_list, name="services"),
+    path("services/<int:pk>/", views.service_detail, name="service"),
+    path("invoices/", views.invoice_list, name="invoices"),
+    path("invoices/<int:number>/", views.invoice_detail, name="invoice"),
+    path("invoices/<int:number>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+    path(
+        "invoices/<int:number>/pay-from-credit/",
+        views.invoice_pay_credit,
+        name="invoice_pay_credit",
+    ),
+    path("account/", views.account, name="account"),
+    path("account/password/", views.password_change, name="password"),
 ]

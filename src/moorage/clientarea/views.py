@@ -1,7 +1,386 @@
-"""Client area views."""
+"""Client-area pages: sign-in, dashboard, services, invoices and the account.
 
-from django.http import HttpResponse
+Views read the client's own rows and call actions; a DomainError from an action becomes a form
+error or a message. Every page that shows a client's data looks rows up through that client, so
+another client's invoice or service is a 404, never a 403 that confirms it exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from moorage.billing.models import Invoice, LedgerEntry
+from moorage.billing.pdf import render_invoice_pdf
+from moorage.billing.queries import (
+    client_amount_due,
+    client_credit_balance,
+    invoice_outstanding,
+    invoice_paid_amount,
+)
+from moorage.clientarea.forms import (
+    AccountForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegistrationForm,
+    add_domain_error,
+)
+from moorage.core import clock
+from moorage.core.errors import DomainError
+from moorage.core.models import User
+from moorage.customers.actions import client_register, client_set_password, client_update
+from moorage.customers.models import Client
+from moorage.payments.actions import invoice_pay_from_credit
+from moorage.payments.gateways import BANK_TRANSFER, GATEWAYS
+from moorage.services.models import Service
+
+AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+IMPERSONATOR_KEY = "impersonator_id"
+OPEN_SERVICE_STATUSES = [Service.Status.PENDING, Service.Status.ACTIVE, Service.Status.SUSPENDED]
 
 
-def dashboard(request):  # noqa: ANN001, ANN201
-    return HttpResponse("Moorage")
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def client_of(user: User) -> Client | None:
+    if not user.is_authenticated:
+        return None
+    return getattr(user, "client", None)
+
+
+def client_required(view):  # noqa: ANN001, ANN201
+    """The page needs a signed-in client; sets request.client. Staff without one get a hint."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("clientarea:login"))
+        client = client_of(request.user)
+        if client is None:
+            return render(request, "clientarea/not_a_client.html", status=403)
+        request.client = client  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def acting_user(request: HttpRequest) -> User:
+    """Who acts, for the audit log: the staff member while they are logged in as the client."""
+    staff_id = request.session.get(IMPERSONATOR_KEY)
+    if staff_id:
+        staff = User.objects.filter(pk=staff_id, is_staff=True, is_active=True).first()
+        if staff is not None:
+            return staff
+    return request.user  # type: ignore[return-value]
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The `next` parameter when it points inside this site, else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+# --- sign-in and registration --------------------------------------------------------------------
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = safe_next(request)
+    if client_of(request.user) is not None:
+        return HttpResponseRedirect(next_url or reverse("clientarea:dashboard"))
+    form = LoginForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request,
+            username=form.cleaned_data["email"].strip().lower(),
+            password=form.cleaned_data["password"],
+        )
+        client = client_of(user) if user is not None else None
+        if user is None:
+            form.add_error(None, "The email address or password is not correct.")
+        elif client is None:
+            form.add_error(
+                None, "This is a staff login without a client account; sign in to the staff area."
+            )
+        elif client.status == Client.Status.CLOSED:
+            form.add_error(None, "This client account is closed. Please contact us.")
+        else:
+            login(request, user)
+            return HttpResponseRedirect(next_url or reverse("clientarea:dashboard"))
+    return render(request, "clientarea/login.html", {"form": form, "next": next_url})
+
+
+def register_view(request: HttpRequest) -> HttpResponse:
+    next_url = safe_next(request)
+    if client_of(request.user) is not None:
+        return HttpResponseRedirect(next_url or reverse("clientarea:dashboard"))
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = client_register(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                profile=form.profile(),
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            login(request, client.user, backend=AUTH_BACKEND)
+            messages.success(request, f"Welcome, {client.display_name}! Your account is ready.")
+            return HttpResponseRedirect(next_url or reverse("clientarea:dashboard"))
+    return render(request, "clientarea/register.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You have been signed out.")
+    return redirect("clientarea:login")
+
+
+@require_POST
+def stop_impersonation(request: HttpRequest) -> HttpResponse:
+    """End "log in as client": sign the staff member back in and return to the staff area."""
+    staff_id = request.session.get(IMPERSONATOR_KEY)
+    staff = (
+        User.objects.filter(pk=staff_id, is_staff=True, is_active=True).first()
+        if staff_id
+        else None
+    )
+    client = client_of(request.user)
+    if staff is None:
+        logout(request)
+        return redirect("clientarea:login")
+    login(request, staff, backend=AUTH_BACKEND)  # a different user: the session is flushed
+    request.session.pop(IMPERSONATOR_KEY, None)
+    target = "/admin/"
+    with contextlib.suppress(NoReverseMatch):
+        target = (
+            reverse("admin:customers_client_change", args=[client.pk])
+            if client
+            else reverse("admin:index")
+        )
+    return HttpResponseRedirect(target)
+
+
+# --- dashboard, services -------------------------------------------------------------------------
+
+
+@client_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    client: Client = request.client  # type: ignore[attr-defined]
+    services = list(
+        client.services.filter(status__in=OPEN_SERVICE_STATUSES).select_related("product")[:10]
+    )
+    unpaid = list(
+        client.invoices.filter(status=Invoice.Status.UNPAID).order_by("due_date", "number")[:10]
+    )
+    for invoice in unpaid:
+        invoice.outstanding = invoice_outstanding(invoice)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "clientarea/dashboard.html",
+        {
+            "client": client,
+            "services": services,
+            "unpaid": unpaid,
+            "service_count": client.services.filter(status__in=OPEN_SERVICE_STATUSES).count(),
+            "credit": client_credit_balance(client),
+            "amount_due": client_amount_due(client),
+            "today": clock.today(),
+        },
+    )
+
+
+@client_required
+def service_list(request: HttpRequest) -> HttpResponse:
+    client: Client = request.client  # type: ignore[attr-defined]
+    services = client.services.select_related("product").order_by("-id")
+    return render(request, "clientarea/services.html", {"services": services})
+
+
+@client_required
+def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client: Client = request.client  # type: ignore[attr-defined]
+    service = get_object_or_404(Service.objects.select_related("product"), pk=pk, client=client)
+    invoices = (
+        Invoice.objects.filter(client=client, lines__service=service).distinct().order_by("-number")
+    )
+    order_item = getattr(service, "order_item", None)
+    return render(
+        request,
+        "clientarea/service_detail.html",
+        {
+            "service": service,
+            "invoices": invoices,
+            "order": order_item.order if order_item else None,
+            "history": service.status_changes.order_by("-created_at", "-id")[:20],
+        },
+    )
+
+
+# --- invoices ------------------------------------------------------------------------------------
+
+
+def _own_invoice(request: HttpRequest, number: int) -> Invoice:
+    return get_object_or_404(
+        Invoice.objects.select_related("client__user"), number=number, client=request.client
+    )  # type: ignore[attr-defined]
+
+
+@client_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    client: Client = request.client  # type: ignore[attr-defined]
+    status = request.GET.get("status", "")
+    invoices = client.invoices.order_by("-number")
+    if status in Invoice.Status.values:
+        invoices = invoices.filter(status=status)
+    return render(
+        request,
+        "clientarea/invoices.html",
+        {
+            "invoices": invoices,
+            "status": status,
+            "statuses": Invoice.Status.choices,
+        },
+    )
+
+
+@client_required
+def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
+    invoice = _own_invoice(request, number)
+    client: Client = request.client  # type: ignore[attr-defined]
+    transactions = (
+        LedgerEntry.objects.filter(
+            invoice=invoice,
+            account=LedgerEntry.Account.RECEIVABLE,
+            kind__in=[LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.CREDIT_APPLIED],
+        )
+        .select_related("payment")
+        .order_by("created_at", "id")
+    )
+    rows = []
+    for entry in transactions:
+        gateway = (
+            GATEWAYS.get(entry.payment.gateway) if entry.payment else GATEWAYS["credit_balance"]
+        )
+        rows.append(
+            {
+                "date": clock.local_date(entry.created_at),
+                "method": gateway.name if gateway else "",
+                "transaction_id": entry.payment.transaction_id if entry.payment else "",
+                "amount": -entry.amount,
+            }
+        )
+    credit = client_credit_balance(client)
+    return render(
+        request,
+        "clientarea/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "client": client,
+            "lines": invoice.lines.select_related("service__product"),
+            "paid": invoice_paid_amount(invoice),
+            "outstanding": invoice_outstanding(invoice),
+            "credit": credit,
+            "transactions": rows,
+            "bank": BANK_TRANSFER,
+            "can_pay_from_credit": invoice.status == Invoice.Status.UNPAID and credit > 0,
+            "overdue": invoice.status == Invoice.Status.UNPAID and invoice.due_date < clock.today(),
+        },
+    )
+
+
+@client_required
+def invoice_pdf(request: HttpRequest, number: int) -> HttpResponse:
+    invoice = _own_invoice(request, number)
+    response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.display_number}.pdf"'
+    return response
+
+
+@client_required
+@require_POST
+def invoice_pay_credit(request: HttpRequest, number: int) -> HttpResponse:
+    invoice = _own_invoice(request, number)
+    try:
+        used = invoice_pay_from_credit(
+            invoice_id=invoice.pk, now=clock.now(), actor=acting_user(request)
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        invoice.refresh_from_db()
+        if invoice.status == Invoice.Status.PAID:
+            messages.success(
+                request,
+                f"Invoice {invoice.display_number} was paid from your credit balance "
+                f"({used:,.2f} {invoice.currency}). Thank you!",
+            )
+        else:
+            messages.success(
+                request,
+                f"{used:,.2f} {invoice.currency} of your credit balance was applied to "
+                f"invoice {invoice.display_number}; the rest is still to pay.",
+            )
+    return redirect("clientarea:invoice", number=invoice.number)
+
+
+# --- account -------------------------------------------------------------------------------------
+
+
+@client_required
+def account(request: HttpRequest) -> HttpResponse:
+    client: Client = request.client  # type: ignore[attr-defined]
+    form = AccountForm(request.POST if request.method == "POST" else None, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client_update(
+                client=client,
+                profile=form.profile(),
+                email=form.cleaned_data["email"],
+                now=clock.now(),
+                actor=acting_user(request),
+            )
+        except DomainError as exc:
+            client.refresh_from_db()
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "Your details were saved.")
+            return redirect("clientarea:account")
+    return render(request, "clientarea/account.html", {"form": form, "client": client})
+
+
+@client_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    client: Client = request.client  # type: ignore[attr-defined]
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None, user=client.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client_set_password(
+                client=client,
+                password=form.cleaned_data["password"],
+                now=clock.now(),
+                actor=acting_user(request),
+            )
+        except DomainError as exc:
+            client.user.refresh_from_db()
+            add_domain_error(form, exc)
+        else:
+            update_session_auth_hash(request, client.user)
+            messages.success(request, "Your password was changed.")
+            return redirect("clientarea:account")
+    return render(request, "clientarea/password.html", {"form": form})

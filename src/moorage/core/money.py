@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest amount a money column holds (DecimalField(max_digits=12, decimal_places=2)).
+MAX_AMOUNT = Decimal("9999999999.99")
 
 
 def to_decimal(value: object) -> Decimal:
@@ -14,6 +16,9 @@ def to_decimal(value: object) -> Decimal:
     if isinstance(value, bool) or isinstance(value, float):
         raise TypeError("money amounts must not be floats or booleans")
     if isinstance(value, Decimal):
+        # NaN and Infinity are Decimals too, but no amount of money.
+        if not value.is_finite():
+            raise ValueError(f"not a finite amount: {value!r}")
         return value
     if isinstance(value, int):
         return Decimal(value)

@@ -13,7 +13,7 @@ from moorage.core.actions import audit
 from moorage.core.clock import local_date
 from moorage.core.errors import Conflict, DomainError
 from moorage.core.models import User
-from moorage.core.money import round_money, to_decimal
+from moorage.core.money import MAX_AMOUNT, round_money, to_decimal
 from moorage.orders.actions import fulfil_paid_order
 from moorage.orders.models import Order
 from moorage.payments.gateways import GATEWAYS, RECORDABLE
@@ -51,6 +51,8 @@ def payment_record(*, invoice_id: int, amount: Decimal | str, gateway: str, tran
         raise DomainError("the amount must be a decimal number such as 12.50", field="amount") from exc
     if amount <= 0:
         raise DomainError("the amount must be positive", field="amount")
+    if amount > MAX_AMOUNT:
+        raise DomainError(f"the amount must be at most {MAX_AMOUNT}", field="amount")
     if gateway not in RECORDABLE:
         raise DomainError(f"unknown gateway {gateway!r}; use one of: {', '.join(RECORDABLE)}", field="gateway")
     transaction_id = (transaction_id or "").strip()

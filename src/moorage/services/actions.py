@@ -9,7 +9,7 @@ from django.db import transaction
 from moorage.catalog.models import product_setting
 from moorage.core.actions import audit
 from moorage.core.clock import local_date
-from moorage.core.errors import DomainError
+from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.services import lifecycle
 from moorage.services.dates import initial_dates
@@ -18,7 +18,10 @@ from moorage.services.models import Service
 
 def lock_service(service_id: int) -> Service:
     """Lock one service row for the rest of the transaction."""
-    return Service.objects.select_for_update().select_related("product", "client").get(pk=service_id)
+    try:
+        return Service.objects.select_for_update().select_related("product", "client").get(pk=service_id)
+    except Service.DoesNotExist as exc:
+        raise NotFound(f"no service with id {service_id}", field="service") from exc
 
 
 def set_initial_dates(service: Service, *, paid_on: dt.date) -> None:

@@ -1,0 +1,357 @@
+"""Staff area for billing: invoices (lines, cancel, PDF), the ledger (append-only) and Add credit.
+
+Issued invoices, their lines, payments and ledger entries are never edited or deleted here; they
+change only through actions (payments add Record payment and Apply credit in payments.admin).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from moorage.billing.actions import credit_add, invoice_cancel
+from moorage.billing.models import Invoice, InvoiceLine, LedgerEntry, Payment
+from moorage.billing.queries import (
+    client_amount_due,
+    client_credit_balance,
+    invoice_outstanding,
+    invoice_paid_amount,
+)
+from moorage.core import clock
+from moorage.core.admin_views import (
+    ReadOnlyAdmin,
+    ReadOnlyTabularInline,
+    add_domain_error,
+    form_page,
+    readonly_fields_of,
+)
+from moorage.core.errors import DomainError
+from moorage.customers.admin import client_page_section
+from moorage.customers.models import Client
+
+
+class InvoiceLineInline(ReadOnlyTabularInline):
+    model = InvoiceLine
+    fields = ["kind", "description", "service", "cycle", "period_start", "period_end", "amount"]
+    readonly_fields = fields
+    verbose_name_plural = "lines"
+
+
+class InvoicePaymentInline(ReadOnlyTabularInline):
+    model = Payment
+    fields = [
+        "received_at",
+        "gateway",
+        "transaction_id",
+        "amount",
+        "currency",
+        "recorded_by",
+        "note",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = "payments"
+
+
+class InvoiceLedgerInline(ReadOnlyTabularInline):
+    model = LedgerEntry
+    fields = ["created_at", "account", "kind", "amount", "memo", "actor"]
+    readonly_fields = fields
+    verbose_name_plural = "ledger entries"
+
+
+class CancelInvoiceForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        required=False,
+        help_text="Recorded with the cancellation. The invoice keeps its number.",
+    )
+
+
+class AddCreditForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    reason = forms.CharField(
+        label="Reason", max_length=300, help_text="Why the credit is given (recorded)."
+    )
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    """Invoices: found by number or client; cancelled, paid (payments.admin) or printed here."""
+
+    list_display = [
+        "display_number",
+        "client",
+        "kind",
+        "status",
+        "total",
+        "currency",
+        "issue_date",
+        "due_date",
+        "paid_date",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = [
+        "client__user__email",
+        "client__first_name",
+        "client__last_name",
+        "client__organization",
+    ]
+    search_help_text = "Invoice number or the client's email, name or organization"
+    list_select_related = ["client", "client__user"]
+    date_hierarchy = "issue_date"
+    inlines = [InvoiceLineInline, InvoicePaymentInline, InvoiceLedgerInline]
+    actions = ["cancel_selected"]
+    change_form_template = "admin/billing/invoice/change_form.html"
+    fields = [
+        "number",
+        "client",
+        "kind",
+        "status",
+        "currency",
+        "issue_date",
+        "due_date",
+        "paid_date",
+        "cancelled_date",
+        "total",
+        "paid_amount",
+        "outstanding",
+        "notes",
+        "created_at",
+        "order_link",
+    ]
+    readonly_fields = fields
+
+    # Buttons of the invoice page: (url name, label, statuses it is shown for, changes the invoice).
+    # payments.admin adds Record payment and Apply credit.
+    invoice_tools: list[tuple[str, str, tuple[str, ...], bool]] = [
+        ("admin:billing_invoice_pdf", "Download PDF", tuple(Invoice.Status.values), False),
+        ("admin:billing_invoice_cancel", "Cancel invoice", (Invoice.Status.UNPAID,), True),
+    ]
+
+    @admin.display(description="Number", ordering="number")
+    def display_number(self, obj: Invoice) -> str:
+        return obj.display_number
+
+    @admin.display(description="Outstanding")
+    def outstanding(self, obj: Invoice) -> Decimal:
+        return invoice_outstanding(obj)
+
+    @admin.display(description="Paid")
+    def paid_amount(self, obj: Invoice) -> Decimal:
+        return invoice_paid_amount(obj)
+
+    @admin.display(description="Order")
+    def order_link(self, obj: Invoice) -> str:
+        order = getattr(obj, "order", None)
+        if order is None:
+            return "-"
+        url = reverse("admin:orders_order_change", args=[order.pk])
+        return format_html('<a href="{}">{}</a>', url, order)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Invoice], search_term: str
+    ) -> tuple[QuerySet[Invoice], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().lstrip("#")
+        if term.isdigit():
+            results = results | queryset.filter(number=int(term))
+        return results, may_have_duplicates
+
+    def has_invoice_action_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("billing.change_invoice")
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return self.has_invoice_action_permission(request)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        invoice = Invoice.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        tools = []
+        if invoice is not None:
+            acts = self.has_invoice_action_permission(request)
+            for url_name, label, statuses, changes in self.invoice_tools:
+                if invoice.status in statuses and (acts or not changes):
+                    tools.append((reverse(url_name, args=[invoice.pk]), label))
+        extra = {**(extra_context or {}), "invoice_tools": tools}
+        return super().change_view(request, object_id, form_url, extra)
+
+    def get_urls(self):  # noqa: ANN201
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/cancel/", wrap(self.cancel_view), name="billing_invoice_cancel"),
+            path("<path:object_id>/pdf/", wrap(self.pdf_view), name="billing_invoice_pdf"),
+            *super().get_urls(),
+        ]
+
+    def _invoice(self, request: HttpRequest, object_id: str, *, act: bool = True) -> Invoice:
+        invoice = get_object_or_404(
+            Invoice.objects.select_related("client", "client__user"), pk=object_id
+        )
+        if act and not self.has_invoice_action_permission(request):
+            raise PermissionDenied
+        if not act and not self.has_view_permission(request, invoice):
+            raise PermissionDenied
+        return invoice
+
+    @staticmethod
+    def _page(invoice: Invoice) -> str:
+        return reverse("admin:billing_invoice_change", args=[invoice.pk])
+
+    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice = self._invoice(request, object_id)
+        form = CancelInvoiceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                invoice_cancel(
+                    invoice_id=invoice.pk,
+                    now=clock.now(),
+                    cancelled_on=clock.today(),
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, f"{invoice} cancelled.")
+                return HttpResponseRedirect(self._page(invoice))
+        return form_page(
+            request,
+            self,
+            title=f"Cancel {invoice}",
+            form=form,
+            obj=invoice,
+            submit_label="Cancel invoice",
+            intro="What was already paid on the invoice goes to the client's credit balance.",
+        )
+
+    @admin.action(description="Cancel selected unpaid invoices")
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        done = 0
+        for invoice in queryset.order_by("pk"):
+            try:
+                invoice_cancel(
+                    invoice_id=invoice.pk,
+                    now=clock.now(),
+                    cancelled_on=clock.today(),
+                    actor=request.user,
+                    reason="cancelled by staff",
+                )
+            except DomainError as exc:
+                messages.error(request, f"{invoice}: {exc.message}")
+            else:
+                done += 1
+        if done:
+            messages.success(request, f"{done} invoice(s) cancelled.")
+
+    cancel_selected.allowed_permissions = ("cancel",)  # type: ignore[attr-defined]
+
+    def pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice = self._invoice(request, object_id, act=False)
+        from moorage.billing.pdf import render_invoice_pdf  # imported here: WeasyPrint loads slowly
+
+        result = render_invoice_pdf(invoice)
+        if isinstance(result, HttpResponse):
+            return result
+        response = HttpResponse(result, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="invoice-{invoice.display_number}.pdf"'
+        return response
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    """The ledger: every change of a client's money state, append-only."""
+
+    list_display = [
+        "created_at",
+        "client",
+        "account",
+        "kind",
+        "amount",
+        "currency",
+        "invoice",
+        "payment",
+        "memo",
+        "actor",
+    ]
+    list_filter = ["account", "kind"]
+    search_fields = ["client__user__email", "client__last_name", "client__organization", "memo"]
+    list_select_related = ["client", "client__user", "invoice", "payment", "actor"]
+    date_hierarchy = "created_at"
+    readonly_fields = readonly_fields_of(LedgerEntry)
+
+    def get_urls(self):  # noqa: ANN201
+        return [
+            path(
+                "add-credit/<int:client_id>/",
+                self.admin_site.admin_view(self.add_credit_view),
+                name="billing_add_credit",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_credit_view(self, request: HttpRequest, client_id: int) -> HttpResponse:
+        """Add credit to a client's balance, with the reason (credit_add)."""
+        if not request.user.has_perm("billing.add_ledgerentry"):
+            raise PermissionDenied
+        client = get_object_or_404(Client.objects.select_related("user"), pk=client_id)
+        form = AddCreditForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry = credit_add(
+                    client=client,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    now=clock.now(),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"{entry.amount} {entry.currency} credit added to {client.display_name}.",
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:customers_client_change", args=[client.pk])
+                )
+        return form_page(
+            request,
+            self,
+            title=f"Add credit: {client.display_name}",
+            form=form,
+            submit_label="Add credit",
+            intro=f"Credit balance now: {client_credit_balance(client)}.",
+        )
+
+
+@client_page_section(30)
+def _billing_section(request: HttpRequest, client: Client) -> str:
+    context = {
+        "client": client,
+        "credit_balance": client_credit_balance(client),
+        "amount_due": client_amount_due(client),
+        "invoices": client.invoices.order_by("-number")[:50],
+        "ledger": client.ledger_entries.select_related("invoice", "payment", "actor").order_by(
+            "-created_at", "-id"
+        )[:100],
+        "can_add_credit": request.user.has_perm("billing.add_ledgerentry"),
+    }
+    return render_to_string("admin/billing/client_section.html", context, request=request)

@@ -1,0 +1,345 @@
+"""Staff area for the catalog (Settings → Products & Services): order pages, products with their
+prices, Import products / Export, and the system's billing defaults."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+
+from moorage.catalog.actions import order_page_create, product_import
+from moorage.catalog.admin_forms import (
+    OrderPageCreateForm,
+    PriceFormSet,
+    ProductImportForm,
+    export_filename,
+)
+from moorage.catalog.models import BillingDefaults, OrderPage, Price, Product
+from moorage.catalog.transfer import export_product
+from moorage.core import clock
+from moorage.core.admin_views import add_domain_error, form_page
+from moorage.core.errors import DomainError
+
+
+class SubcategoryInline(admin.TabularInline):
+    model = OrderPage
+    fk_name = "parent"
+    fields = ["name", "slug", "contains", "visible"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "sub-category"
+    verbose_name_plural = "sub-categories"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # added through "Add new sub-category" (order_page_create)
+
+
+class ProductOnPageInline(admin.TabularInline):
+    model = Product
+    fields = ["name", "code", "price_type", "billing_type", "visible"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # "Add new product" opens the full product form
+
+
+@admin.register(OrderPage)
+class OrderPageAdmin(admin.ModelAdmin):
+    """Order pages and sub-categories; created through order_page_create (premade products)."""
+
+    list_display = [
+        "name",
+        "slug",
+        "parent",
+        "contains",
+        "order_type",
+        "visible",
+        "product_count",
+        "sort_order",
+    ]
+    list_filter = ["contains", "visible", "parent"]
+    search_fields = ["name", "slug", "description"]
+    list_select_related = ["parent"]
+    fields = [
+        "name",
+        "slug",
+        "parent",
+        "contains",
+        "order_type",
+        "description",
+        "visible",
+        "sort_order",
+    ]
+    readonly_fields = ["parent", "contains"]
+    inlines = [SubcategoryInline, ProductOnPageInline]
+    change_form_template = "admin/catalog/orderpage/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OrderPage]:
+        return super().get_queryset(request).annotate(n_products=Count("products"))
+
+    @admin.display(description="Products", ordering="n_products")
+    def product_count(self, obj: OrderPage) -> int:
+        return obj.n_products  # type: ignore[attr-defined]
+
+    def get_inlines(self, request: HttpRequest, obj: OrderPage | None) -> list[type]:
+        if obj is None:
+            return []
+        if obj.contains == OrderPage.Contains.SUBCATEGORIES:
+            return [SubcategoryInline]
+        return [ProductOnPageInline]
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {}
+        if parent_id := request.GET.get("parent"):
+            initial["parent"] = parent_id
+        form = OrderPageCreateForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                page = order_page_create(
+                    name=data["name"],
+                    slug=data["slug"],
+                    contains=data["contains"],
+                    order_type=data["order_type"],
+                    description=data["description"],
+                    visible=data["visible"],
+                    parent=data["parent"],
+                    premade=data["premade"],
+                    now=clock.now(),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                made = page.products.count()
+                messages.success(
+                    request,
+                    f"Order page {page.name} added" + (f" with {made} products." if made else "."),
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:catalog_orderpage_change", args=[page.pk])
+                )
+        title = "Add new sub-category" if initial.get("parent") else "Add new order page"
+        return form_page(request, self, title=title, form=form, submit_label=title)
+
+
+class PriceInline(admin.TabularInline):
+    model = Price
+    formset = PriceFormSet
+    fields = ["cycle", "amount", "setup_fee", "upgrade_fee"]
+    extra = 1
+    verbose_name = "price"
+    verbose_name_plural = (
+        "Prices (one row per billing cycle; a one-time product has one row with cycle One time)"
+    )
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    """Products with their prices, in the groups of HostBill's product tabs."""
+
+    list_display = [
+        "name",
+        "code",
+        "order_page",
+        "price_type",
+        "billing_type",
+        "price_summary",
+        "visible",
+        "stock_display",
+    ]
+    list_filter = ["order_page", "price_type", "billing_type", "visible", "module"]
+    search_fields = ["name", "code", "tags", "description"]
+    list_select_related = ["order_page", "order_page__parent"]
+    filter_horizontal = ["available_upgrades"]
+    inlines = [PriceInline]
+    actions = ["export_selected"]
+    change_form_template = "admin/catalog/product/change_form.html"
+    change_list_template = "admin/catalog/product/change_list.html"
+    fieldsets = [
+        (
+            "General",
+            {
+                "fields": [
+                    "order_page",
+                    "name",
+                    "code",
+                    "description",
+                    "tags",
+                    "visible",
+                    "sort_order",
+                ]
+            },
+        ),
+        (
+            "Pricing",
+            {
+                "fields": ["price_type", "billing_type"],
+                "description": "Free: no prices. One time: one row, cycle One time. "
+                "Recurring: one row per billing cycle offered. The price rows are below.",
+            },
+        ),
+        (
+            "Automation",
+            {
+                "fields": [
+                    "module",
+                    "auto_create",
+                    "adjust_initial_period",
+                    "full_month_billing",
+                    "first_invoice_due_days",
+                    "invoice_generate_days",
+                    "invoice_due_before_days",
+                    "invoice_due_move_days",
+                ],
+                "description": "Empty day counts and an unknown Adjust Initial Period use the "
+                "billing defaults.",
+            },
+        ),
+        (
+            "Other",
+            {"fields": ["stock_enabled", "stock", "limit_per_customer", "available_upgrades"]},
+        ),
+        ("Hostname", {"fields": ["hostname_required", "hostname_validation"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        return super().get_queryset(request).prefetch_related("prices")
+
+    def get_form(
+        self, request: HttpRequest, obj: Product | None = None, change: bool = False, **kwargs: Any
+    ):  # noqa: ANN201
+        form = super().get_form(request, obj, change, **kwargs)
+        upgrades = form.base_fields.get("available_upgrades")
+        if upgrades is not None and obj is not None:
+            upgrades.queryset = upgrades.queryset.exclude(pk=obj.pk)  # type: ignore[attr-defined]
+        return form
+
+    @admin.display(description="Prices")
+    def price_summary(self, obj: Product) -> str:
+        rows = list(obj.prices.all())
+        if not rows:
+            return "Free" if obj.price_type == Product.PriceType.FREE else "-"
+        return format_html_join(", ", "{} {}", ((p.get_cycle_display(), p.amount) for p in rows))
+
+    @admin.display(description="Stock")
+    def stock_display(self, obj: Product) -> str:
+        return str(obj.stock) if obj.stock_enabled else "∞"
+
+    def get_urls(self):  # noqa: ANN201
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_view), name="catalog_product_import"),
+            path("<path:object_id>/export/", wrap(self.export_view), name="catalog_product_export"),
+            *super().get_urls(),
+        ]
+
+    @staticmethod
+    def _json_response(products: list[Product]) -> HttpResponse:
+        if len(products) == 1:
+            product = products[0]
+            body = json.dumps(export_product(product), indent=2, ensure_ascii=False)
+            response = HttpResponse(body, content_type="application/json")
+            filename = export_filename(product.name, product.pk)
+        else:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for product in products:
+                    archive.writestr(
+                        export_filename(product.name, product.pk),
+                        json.dumps(export_product(product), indent=2, ensure_ascii=False),
+                    )
+            response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+            filename = "products.zip"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @admin.action(description="Export selected products (JSON)")
+    def export_selected(self, request: HttpRequest, queryset: QuerySet[Product]) -> HttpResponse:
+        return self._json_response(list(queryset.order_by("pk")))
+
+    def export_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        product = get_object_or_404(Product, pk=object_id)
+        if not self.has_view_permission(request, product):
+            raise PermissionDenied
+        return self._json_response([product])
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Import products: the file is checked by the action; a bad file creates nothing."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = (
+            {"order_page": request.GET.get("order_page")} if request.GET.get("order_page") else {}
+        )
+        form = ProductImportForm(request.POST or None, request.FILES or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                product = product_import(
+                    raw=form.cleaned_data["file"],
+                    order_page=form.cleaned_data["order_page"],
+                    now=clock.now(),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                if exc.field == "order_page":
+                    form.add_error("order_page", exc.message)
+                else:
+                    # Name the place in the file, also for errors whose message does not say it.
+                    named = (
+                        not exc.field or exc.field == "file" or exc.message.startswith(exc.field)
+                    )
+                    form.add_error("file", exc.message if named else f"{exc.field}: {exc.message}")
+            else:
+                messages.success(
+                    request,
+                    f"Product {product.name} imported with {product.prices.count()} prices.",
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:catalog_product_change", args=[product.pk])
+                )
+        return form_page(request, self, title="Import products", form=form, submit_label="Import")
+
+
+@admin.register(BillingDefaults)
+class BillingDefaultsAdmin(admin.ModelAdmin):
+    """The one row of system billing defaults; products override them one setting at a time."""
+
+    fields = [
+        "adjust_initial_period",
+        "first_invoice_due_days",
+        "invoice_generate_days",
+        "invoice_due_before_days",
+        "invoice_due_move_days",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        defaults = BillingDefaults.load()
+        return HttpResponseRedirect(
+            reverse("admin:catalog_billingdefaults_change", args=[defaults.pk])
+        )

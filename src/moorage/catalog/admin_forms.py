@@ -1,0 +1,95 @@
+"""Staff forms of the catalog: Add new order page, Import products, and the price rows' check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.text import slugify
+
+from moorage.catalog.actions import PREMADE_CHOICES, PREMADE_NONE
+from moorage.catalog.models import OrderPage
+from moorage.catalog.transfer import check_prices
+from moorage.core.errors import DomainError
+
+MAX_IMPORT_BYTES = 1_000_000
+
+
+class OrderPageCreateForm(forms.Form):
+    """Settings → Products & Services → Add new order page (or Add new sub-category)."""
+
+    name = forms.CharField(label="Name", max_length=200, help_text="Shown in the client area.")
+    slug = forms.CharField(
+        label="Order page URL",
+        max_length=200,
+        required=False,
+        help_text="Leave empty to generate it from the name.",
+    )
+    parent = forms.ModelChoiceField(
+        label="Sub-category of",
+        required=False,
+        empty_label="(none: a top-level order page)",
+        queryset=OrderPage.objects.filter(contains=OrderPage.Contains.SUBCATEGORIES),
+        help_text="Set to add a sub-category to an order page that contains sub-categories.",
+    )
+    contains = forms.ChoiceField(
+        label="This category will contain",
+        choices=OrderPage.Contains.choices,
+        initial=OrderPage.Contains.PRODUCTS,
+    )
+    order_type = forms.ChoiceField(
+        label="Order type", choices=OrderPage.OrderType.choices, initial=OrderPage.OrderType.SHARED
+    )
+    premade = forms.ChoiceField(
+        label="Premade products",
+        choices=PREMADE_CHOICES,
+        initial=PREMADE_NONE,
+        widget=forms.RadioSelect,
+        help_text="4 Shared Hosting Packages creates Starter, Business, Premium and "
+        "Ultimate Hosting on the new page.",
+    )
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    visible = forms.BooleanField(label="Visible in the client area", required=False, initial=True)
+
+
+class ProductImportForm(forms.Form):
+    """Import products: a product export file (JSON) into an order page."""
+
+    file = forms.FileField(
+        label="Product file (JSON)", help_text="A file made by Export on a product."
+    )
+    order_page = forms.ModelChoiceField(
+        label="Order page",
+        queryset=OrderPage.objects.filter(contains=OrderPage.Contains.PRODUCTS),
+        help_text="The order page (or sub-category) the product is added to.",
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // 1000} kB.")
+        return upload.read()
+
+
+class PriceFormSet(forms.BaseInlineFormSet):
+    """The product's price rows must fit its price type (catalog.transfer.check_prices)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        cycles = [
+            f.cleaned_data["cycle"]
+            for f in self.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("cycle")
+        ]
+        try:
+            check_prices(self.instance.price_type, cycles)
+        except DomainError as exc:
+            raise forms.ValidationError(f"Prices: {exc.message}.") from exc
+
+
+def export_filename(name: str, pk: Any) -> str:
+    return f"product-{pk}-{slugify(name) or 'product'}.json"

@@ -1,0 +1,104 @@
+"""The shopping cart of the client area, kept in the session until checkout.
+
+The session holds a plain list of {product_id, cycle, hostname}; prices are never stored in the
+cart, they are asked of `orders.actions.price_item` each time the cart is shown, so a catalog
+change (new price, hidden product) shows up at once and checkout prices the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from moorage.core.errors import DomainError
+from moorage.core.money import ZERO
+from moorage.orders.actions import CartItem, PricedItem, price_item
+
+SESSION_KEY = "moorage_cart"
+MAX_ITEMS = 50
+
+
+@dataclass(frozen=True)
+class CartLine:
+    """One cart item as shown: the item, its price (when it can still be ordered) or the error."""
+
+    index: int
+    item: CartItem
+    priced: PricedItem | None
+    error: DomainError | None
+
+    @property
+    def due_now(self) -> Decimal:
+        if self.priced is None:
+            return ZERO
+        return self.priced.amount + self.priced.setup_fee
+
+
+def _raw(session) -> list[dict]:  # noqa: ANN001
+    value = session.get(SESSION_KEY)
+    return value if isinstance(value, list) else []
+
+
+def items(session) -> list[CartItem]:  # noqa: ANN001
+    """The cart's items, in the order they were added; malformed rows are dropped."""
+    result = []
+    for row in _raw(session):
+        try:
+            result.append(
+                CartItem(
+                    product_id=int(row["product_id"]),
+                    cycle=str(row.get("cycle", "")),
+                    hostname=str(row.get("hostname", "")),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return result
+
+
+def count(session) -> int:  # noqa: ANN001
+    return len(_raw(session))
+
+
+def add(session, item: CartItem) -> None:  # noqa: ANN001
+    rows = _raw(session)
+    if len(rows) >= MAX_ITEMS:
+        raise DomainError(
+            f"a cart holds at most {MAX_ITEMS} items", field="items", code="cart_full"
+        )
+    rows.append({"product_id": item.product_id, "cycle": item.cycle, "hostname": item.hostname})
+    session[SESSION_KEY] = rows
+    session.modified = True
+
+
+def remove(session, index: int) -> bool:  # noqa: ANN001
+    rows = _raw(session)
+    if not 0 <= index < len(rows):
+        return False
+    del rows[index]
+    session[SESSION_KEY] = rows
+    session.modified = True
+    return True
+
+
+def clear(session) -> None:  # noqa: ANN001
+    session.pop(SESSION_KEY, None)
+    session.modified = True
+
+
+def lines(session) -> list[CartLine]:  # noqa: ANN001
+    """Each item priced by the catalog rules of checkout; an item that fails carries the error."""
+    result = []
+    for index, item in enumerate(items(session)):
+        try:
+            result.append(CartLine(index, item, price_item(item, index=index), None))
+        except DomainError as exc:
+            result.append(CartLine(index, item, None, exc))
+    return result
+
+
+def totals(cart_lines: list[CartLine]) -> dict[str, Decimal]:
+    """Sums shown on the cart: first-period prices, setup fees and the first invoice's total."""
+    recurring = sum((line.priced.amount for line in cart_lines if line.priced), ZERO)
+    setup = sum((line.priced.setup_fee for line in cart_lines if line.priced), ZERO)
+    return {"price": recurring, "setup": setup, "total": recurring + setup}

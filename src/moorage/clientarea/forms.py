@@ -1,0 +1,243 @@
+"""Client-area forms: they shape the input and show errors; the rules live in the actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from moorage.catalog.hostname import HostnameRule
+from moorage.catalog.models import Product
+from moorage.core.cycles import CYCLE_LABELS, Cycle
+from moorage.core.errors import DomainError
+from moorage.customers.models import Client, RegistrationField
+from moorage.customers.registration import form_fields
+
+HOSTNAME_HINTS = {
+    HostnameRule.NONE: "",
+    HostnameRule.DNS: "A valid DNS name, such as myserver or www.example.com",
+    HostnameRule.DOMAIN: "A domain name, such as example.com",
+    HostnameRule.FQDN: "A fully qualified host name, such as www.example.com",
+}
+FIELD_HELP = {"country": "Two-letter country code, such as DE or US"}
+FIELD_AUTOCOMPLETE = {
+    "first_name": "given-name",
+    "last_name": "family-name",
+    "organization": "organization",
+    "address1": "address-line1",
+    "address2": "address-line2",
+    "city": "address-level2",
+    "state": "address-level1",
+    "zip_code": "postal-code",
+    "country": "country",
+    "phone": "tel",
+}
+
+
+def add_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Show a DomainError on the field it names (`items[0].hostname` → `hostname`), else on top."""
+    name = (exc.field or "").rsplit(".", 1)[-1]
+    form.add_error(name if name in form.fields else None, exc.message)
+
+
+def profile_field(field: RegistrationField, initial: Any = None) -> forms.Field:
+    """A form field for one configured registration field (shown / required / kind / options)."""
+    label = field.label
+    if field.kind == RegistrationField.Kind.CHECKBOX:
+        return forms.BooleanField(label=label, required=field.required, initial=bool(initial))
+    if field.kind == RegistrationField.Kind.SELECT:
+        labels = dict(Client.AccountType.choices) if field.key == "account_type" else {}
+        choices = [(o, labels.get(o, o)) for o in field.option_list]
+        if not field.required:
+            choices.insert(
+                0, ("", "Optional — leave blank" if field.key == "account_type" else "—")
+            )
+        return forms.ChoiceField(
+            label=label, required=field.required, choices=choices, initial=initial
+        )
+    attrs = {}
+    if field.key in FIELD_AUTOCOMPLETE:
+        attrs["autocomplete"] = FIELD_AUTOCOMPLETE[field.key]
+    if field.key == "country":
+        attrs.update({"maxlength": "2", "size": "3", "placeholder": "DE"})
+    return forms.CharField(
+        label=label,
+        required=field.required,
+        initial=initial,
+        max_length=200,
+        help_text=FIELD_HELP.get(field.key, ""),
+        widget=forms.TextInput(attrs=attrs),
+    )
+
+
+class ProfileFieldsMixin:
+    """Adds the shown registration fields to a form and collects their values as a profile dict."""
+
+    profile_keys: list[str]
+
+    def add_profile_fields(self, initial: dict[str, Any] | None = None) -> None:
+        initial = initial or {}
+        self.profile_keys = []
+        for field in form_fields():
+            self.fields[field.key] = profile_field(field, initial.get(field.key))  # type: ignore[attr-defined]
+            self.profile_keys.append(field.key)
+
+    def profile(self) -> dict[str, Any]:
+        data = self.cleaned_data  # type: ignore[attr-defined]
+        return {key: data.get(key) for key in self.profile_keys}
+
+
+class RegistrationForm(ProfileFieldsMixin, forms.Form):
+    email = forms.EmailField(
+        label="Email Address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Repeat Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_profile_fields()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", "The two passwords do not match")
+        return data
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        label="Email Address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class AccountForm(ProfileFieldsMixin, forms.Form):
+    email = forms.EmailField(
+        label="Email Address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].initial = client.email
+        initial = {
+            key: getattr(client, key)
+            for key in (
+                "first_name",
+                "last_name",
+                "organization",
+                "address1",
+                "address2",
+                "city",
+                "state",
+                "zip_code",
+                "country",
+                "phone",
+                "account_type",
+            )
+        }
+        initial.update(client.custom_fields or {})
+        self.add_profile_fields(initial)
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    password = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Repeat new password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_current_password(self) -> str:
+        value = self.cleaned_data["current_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError("Your current password is not correct")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", "The two passwords do not match")
+        return data
+
+
+def cycle_label(cycle: str) -> str:
+    try:
+        return CYCLE_LABELS[Cycle(cycle)]
+    except ValueError:
+        return cycle
+
+
+class ConfigureForm(forms.Form):
+    """Billing cycle and hostname of one product before it goes into the cart."""
+
+    cycle = forms.ChoiceField(label="Billing cycle", required=False)
+    hostname = forms.CharField(
+        label="Hostname",
+        required=False,
+        max_length=253,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, product: Product, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.product = product
+        prices = list(product.prices.all())
+        if product.price_type == Product.PriceType.RECURRING:
+            choices = []
+            for price in prices:
+                label = f"{cycle_label(price.cycle)} — {price.amount} {currency}"
+                if price.setup_fee:
+                    label += f" + {price.setup_fee} {currency} setup fee"
+                choices.append((price.cycle, label))
+            self.fields["cycle"].choices = choices
+            self.fields["cycle"].required = True
+            if choices:
+                self.fields["cycle"].initial = choices[0][0]
+        else:
+            # Free and one-time products have no cycle to choose.
+            del self.fields["cycle"]
+        hostname = self.fields["hostname"]
+        # The required flag is checked by price_item (one message for every face); the browser
+        # gets the attribute so the visitor learns it before submitting.
+        if product.hostname_required:
+            hostname.widget.attrs["required"] = True
+        hostname.help_text = HOSTNAME_HINTS.get(HostnameRule(product.hostname_validation), "")
+        hostname.widget.attrs["placeholder"] = "example.com"
+        if not product.hostname_required:
+            hostname.label = "Hostname (optional)"
+
+
+class CheckoutForm(forms.Form):
+    notes = forms.CharField(
+        label="Notes / additional information",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Optional"}),
+    )

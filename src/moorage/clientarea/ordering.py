@@ -1,0 +1,207 @@
+"""Client-area ordering: order pages → product → configure → cart → checkout → confirmation.
+
+Whether an item can be ordered, at what price, with which hostname, is decided by
+`orders.actions.price_item` (shown in the cart) and `order_checkout` (stock, limits, the order);
+these views only collect the choices and show the answers.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from moorage.catalog.models import OrderPage, Price, Product
+from moorage.clientarea import cart
+from moorage.clientarea.forms import CheckoutForm, ConfigureForm, add_domain_error
+from moorage.clientarea.views import acting_user, client_of, client_required
+from moorage.core import clock
+from moorage.core.errors import DomainError
+from moorage.orders.actions import CartItem, order_checkout, price_item
+from moorage.orders.models import Order
+from moorage.payments.gateways import BANK_TRANSFER
+
+# Errors of price_item that mean "this product cannot be ordered at all" (not "fix your input").
+UNAVAILABLE = {"not_found", "product_hidden", "not_orderable"}
+
+
+def _visible_pages():  # noqa: ANN202
+    return OrderPage.objects.filter(visible=True)
+
+
+def _products(page: OrderPage):  # noqa: ANN202
+    return page.products.filter(visible=True).prefetch_related(
+        Prefetch("prices", Price.objects.order_by("id"))
+    )
+
+
+def order_index(request: HttpRequest) -> HttpResponse:
+    pages = (
+        _visible_pages()
+        .filter(parent__isnull=True)
+        .prefetch_related(Prefetch("subcategories", _visible_pages()))
+    )
+    return render(request, "clientarea/order_index.html", {"pages": pages})
+
+
+def order_page(request: HttpRequest, slug: str) -> HttpResponse:
+    page = get_object_or_404(_visible_pages().select_related("parent"), slug=slug)
+    if page.parent_id and not page.parent.visible:
+        raise Http404("no such order page")
+    context = {"page": page, "subcategories": [], "products": []}
+    if page.contains == OrderPage.Contains.SUBCATEGORIES:
+        context["subcategories"] = _visible_pages().filter(parent=page)
+    else:
+        context["products"] = _products(page)
+    return render(request, "clientarea/order_page.html", context)
+
+
+def _unavailable(product: Product) -> str:
+    """Why the product cannot be ordered at all, in the words of price_item; "" when it can."""
+    first = product.prices.order_by("id").first()
+    try:
+        price_item(CartItem(product.pk, first.cycle if first else "", ""))
+    except DomainError as exc:
+        if exc.code in UNAVAILABLE:
+            return exc.message
+    return ""
+
+
+def product_configure(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = get_object_or_404(Product.objects.select_related("order_page"), pk=product_id)
+    form = ConfigureForm(
+        request.POST if request.method == "POST" else None,
+        product=product,
+        currency=settings.MOORAGE_CURRENCY,
+    )
+    unavailable = "" if request.method == "POST" else _unavailable(product)
+    if request.method == "POST" and form.is_valid():
+        item = CartItem(
+            product.pk, form.cleaned_data.get("cycle", ""), form.cleaned_data.get("hostname", "")
+        )
+        try:
+            priced = price_item(item)
+            cart.add(request.session, CartItem(product.pk, priced.cycle, priced.hostname))
+        except DomainError as exc:
+            if exc.code in UNAVAILABLE:
+                unavailable = exc.message
+            else:
+                add_domain_error(form, exc)
+        else:
+            messages.success(request, f"{product.name} was added to your cart.")
+            return redirect("clientarea:cart")
+    return render(
+        request,
+        "clientarea/product_configure.html",
+        {
+            "product": product,
+            "page": product.order_page,
+            "form": form,
+            "unavailable": unavailable,
+            "prices": product.prices.order_by("id"),
+        },
+    )
+
+
+def cart_view(request: HttpRequest) -> HttpResponse:
+    lines = cart.lines(request.session)
+    return render(
+        request,
+        "clientarea/cart.html",
+        {
+            "lines": lines,
+            "totals": cart.totals(lines),
+            "has_errors": any(line.error for line in lines),
+        },
+    )
+
+
+@require_POST
+def cart_remove(request: HttpRequest, index: int) -> HttpResponse:
+    if cart.remove(request.session, index):
+        messages.info(request, "The item was removed from your cart.")
+    return redirect("clientarea:cart")
+
+
+def _item_error(exc: DomainError, lines: list[cart.CartLine]) -> str:
+    """Prefix an item's error with the product it concerns ("items[1].hostname" → item 2)."""
+    field = exc.field or ""
+    if field.startswith("items[") and "]" in field:
+        try:
+            index = int(field[6 : field.index("]")])
+            line = lines[index]
+        except (ValueError, IndexError):
+            return exc.message
+        name = line.priced.product.name if line.priced else f"Item {index + 1}"
+        return f"{name}: {exc.message}"
+    return exc.message
+
+
+def checkout(request: HttpRequest) -> HttpResponse:
+    if client_of(request.user) is None:
+        if request.user.is_authenticated:
+            return render(request, "clientarea/not_a_client.html", status=403)
+        messages.info(
+            request, "Sign in or create an account to complete your order; your cart is kept."
+        )
+        return redirect(f"{reverse('clientarea:login')}?next={reverse('clientarea:cart')}")
+    return _checkout(request)
+
+
+@client_required
+def _checkout(request: HttpRequest) -> HttpResponse:
+    client = request.client  # type: ignore[attr-defined]
+    lines = cart.lines(request.session)
+    if not lines:
+        messages.info(request, "Your cart is empty.")
+        return redirect("clientarea:cart")
+    form = CheckoutForm(request.POST if request.method == "POST" else None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = order_checkout(
+                client=client,
+                items=[line.item for line in lines],
+                now=clock.now(),
+                actor=acting_user(request),
+                notes=form.cleaned_data["notes"],
+                ip_address=request.META.get("REMOTE_ADDR") or None,
+            )
+        except DomainError as exc:
+            error = _item_error(exc, lines)
+        else:
+            cart.clear(request.session)
+            return redirect("clientarea:order_complete", number=order.number)
+    return render(
+        request,
+        "clientarea/checkout.html",
+        {
+            "client": client,
+            "lines": lines,
+            "totals": cart.totals(lines),
+            "form": form,
+            "error": error,
+            "has_errors": any(line.error for line in lines),
+            "bank": BANK_TRANSFER,
+        },
+    )
+
+
+@client_required
+def order_complete(request: HttpRequest, number: int) -> HttpResponse:
+    order = get_object_or_404(
+        Order.objects.select_related("invoice"), number=number, client=request.client
+    )  # type: ignore[attr-defined]
+    return render(
+        request,
+        "clientarea/order_complete.html",
+        {
+            "order": order,
+            "items": order.items.select_related("product", "service"),
+            "bank": BANK_TRANSFER,
+        },
+    )

@@ -1,0 +1,9 @@
+// Small progressive enhancements; every page works without this file.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.hasAttribute("data-once")) return;
+  // A second click must not submit the order (or payment) twice.
+  if (form.dataset.submitted) { event.preventDefault(); return; }
+  form.dataset.submitted = "1";
+  form.querySelectorAll("button[type=submit]").forEach(function (b) { b.classList.add("is-busy"); });
+});

@@ -1,0 +1,91 @@
+"""Producing notification events (inside the action's transaction) and delivering them (after it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template import Context, Template
+
+from moorage.customers.models import Client
+from moorage.notifications.models import Notification
+from moorage.notifications.templates_builtin import TEMPLATES
+
+log = logging.getLogger(__name__)
+
+
+def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    subject_src, body_src = TEMPLATES[template]
+    ctx = Context({"company": settings.MOORAGE_COMPANY_NAME, **context}, autoescape=False)
+    return Template(subject_src).render(ctx).strip(), Template(body_src).render(ctx)
+
+
+def notify(*, template: str, client: Client, dedupe_key: str, now: dt.datetime, context: dict[str, Any] | None = None,
+           service_id: int | None = None, invoice_id: int | None = None, skip: bool = False) -> Notification | None:
+    """Inner step: record one notification, at most once per `dedupe_key`; delivery follows the commit.
+
+    Returns None when that key was already used (the event was already produced). `skip=True`
+    records the key without sending (a reminder superseded by a later one).
+    """
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown notification template {template!r}")
+    if Notification.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    subject, body = render(template, {"client": client, **(context or {})})
+    try:
+        with transaction.atomic():
+            row = Notification.objects.create(
+                client=client, template=template, dedupe_key=dedupe_key, to_email=client.user.email,
+                subject=subject[:300], body=body, service_id=service_id, invoice_id=invoice_id, created_at=now,
+                status=Notification.Status.SKIPPED if skip else Notification.Status.QUEUED,
+            )
+    except IntegrityError:
+        return None  # produced by a concurrent run a moment ago
+    if not skip:
+        transaction.on_commit(lambda: _enqueue(row.pk))
+    return row
+
+
+def _enqueue(notification_id: int) -> None:
+    from moorage.notifications.tasks import send_notification
+
+    try:
+        send_notification.enqueue(notification_id)
+    except Exception:  # the row stays queued; `deliver_pending` sends it
+        log.exception("could not enqueue notification %s", notification_id)
+
+
+def deliver(notification_id: int, *, now: dt.datetime) -> str:
+    """Send one queued notification through Django's email backend (outside any transaction)."""
+    with transaction.atomic():
+        row = Notification.objects.select_for_update(skip_locked=True).filter(
+            pk=notification_id, status=Notification.Status.QUEUED).first()
+        if row is None:
+            return "not queued"
+        row.attempts += 1
+        row.save(update_fields=["attempts"])
+    try:
+        EmailMessage(subject=row.subject, body=row.body, from_email=settings.DEFAULT_FROM_EMAIL,
+                     to=[row.to_email]).send(fail_silently=False)
+    except Exception as exc:  # SMTP down: keep it queued for the next delivery run, up to 5 tries
+        row.last_error = f"{type(exc).__name__}: {exc}"
+        row.status = Notification.Status.FAILED if row.attempts >= 5 else Notification.Status.QUEUED
+        row.save(update_fields=["last_error", "status"])
+        return row.status
+    row.status, row.sent_at, row.last_error = Notification.Status.SENT, now, ""
+    row.save(update_fields=["status", "sent_at", "last_error"])
+    return row.status
+
+
+def deliver_pending(*, now: dt.datetime, limit: int = 1000) -> int:
+    """Send every queued notification (the cron safety net for lost wake-ups)."""
+    sent = 0
+    for pk in list(Notification.objects.filter(status=Notification.Status.QUEUED)
+                   .order_by("pk").values_list("pk", flat=True)[:limit]):
+        if deliver(pk, now=now) == Notification.Status.SENT:
+            sent += 1
+    return sent

@@ -1,0 +1,75 @@
+"""The built-in notification templates: name → (subject, body), Django template syntax.
+
+Editable templates come later; these are the defaults every installation starts with.
+"""
+
+from __future__ import annotations
+
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "invoice_reminder": (
+        "Invoice {{ invoice.display_number }} is due on {{ invoice.due_date }}",
+        "Hello {{ client.display_name }},\n\nthis is a reminder that invoice {{ invoice.display_number }} "
+        "of {{ invoice.total }} {{ invoice.currency }} is due on {{ invoice.due_date }}.\n\n{{ company }}\n",
+    ),
+    "invoice_overdue_1": (
+        "First overdue notice: invoice {{ invoice.display_number }}",
+        "Hello {{ client.display_name }},\n\ninvoice {{ invoice.display_number }} of {{ invoice.total }} "
+        "{{ invoice.currency }} was due on {{ invoice.due_date }} and is still unpaid.\n\n{{ company }}\n",
+    ),
+    "invoice_overdue_2": (
+        "Second overdue notice: invoice {{ invoice.display_number }}",
+        "Hello {{ client.display_name }},\n\ninvoice {{ invoice.display_number }} is still unpaid "
+        "(due {{ invoice.due_date }}). Please pay it to avoid suspension of your services.\n\n{{ company }}\n",
+    ),
+    "invoice_overdue_3": (
+        "Final overdue notice: invoice {{ invoice.display_number }}",
+        "Hello {{ client.display_name }},\n\ninvoice {{ invoice.display_number }} is still unpaid "
+        "(due {{ invoice.due_date }}). Your services will be suspended and terminated if it stays unpaid."
+        "\n\n{{ company }}\n",
+    ),
+    "invoice_custom_reminder": (
+        "Reminder: invoice {{ invoice.display_number }}",
+        "Hello {{ client.display_name }},\n\ninvoice {{ invoice.display_number }} of {{ invoice.total }} "
+        "{{ invoice.currency }} is due on {{ invoice.due_date }}.\n\n{{ company }}\n",
+    ),
+    "account_created": (
+        "Your hosting account {{ service.hostname|default:service.product.name }} is ready",
+        "Hello {{ client.display_name }},\n\nyour {{ service.product.name }} account is ready.\n"
+        "{% if login %}Control panel: {{ login.panel_url }}\nUsername: {{ login.username }}\n{% endif %}"
+        "\n{{ company }}\n",
+    ),
+    "account_suspended": (
+        "Your service {{ service.hostname|default:service.product.name }} is suspended",
+        "Hello {{ client.display_name }},\n\nyour {{ service.product.name }} service was suspended"
+        "{% if reason %} ({{ reason }}){% endif %}.\n\n{{ company }}\n",
+    ),
+    "account_unsuspended": (
+        "Your service {{ service.hostname|default:service.product.name }} is active again",
+        "Hello {{ client.display_name }},\n\nyour {{ service.product.name }} service is active again.\n\n"
+        "{{ company }}\n",
+    ),
+    "account_terminated": (
+        "Your service {{ service.hostname|default:service.product.name }} was terminated",
+        "Hello {{ client.display_name }},\n\nyour {{ service.product.name }} service was terminated"
+        "{% if reason %} ({{ reason }}){% endif %}.\n\n{{ company }}\n",
+    ),
+    "service_expiration": (
+        "Your service {{ service.hostname|default:service.product.name }} expires on {{ expiry }}",
+        "Hello {{ client.display_name }},\n\nyour {{ service.product.name }} service expires on {{ expiry }}."
+        "\n\n{{ company }}\n",
+    ),
+    "order_cancelled": (
+        "Order {{ order.display_number }} was cancelled",
+        "Hello {{ client.display_name }},\n\nyour order {{ order.display_number }} was cancelled because it "
+        "was not paid.\n\n{{ company }}\n",
+    ),
+    "late_fee_added": (
+        "A late fee was added to invoice {{ invoice.display_number }}",
+        "Hello {{ client.display_name }},\n\na late fee of {{ fee }} {{ invoice.currency }} was added to "
+        "invoice {{ invoice.display_number }}; it now totals {{ invoice.total }}.\n\n{{ company }}\n",
+    ),
+}
+
+
+def names() -> list[str]:
+    return sorted(TEMPLATES)

@@ -1,0 +1,207 @@
+"""Staff area for services: list, the service page with its status history, and status changes
+through the lifecycle table (service_set_status)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+
+from moorage.core import clock
+from moorage.core.admin_views import (
+    ReadOnlyAdmin,
+    ReadOnlyTabularInline,
+    add_domain_error,
+    form_page,
+)
+from moorage.core.errors import DomainError
+from moorage.customers.admin import client_page_section
+from moorage.customers.models import Client
+from moorage.services.actions import service_set_status
+from moorage.services.lifecycle import TRANSITIONS
+from moorage.services.models import Service, ServiceStatusChange
+
+
+class StatusChangeInline(ReadOnlyTabularInline):
+    model = ServiceStatusChange
+    fields = ["created_at", "from_status", "to_status", "reason", "actor"]
+    readonly_fields = fields
+    verbose_name_plural = "status history"
+
+
+class ServiceStatusForm(forms.Form):
+    status = forms.ChoiceField(label="New status")
+    reason = forms.CharField(
+        label="Reason",
+        max_length=200,
+        required=False,
+        help_text="Recorded in the status history (and shown as the suspension reason).",
+    )
+
+    def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = [s for s in Service.Status.values if s in TRANSITIONS[service.status]]
+        self.fields["status"].choices = [(s, Service.Status(s).label) for s in allowed]
+
+
+@admin.register(Service)
+class ServiceAdmin(ReadOnlyAdmin):
+    """Services are created by checkout and changed by actions; here they are found and their
+    status is changed along the lifecycle's allowed transitions."""
+
+    list_display = [
+        "id",
+        "client",
+        "product",
+        "hostname",
+        "cycle",
+        "recurring_amount",
+        "status",
+        "next_due_date",
+        "created_at",
+    ]
+    list_filter = ["status", "product", "cycle"]
+    search_fields = [
+        "=id",
+        "hostname",
+        "label",
+        "client__user__email",
+        "client__first_name",
+        "client__last_name",
+        "client__organization",
+    ]
+    list_select_related = ["client", "client__user", "product"]
+    date_hierarchy = "created_at"
+    inlines = [StatusChangeInline]
+    change_form_template = "admin/services/service/change_form.html"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "client",
+                    "product",
+                    "cycle",
+                    "recurring_amount",
+                    "hostname",
+                    "label",
+                    "status",
+                    "status_reason",
+                ]
+            },
+        ),
+        (
+            "Dates",
+            {
+                "fields": [
+                    "created_at",
+                    "start_date",
+                    "anchor_date",
+                    "anchor_day",
+                    "next_due_date",
+                    "expiry",
+                    "auto_renew",
+                ]
+            },
+        ),
+        ("Notes", {"fields": ["notes", "admin_notes"]}),
+    ]
+    readonly_fields = [
+        "client",
+        "product",
+        "cycle",
+        "recurring_amount",
+        "hostname",
+        "label",
+        "status",
+        "status_reason",
+        "created_at",
+        "start_date",
+        "anchor_date",
+        "anchor_day",
+        "next_due_date",
+        "expiry",
+        "auto_renew",
+        "notes",
+        "admin_notes",
+    ]
+
+    @admin.display(description="Expiry date")
+    def expiry(self, obj: Service) -> Any:
+        return obj.expiry_date or "-"
+
+    def has_status_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("services.change_service")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra = {**(extra_context or {}), "can_change_status": self.has_status_permission(request)}
+        return super().change_view(request, object_id, form_url, extra)
+
+    def get_urls(self):  # noqa: ANN201
+        return [
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="services_service_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_status_permission(request):
+            raise PermissionDenied
+        service = get_object_or_404(
+            Service.objects.select_related("product", "client"), pk=object_id
+        )
+        page = reverse("admin:services_service_change", args=[service.pk])
+        if not TRANSITIONS[service.status]:
+            messages.error(
+                request, f"A {service.get_status_display().lower()} service cannot change status."
+            )
+            return HttpResponseRedirect(page)
+        form = ServiceStatusForm(request.POST or None, service=service)
+        if request.method == "POST" and form.is_valid():
+            try:
+                service_set_status(
+                    service_id=service.pk,
+                    status=form.cleaned_data["status"],
+                    now=clock.now(),
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, f"Service is now {Service.Status(form.cleaned_data['status']).label}."
+                )
+                return HttpResponseRedirect(page)
+        return form_page(
+            request,
+            self,
+            title="Change status",
+            form=form,
+            obj=service,
+            submit_label="Change status",
+            intro=f"Current status: {service.get_status_display()}.",
+        )
+
+
+@client_page_section(20)
+def _services_section(request: HttpRequest, client: Client) -> str:
+    services = client.services.select_related("product").order_by("-id")
+    return render_to_string(
+        "admin/services/service/client_section.html", {"services": services}, request=request
+    )

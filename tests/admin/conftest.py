@@ -1,0 +1,66 @@
+"""Staff-area fixtures: a logged-in superuser's browser and a small world of billing rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client as Browser
+
+from moorage.billing.models import Invoice
+from moorage.catalog.models import OrderPage, Product
+from moorage.core.models import User
+from moorage.customers.models import Client
+from moorage.orders.actions import CartItem, order_checkout
+from moorage.orders.models import Order
+from moorage.services.models import Service
+from tests import factories
+
+CLOCK = "2026-01-20"
+
+
+@pytest.fixture(autouse=True)
+def test_clock(settings):  # noqa: ANN001, ANN201
+    """The admin's actions take "now" from the clock: fix it so dates are known."""
+    settings.MOORAGE_CLOCK_DATE = CLOCK
+    return dt.date.fromisoformat(CLOCK)
+
+
+@pytest.fixture
+def browser(staff: User) -> Browser:
+    b = Browser()
+    b.force_login(staff)
+    return b
+
+
+@dataclass
+class World:
+    page: OrderPage
+    starter: Product
+    client: Client
+    order: Order
+    invoice: Invoice
+    service: Service
+
+
+@pytest.fixture
+def world(
+    shared_page: OrderPage, starter: Product, client_account: Client, now: dt.datetime
+) -> World:
+    order = order_checkout(
+        client=client_account, items=[CartItem(starter.pk, "monthly", "example.com")], now=now
+    )
+    return World(
+        page=shared_page,
+        starter=starter,
+        client=client_account,
+        order=order,
+        invoice=order.invoice,
+        service=order.items.get().service,
+    )
+
+
+@pytest.fixture
+def other_client(db) -> Client:  # noqa: ANN001
+    return factories.client(email="other@example.com", first_name="Olga", last_name="Other")

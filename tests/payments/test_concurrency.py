@@ -1,0 +1,82 @@
+"""Races on PostgreSQL: the database, not Python, makes "never twice" true."""
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections
+
+from moorage.billing.models import LedgerEntry, Payment
+from moorage.catalog.models import Product
+from moorage.core.errors import DomainError
+from moorage.orders.models import Order
+from moorage.services.models import Service
+from tests import factories
+from tests.factories import checkout, pay
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL"
+    ),
+]
+
+
+def race(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls in threads released together; return each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(i: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001  (the test inspects it)
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def test_the_same_transaction_recorded_twice_at_once(now):
+    starter = factories.shared_page(now=now).products.get(code="starter")
+    client = factories.client(now=now)
+    order = checkout(client, starter, now=now)
+
+    results = race(*[lambda: pay(order.invoice, "4.99", transaction_id="BANK-RACE", now=now)] * 2)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(created for _, created in results) == [False, True]
+    assert Payment.objects.count() == 1
+    payment = Payment.objects.get()
+    assert list(LedgerEntry.objects.filter(kind="payment").values_list("amount", flat=True)) == [
+        -payment.amount
+    ]
+    order.invoice.refresh_from_db()
+    assert order.invoice.status == "paid"
+    assert Service.objects.get().status == "active"
+
+
+def test_the_last_item_in_stock_is_sold_once(now):
+    starter = factories.shared_page(now=now).products.get(code="starter")
+    Product.objects.filter(pk=starter.pk).update(stock_enabled=True, stock=1)
+    buyers = [factories.client(now=now), factories.client(now=now)]
+
+    results = race(*[lambda b=b: checkout(b, starter, now=now) for b in buyers])
+
+    orders = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert (len(orders), len(refused)) == (1, 1), results
+    assert refused[0].code == "out_of_stock"
+    assert Order.objects.count() == 1
+    assert Service.objects.count() == 1
+    starter.refresh_from_db()
+    assert starter.stock == 0
