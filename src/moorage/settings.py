@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "moorage.billing",
     "moorage.orders",
     "moorage.payments",
+    "moorage.automation",
     "moorage.clientarea",
     "moorage.api",
     "moorage.operations",

@@ -8,6 +8,7 @@ import pytest
 
 from moorage.orders.actions import CartItem, order_checkout
 from tests import factories
+from tests.provisioning.conftest import connection, hosting, panel  # noqa: F401  (the emulator fixtures)
 
 CLOCK = "2026-01-15"
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.provisioning.conftest import connection, hosting, panel  # noqa: F401  (the ispmanager emulator)
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make next to it
 # are still plain synchronous calls, so Django's async-safety guard must let them through.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -44,7 +44,7 @@ def test_one_monthly_plan(starter, client_account, now, staff):
     assert invoice_lines(invoice) == [
         (
             "service",
-            "Starter Hosting - example.com (2026-01-15 - 2026-02-14)",
+            "Starter Hosting - example.com",
             "4.99",
             "monthly",
             D(2026, 1, 15),
@@ -95,7 +95,7 @@ def test_setup_fee_is_its_own_line(shared_page, client_account, now):
     assert invoice_lines(order.invoice) == [
         (
             "service",
-            "Plan - www.example.org (2026-01-15 - 2027-01-14)",
+            "Plan - www.example.org",
             "120.00",
             "annually",
             D(2026, 1, 15),
@@ -129,7 +129,7 @@ def test_several_items_in_one_order(shared_page, starter, client_account, now):
     assert invoice_lines(order.invoice) == [
         (
             "service",
-            "Starter Hosting - one.example.com (2026-01-15 - 2026-02-14)",
+            "Starter Hosting - one.example.com",
             "4.99",
             "monthly",
             D(2026, 1, 15),
@@ -137,7 +137,7 @@ def test_several_items_in_one_order(shared_page, starter, client_account, now):
         ),
         (
             "service",
-            "Business Hosting - two.example.com (2026-01-15 - 2027-01-14)",
+            "Business Hosting - two.example.com",
             "99.90",
             "annually",
             D(2026, 1, 15),
@@ -145,7 +145,7 @@ def test_several_items_in_one_order(shared_page, starter, client_account, now):
         ),
         (
             "service",
-            "Weekly (2026-01-15 - 2026-01-21)",
+            "Weekly",
             "2.50",
             "weekly",
             D(2026, 1, 15),
@@ -288,7 +288,7 @@ def test_full_month_billing_charges_the_whole_month_to_its_end(shared_page, clie
     assert invoice_lines(order.invoice) == [
         (
             "service",
-            "Calendar - example.com (2026-01-15 - 2026-01-31)",
+            "Calendar - example.com",
             "10.00",
             "monthly",
             D(2026, 1, 15),

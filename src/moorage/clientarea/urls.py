@@ -20,6 +20,11 @@ urlpatterns = [
     path("orders/<int:number>/complete/", ordering.order_complete, name="order_complete"),
     path("services/", views.service_list, name="services"),
     path("services/<int:pk>/", views.service_detail, name="service"),
+    path(
+        "services/<int:pk>/control-panel/",
+        views.service_control_panel,
+        name="service_control_panel",
+    ),
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<int:number>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:number>/pdf/", views.invoice_pdf, name="invoice_pdf"),

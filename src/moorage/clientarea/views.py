@@ -8,6 +8,7 @@ another client's invoice or service is a 404, never a 403 that confirms it exist
 from __future__ import annotations
 
 import contextlib
+import logging
 from functools import wraps
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -41,7 +43,11 @@ from moorage.customers.actions import client_register, client_set_password, clie
 from moorage.customers.models import Client
 from moorage.payments.actions import invoice_pay_from_credit
 from moorage.payments.gateways import BANK_TRANSFER, GATEWAYS
+from moorage.provisioning import actions as provisioning
+from moorage.provisioning.models import PanelAccount, ProvisioningJob
 from moorage.services.models import Service
+
+log = logging.getLogger(__name__)
 
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 IMPERSONATOR_KEY = "impersonator_id"
@@ -220,7 +226,8 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Invoice.objects.filter(client=client, lines__service=service).distinct().order_by("-number")
     )
     order_item = getattr(service, "order_item", None)
-    return render(
+    control_panel = _control_panel(service)
+    response = render(
         request,
         "clientarea/service_detail.html",
         {
@@ -228,8 +235,107 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invoices": invoices,
             "order": order_item.order if order_item else None,
             "history": service.status_changes.order_by("-created_at", "-id")[:20],
+            "panel": control_panel,
         },
     )
+    if control_panel and control_panel["login"]:
+        add_never_cache_headers(response)  # the page shows the panel password
+    return response
+
+
+# What the client is told about their panel account while it is not there yet. The panel's own
+# error text is for staff (service page, job rows); clients never see it.
+SETUP_MESSAGES = {
+    "setting_up": "Your account is being set up. This usually takes a minute or two.",
+    "slow": "Your account is being set up. This is taking a little longer than usual.",
+    "delayed": "Setup is delayed; our staff have been notified.",
+}
+SSO_MESSAGES = {
+    "not_active": "The control panel is not available while the service is {status}.",
+    "no_account": "Your control panel account is not ready yet. Please try again in a few minutes.",
+    "panel_error": (
+        "The control panel could not be reached just now. Please try again in a few minutes."
+    ),
+}
+
+
+def _control_panel(service: Service) -> dict | None:
+    """The Login Details / Access Control Panel / Disk usage panel of the service page: a read of
+    the panel account row and its create job, or None when the service has no panel account."""
+    account = PanelAccount.objects.filter(service=service).first()
+    if account is None:
+        if (
+            service.status == Service.Status.PENDING
+            and service.product.module
+            and service.start_date
+        ):
+            # Paid, but the account is not queued yet (created by cron or by staff).
+            return _setup("setting_up")
+        return None
+    if account.exists_on_panel and service.status in OPEN_SERVICE_STATUSES:
+        details = provisioning.login_details(service=service)
+        disk = None
+        if account.disk_used_mib is not None:
+            limit = account.disk_limit_mib or None
+            disk = {
+                "used": account.disk_used_mib,
+                "limit": limit,
+                "percent": min(100, round(account.disk_used_mib * 100 / limit)) if limit else None,
+                "as_of": account.synced_at,
+            }
+        return {
+            "login": details,
+            "can_open": service.status == Service.Status.ACTIVE,
+            "disk": disk,
+            "setup": "",
+        }
+    if service.status != Service.Status.PENDING:
+        return None  # terminated or cancelled: nothing on a panel to show
+    job = (
+        ProvisioningJob.objects.filter(service=service, operation=ProvisioningJob.Operation.CREATE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if job is None or job.status == ProvisioningJob.Status.CANCELLED:
+        return None
+    J = ProvisioningJob.Status
+    if job.status == J.FAILED:
+        setup = "delayed"
+    elif job.status in (J.ERRORED, J.UNKNOWN):
+        setup = "slow"
+    else:
+        setup = "setting_up"
+    return _setup(setup)
+
+
+def _setup(setup: str) -> dict:
+    return {
+        "login": None,
+        "can_open": False,
+        "disk": None,
+        "setup": setup,
+        "setup_message": SETUP_MESSAGES[setup],
+    }
+
+
+@client_required
+@require_POST
+def service_control_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Access Control Panel: send the browser to the panel with a one-time login key."""
+    client: Client = request.client  # type: ignore[attr-defined]
+    service = get_object_or_404(Service.objects.select_related("product"), pk=pk, client=client)
+    try:
+        url = provisioning.sso_url(service=service)
+    except DomainError as exc:
+        if exc.code == "panel_error":
+            log.warning("Access Control Panel for service %s failed: %s", service.pk, exc.message)
+        template = SSO_MESSAGES.get(exc.code or "", SSO_MESSAGES["panel_error"])
+        messages.error(request, template.format(status=service.get_status_display().lower()))
+        return redirect("clientarea:service", pk=service.pk)
+    response = HttpResponseRedirect(url)
+    add_never_cache_headers(response)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # --- invoices ------------------------------------------------------------------------------------

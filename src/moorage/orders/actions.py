@@ -179,10 +179,10 @@ def order_checkout(*, client: Client, items: list[CartItem], now: dt.datetime, a
         if p.cycle == Cycle.ONE_TIME:
             lines.append(LineSpec(kind=InvoiceLine.Kind.ONE_TIME, description=label, amount=p.amount,
                                   service=service, cycle=p.cycle, period_start=start))
-        else:
+        elif p.product.billing_type != Product.BillingType.POSTPAID:
+            # Post-paid periods are billed after they end (by the automation run), not at checkout.
             lines.append(LineSpec(kind=InvoiceLine.Kind.SERVICE, amount=p.amount, service=service, cycle=p.cycle,
-                                  description=f"{label} ({start:%Y-%m-%d} - {end:%Y-%m-%d})",
-                                  period_start=start, period_end=end))
+                                  description=label, period_start=start, period_end=end))
         if p.setup_fee:
             lines.append(LineSpec(kind=InvoiceLine.Kind.SETUP, description=f"Setup fee: {p.product.name}",
                                   amount=p.setup_fee, service=service))
@@ -215,6 +215,11 @@ def order_cancel(*, order_id: int, now: dt.datetime, actor: User | None, reason:
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
         raise NotFound(f"no order with id {order_id}", field="order")
+    return cancel_order(order, now=now, actor=actor, reason=reason)
+
+
+def cancel_order(order: Order, *, now: dt.datetime, actor: User | None, reason: str = "") -> Order:
+    """Inner step (order row locked): cancel a pending order, its pending services and unpaid invoice."""
     if order.status != Order.Status.PENDING:
         raise DomainError(f"only a pending order can be cancelled; this one is {order.get_status_display().lower()}",
                           field="order", code="order_not_pending")

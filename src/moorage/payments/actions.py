@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from moorage.billing.actions import apply_credit, apply_payment, lock_invoice
-from moorage.billing.models import Invoice, Payment
+from moorage.billing.models import Invoice, InvoiceLine, Payment
+from moorage.catalog.models import BillingDefaults, product_setting
 from moorage.core.actions import audit
 from moorage.core.clock import local_date
 from moorage.core.errors import Conflict, DomainError
@@ -17,13 +18,59 @@ from moorage.core.money import MAX_AMOUNT, round_money, to_decimal
 from moorage.orders.actions import fulfil_paid_order
 from moorage.orders.models import Order
 from moorage.payments.gateways import GATEWAYS, RECORDABLE
+from moorage.provisioning.actions import request_job
+from moorage.provisioning.models import PanelAccount, ProvisioningJob
+from moorage.provisioning.notices import notify_service
+from moorage.services import lifecycle
+from moorage.services.actions import advance_due_date, lock_service
+from moorage.services.models import Service
+
+OVERDUE = "overdue"
 
 
 def after_invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None) -> None:
-    """Inner step: what follows a settled invoice. An order's first invoice starts its services."""
+    """Inner step: what follows a settled invoice. An order's first invoice starts its services; a
+    renewal moves the service's next due date on (renew after payment) and lifts an overdue
+    suspension once nothing of the service is overdue any more (Automatic Unsuspension)."""
     order = Order.objects.select_for_update().filter(invoice=invoice).first()
     if order is not None:
         fulfil_paid_order(order, now=now, paid_on=invoice.paid_date or local_date(now), actor=actor)
+        return
+    defaults = BillingDefaults.load()
+    today = local_date(now)
+    service_ids = sorted(set(invoice.lines.filter(service__isnull=False).values_list("service_id", flat=True)))
+    for service_id in service_ids:
+        service = lock_service(service_id)
+        for line in invoice.lines.filter(service=service, kind=InvoiceLine.Kind.SERVICE).order_by("period_start"):
+            if product_setting(service.product, "renew_on", defaults) == "payment":
+                advance_due_date(service, period_start=line.period_start)
+        unsuspend_if_settled(service, today=today, now=now, actor=actor, defaults=defaults)
+
+
+def unsuspend_if_settled(service: Service, *, today: dt.date, now: dt.datetime, actor: User | None,
+                         defaults: BillingDefaults) -> bool:
+    """Inner step: a service suspended for non-payment, with no overdue invoice left, is unsuspended
+    (through the panel when it has an account there). A manual suspension stays. True if asked."""
+    if service.status != Service.Status.SUSPENDED or service.status_reason != OVERDUE:
+        return False
+    if not product_setting(service.product, "unsuspend_enabled", defaults):
+        return False
+    if overdue_invoices(service, today=today).exists():
+        return False
+    account = PanelAccount.objects.filter(service=service, exists_on_panel=True).first()
+    if account is not None:
+        request_job(service=service, operation=ProvisioningJob.Operation.UNSUSPEND, now=now, actor=actor,
+                    key=f"unsuspend-paid:{service.status_changes.filter(to_status='suspended').count()}",
+                    reason="overdue invoices paid")
+    else:
+        lifecycle.transition(service, Service.Status.ACTIVE, now=now, actor=actor, reason="overdue invoices paid")
+        notify_service(service, "account_unsuspended", now=now, key=f"unsuspended:{service.pk}:{now.isoformat()}")
+    return True
+
+
+def overdue_invoices(service: Service, *, today: dt.date):  # noqa: ANN201
+    """Unpaid invoices billing this service whose due date has passed."""
+    return Invoice.objects.filter(status=Invoice.Status.UNPAID, due_date__lt=today, lines__service=service).distinct()
 
 
 def _existing(gateway: str, transaction_id: str, invoice: Invoice, amount: Decimal) -> Payment:

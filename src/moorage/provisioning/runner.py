@@ -18,6 +18,7 @@ from moorage.core.actions import audit
 from moorage.core.clock import local_date
 from moorage.provisioning.accounts import connection_info, generate_username
 from moorage.provisioning.interface import PERMANENT, TRANSIENT, UNKNOWN, AccountSpec, ModuleError
+from moorage.provisioning.notices import notify_service
 from moorage.provisioning.models import JobAttempt, PanelAccount, ProductApp, ProvisioningJob
 from moorage.provisioning.registry import get_module
 from moorage.services import actions as service_steps
@@ -107,24 +108,34 @@ def _apply_effect(job: ProvisioningJob, *, business_now: dt.datetime) -> None:
             if service.start_date is None:
                 service_steps.set_initial_dates(service, paid_on=local_date(business_now))
             service_steps.activate(service, now=business_now, reason="account created on the panel")
+        from moorage.provisioning.actions import login_details
+
+        notify_service(service, "account_created", now=business_now, key=f"job{job.pk}",
+                       context={"login": login_details(service=service)})
     elif job.operation == Op.SUSPEND:
         account.panel_state = "suspended"
         account.save(update_fields=["panel_state"])
         if lifecycle.can_transition(service.status, S.SUSPENDED):
             lifecycle.transition(service, S.SUSPENDED, now=business_now, reason=job.reason or "suspended by staff",
                                  actor=job.requested_by)
+            notify_service(service, "account_suspended", now=business_now, key=f"job{job.pk}",
+                           context={"reason": job.reason})
     elif job.operation == Op.UNSUSPEND:
         account.panel_state = "active"
         account.save(update_fields=["panel_state"])
         if service.status == S.SUSPENDED:
             lifecycle.transition(service, S.ACTIVE, now=business_now, reason=job.reason or "unsuspended",
                                  actor=job.requested_by)
+            notify_service(service, "account_unsuspended", now=business_now, key=f"job{job.pk}")
     elif job.operation == Op.TERMINATE:
         account.exists_on_panel, account.panel_state = False, "deleted"
         account.save(update_fields=["exists_on_panel", "panel_state"])
-        if lifecycle.can_transition(service.status, S.TERMINATED):
-            lifecycle.transition(service, S.TERMINATED, now=business_now, reason=job.reason or "terminated",
+        final = job.params.get("final_status") or S.TERMINATED  # a cancellation request ends "cancelled"
+        if lifecycle.can_transition(service.status, final):
+            lifecycle.transition(service, final, now=business_now, reason=job.reason or "terminated",
                                  actor=job.requested_by)
+            notify_service(service, "account_terminated", now=business_now, key=f"job{job.pk}",
+                           context={"reason": job.reason})
 
 
 def _record(job_id: int, *, outcome: str, message: str, panel_type: str, started: dt.datetime, duration_ms: int,

@@ -31,10 +31,13 @@ def set_initial_dates(service: Service, *, paid_on: dt.date) -> None:
         adjust_initial_period=bool(product_setting(service.product, "adjust_initial_period")),
         full_month_billing=service.product.full_month_billing,
     )
+    next_due = dates.next_due_date
+    if service.product.billing_type == "postpaid" and dates.anchor_date is not None:
+        next_due = dates.anchor_date  # the first period is unbilled: it is invoiced when it ends
     service.start_date = dates.start_date
     service.anchor_date = dates.anchor_date
     service.anchor_day = dates.anchor_day
-    service.next_due_date = dates.next_due_date
+    service.next_due_date = next_due
     service.save(update_fields=["start_date", "anchor_date", "anchor_day", "next_due_date"])
 
 
@@ -60,3 +63,16 @@ def service_set_status(*, service_id: int, status: str, now: dt.datetime, actor:
     lifecycle.transition(service, status, now=now, actor=actor, reason=reason)
     audit(actor=actor, action=f"service_{status}", obj=service, now=now, message=reason)
     return service
+
+
+def advance_due_date(service: Service, *, period_start: dt.date) -> bool:
+    """Inner step: the period starting at `period_start` is settled (paid, or invoiced with renew on
+    issue): the next due date moves one anchored cycle on. Only when it still is that period, so a
+    period advances the date exactly once. True if it moved."""
+    if service.next_due_date != period_start or service.anchor_date is None:
+        return False
+    from moorage.core.cycles import next_due_after
+
+    service.next_due_date = next_due_after(service.anchor_date, service.cycle, period_start, service.anchor_day)
+    service.save(update_fields=["next_due_date"])
+    return True

@@ -83,3 +83,34 @@ class ServiceStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class CancellationRequest(models.Model):
+    """A request to cancel a service (client or staff): immediately or at the end of the billing period."""
+
+    class Type(models.TextChoices):
+        IMMEDIATE = "immediate", "Immediate"
+        END_OF_PERIOD = "end_of_period", "End of billing period"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSED = "processed", "Processed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="cancellation_requests")
+    type = models.CharField(max_length=16, choices=Type.choices)
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["service"], condition=models.Q(status="pending"),
+                                    name="cancellationrequest_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} cancellation of {self.service_id}"

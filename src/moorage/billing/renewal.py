@@ -1,0 +1,71 @@
+"""Renewal invoices: one invoice per (service, period start), never two (a unique key guards it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+
+from moorage.billing.actions import LineSpec, issue_invoice
+from moorage.billing.dates import renewal_invoice_due
+from moorage.billing.models import Invoice, InvoiceLine
+from moorage.catalog.models import BillingDefaults, Product, product_setting
+from moorage.core.cycles import Cycle, next_due_after
+from moorage.core.models import User
+from moorage.services.actions import advance_due_date
+from moorage.services.models import Service
+
+
+def period_of(service: Service, start: dt.date) -> tuple[dt.date, dt.date]:
+    """The period starting at `start` on the service's anchored schedule: (start, last day)."""
+    anchor = service.anchor_date or start
+    end = next_due_after(anchor, service.cycle, start, service.anchor_day) - dt.timedelta(days=1)
+    return start, end
+
+
+def is_postpaid(service: Service) -> bool:
+    return service.product.billing_type == Product.BillingType.POSTPAID
+
+
+def invoice_date_for(service: Service, defaults: BillingDefaults) -> dt.date:
+    """The first day the invoice for the period at the next due date may be created."""
+    if is_postpaid(service):
+        return period_of(service, service.next_due_date)[1] + dt.timedelta(days=1)
+    return service.next_due_date - dt.timedelta(days=int(product_setting(service.product, "invoice_generate_days",
+                                                                          defaults)))
+
+
+def issue_renewal(service: Service, *, today: dt.date, now: dt.datetime, actor: User | None = None,
+                  defaults: BillingDefaults | None = None, force: bool = False) -> Invoice | None:
+    """Inner step (service row locked by the caller): the renewal invoice for the period starting at
+    the next due date, if it is time (or `force`, for a manual renew) and none exists yet.
+
+    Pre-paid: issued X days before the period; post-paid: after the period ends. With *renew when
+    the renewal invoice is issued* (and always for post-paid), the next due date moves on now.
+    """
+    defaults = defaults or BillingDefaults.load()
+    if service.cycle == Cycle.ONE_TIME or service.next_due_date is None:
+        return None
+    if not force and invoice_date_for(service, defaults) > today:
+        return None
+    start, end = period_of(service, service.next_due_date)
+    if InvoiceLine.objects.filter(service=service, kind=InvoiceLine.Kind.SERVICE, period_start=start).exists():
+        return None
+    postpaid = is_postpaid(service)
+    base = end + dt.timedelta(days=1) if postpaid else start
+    due = renewal_invoice_due(base, paid_before_days=int(product_setting(service.product, "invoice_due_before_days",
+                                                                          defaults)),
+                              move_days=int(product_setting(service.product, "invoice_due_move_days", defaults)))
+    label = service.product.name + (f" - {service.hostname}" if service.hostname else "")
+    line = LineSpec(kind=InvoiceLine.Kind.SERVICE, description=label, amount=service.recurring_amount,
+                    service=service, cycle=service.cycle, period_start=start, period_end=end)
+    try:
+        with transaction.atomic():
+            invoice = issue_invoice(client=service.client, kind=Invoice.Kind.RENEWAL, lines=[line],
+                                    issue_date=today, due_date=max(due, today) if postpaid else due, now=now,
+                                    actor=actor)
+    except IntegrityError:
+        return None  # another run issued it a moment ago: the unique key held
+    if postpaid or product_setting(service.product, "renew_on", defaults) == "invoice_issued":
+        advance_due_date(service, period_start=start)
+    return invoice
