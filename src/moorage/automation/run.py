@@ -36,10 +36,13 @@ def _housekeeping(now: dt.datetime) -> dict[str, int]:
     from moorage.provisioning.tasks import enqueue_job
 
     real_now = timezone.now()
-    jobs = list(_due(real_now).values_list("pk", flat=True)[:5000])
+    jobs = list(_due(real_now).filter(next_attempt_at__lt=real_now - dt.timedelta(minutes=5))
+                .values_list("pk", flat=True)[:5000])
     for pk in jobs:
         enqueue_job(pk, None)
-    mails = list(Notification.objects.filter(status=Notification.Status.QUEUED).values_list("pk", flat=True)[:5000])
+    stale = real_now - dt.timedelta(minutes=5)
+    mails = list(Notification.objects.filter(status=Notification.Status.QUEUED, queued_at__lt=stale)
+                 .values_list("pk", flat=True)[:5000])
     for pk in mails:
         _enqueue(pk)
     return {"jobs_requeued": len(jobs), "emails_requeued": len(mails),

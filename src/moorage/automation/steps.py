@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import CharField, Exists, OuterRef, Q, Sum, Value
+from django.db.models.functions import Cast, Concat
 
 from moorage.billing.actions import LineSpec, add_line, apply_credit, cancel_invoice
 from moorage.billing.models import Invoice, InvoiceLine, LedgerEntry
@@ -26,6 +27,7 @@ from moorage.core.cycles import Cycle
 from moorage.core.money import round_money
 from moorage.customers.models import Client
 from moorage.notifications.actions import notify
+from moorage.notifications.models import Notification
 from moorage.orders.actions import cancel_order
 from moorage.orders.models import Order
 from moorage.payments.actions import OVERDUE, after_invoice_paid, overdue_invoices, unsuspend_if_settled
@@ -182,9 +184,34 @@ class PaymentReminders(Step):
     name, counter, object_type = "payment_reminders", "reminders_sent", "invoice"
 
     def plan(self, ctx: Context) -> Iterator[int]:
-        lead = max(0, *ctx.setting_values("reminder_before_days"), _custom_lead(ctx))
-        return _ids(Invoice.objects.filter(status=Invoice.Status.UNPAID,
-                                           due_date__lte=ctx.today + dt.timedelta(days=lead)))
+        """Unpaid invoices with a reminder stage reached today that has not been recorded yet.
+
+        The thresholds are the earliest any product uses, so this is a tight superset; `apply`
+        checks the invoice's own product settings."""
+        if not ({True} & ctx.setting_values("reminders_enabled")):
+            return iter(())
+
+        def recorded(template: str):  # noqa: ANN202
+            return Exists(Notification.objects.filter(invoice_id=OuterRef("pk"), template=template))
+
+        today = ctx.today
+        needs = Q(pk__in=[])
+        lead = max(ctx.setting_values("reminder_before_days"))
+        if lead:
+            needs |= Q(due_date__gt=today, due_date__lte=today + dt.timedelta(days=lead)) & ~recorded(
+                "invoice_reminder")
+        for n in (1, 2, 3):
+            days = [d for d in ctx.setting_values(f"overdue_reminder_{n}_days") if d]
+            if days:
+                needs |= Q(due_date__lte=today - dt.timedelta(days=min(days))) & ~recorded(f"invoice_overdue_{n}")
+        customs = _custom_reminders(ctx)
+        for i, (days, when) in enumerate(customs):
+            key = Concat(Value(f"reminder:custom{i}:"), Cast(OuterRef("pk"), CharField()))
+            sent = Exists(Notification.objects.filter(dedupe_key=key))
+            window = (Q(due_date__gt=today, due_date__lte=today + dt.timedelta(days=days)) if when == "before"
+                      else Q(due_date__lte=today - dt.timedelta(days=days)))
+            needs |= window & ~sent
+        return _ids(Invoice.objects.filter(status=Invoice.Status.UNPAID).filter(needs))
 
     def apply(self, ctx: Context, pk: int) -> str | None:
         invoice = Invoice.objects.select_for_update().select_related("client__user").get(pk=pk)
@@ -224,15 +251,17 @@ class PaymentReminders(Step):
         return f"reminder {', '.join(sent)}" if sent else None
 
 
-def _custom_lead(ctx: Context) -> int:
-    lead = 0
+def _custom_reminders(ctx: Context) -> list[tuple[int, str]]:
+    """Every custom reminder any product (or the default) has, by position: (days, when)."""
     lists = [ctx.defaults.custom_reminders or []]
     lists += list(Product.objects.exclude(custom_reminders__isnull=True).values_list("custom_reminders", flat=True))
+    found: dict[int, tuple[int, str]] = {}
     for reminders in lists:
-        for r in reminders or []:
-            if r.get("when") == "before":
-                lead = max(lead, int(r.get("days", 0)))
-    return lead
+        for i, r in enumerate(reminders or []):
+            days, when = int(r.get("days", 0)), r.get("when", "after")
+            if days and (i not in found or days < found[i][0]):
+                found[i] = (days, when)
+    return [found[i] for i in sorted(found)]
 
 
 class LateFees(Step):
@@ -375,8 +404,9 @@ def cancel_service_invoices(service: Service, ctx: Context, *, reason: str) -> l
     """Cancel the unpaid invoices that bill only this service."""
     cancelled = []
     others = InvoiceLine.objects.filter(invoice=OuterRef("pk"), service__isnull=False).exclude(service=service)
-    for invoice in Invoice.objects.select_for_update().filter(status=Invoice.Status.UNPAID, lines__service=service) \
-            .exclude(Exists(others)).distinct().order_by("pk"):
+    ids = set(Invoice.objects.filter(status=Invoice.Status.UNPAID, lines__service=service)
+              .exclude(Exists(others)).values_list("pk", flat=True))
+    for invoice in Invoice.objects.select_for_update().filter(pk__in=ids, status=Invoice.Status.UNPAID).order_by("pk"):
         cancel_invoice(invoice=invoice, now=ctx.now, cancelled_on=ctx.today, reason=reason)
         cancelled.append(invoice.display_number)
     return cancelled

@@ -57,8 +57,8 @@ def _ledger(*, client: Client, account: str, kind: str, amount: Decimal, now: dt
     )
 
 
-def _write_line(invoice: Invoice, spec: LineSpec, now: dt.datetime) -> InvoiceLine:
-    return InvoiceLine.objects.create(
+def _line(invoice: Invoice, spec: LineSpec, now: dt.datetime) -> InvoiceLine:
+    return InvoiceLine(
         invoice=invoice, service=spec.service, kind=spec.kind, description=spec.description[:300],
         amount=round_money(to_decimal(spec.amount)), cycle=spec.cycle, period_start=spec.period_start,
         period_end=spec.period_end, created_at=now,
@@ -71,13 +71,12 @@ def issue_invoice(*, client: Client, kind: str, lines: list[LineSpec], issue_dat
     _require_atomic()
     if not lines:
         raise DomainError("an invoice needs at least one line", field="lines")
+    total = sum((round_money(to_decimal(spec.amount)) for spec in lines), ZERO)
     invoice = Invoice.objects.create(
         number=next_number("invoice"), client=client, kind=kind, currency=settings.MOORAGE_CURRENCY,
-        issue_date=issue_date, due_date=due_date, created_at=now,
+        issue_date=issue_date, due_date=due_date, created_at=now, total=total,
     )
-    written = [_write_line(invoice, spec, now) for spec in lines]
-    invoice.total = sum((line.amount for line in written), ZERO)
-    invoice.save(update_fields=["total"])
+    InvoiceLine.objects.bulk_create([_line(invoice, spec, now) for spec in lines])
     if invoice.total:
         _ledger(client=client, account=E.Account.RECEIVABLE, kind=E.Kind.INVOICE_ISSUED, amount=invoice.total,
                 now=now, invoice=invoice, actor=actor, memo=f"Invoice {invoice.display_number}")
@@ -92,7 +91,8 @@ def add_line(*, invoice: Invoice, spec: LineSpec, now: dt.datetime, actor: User 
     if invoice.status != Invoice.Status.UNPAID:
         raise DomainError(f"a {invoice.get_status_display().lower()} invoice cannot get new lines",
                           field="invoice")
-    line = _write_line(invoice, spec, now)
+    line = _line(invoice, spec, now)
+    line.save()
     invoice.total += line.amount
     invoice.save(update_fields=["total"])
     if line.amount:

@@ -32,12 +32,22 @@ def audit(
 
 
 def next_number(name: str) -> int:
-    """Take the next value of a sequence under a row lock; the caller's transaction keeps it."""
-    if not transaction.get_connection().in_atomic_block:
+    """Take the next value of a sequence; the row stays locked until the caller's transaction ends,
+    so numbers are handed out in commit order and a rolled-back number is given out again (never
+    skipped, never reused). One UPDATE … RETURNING on both databases."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("next_number must run inside the action's transaction")
-    seq, _ = Sequence.objects.get_or_create(name=name)
-    seq = Sequence.objects.select_for_update().get(pk=seq.pk)
-    seq.last_value = models.F("last_value") + 1
-    seq.save(update_fields=["last_value"])
-    seq.refresh_from_db(fields=["last_value"])
-    return seq.last_value
+    table = Sequence._meta.db_table
+    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE name = %s RETURNING last_value"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [name])
+        row = cursor.fetchone()
+    if row is None:
+        # First use of this sequence: create it (a concurrent first use waits on the unique key).
+        with transaction.atomic():
+            Sequence.objects.get_or_create(name=name)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [name])
+            row = cursor.fetchone()
+    return int(row[0])

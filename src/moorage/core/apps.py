@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
     name = "moorage.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from moorage.core import checks  # noqa: F401  (registers the deploy checks)

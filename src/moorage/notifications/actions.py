@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -18,10 +19,16 @@ from moorage.notifications.templates_builtin import TEMPLATES
 log = logging.getLogger(__name__)
 
 
-def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+@lru_cache(maxsize=128)
+def _compiled(template: str) -> tuple[Template, Template]:
     subject_src, body_src = TEMPLATES[template]
+    return Template(subject_src), Template(body_src)
+
+
+def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    subject, body = _compiled(template)
     ctx = Context({"company": settings.MOORAGE_COMPANY_NAME, **context}, autoescape=False)
-    return Template(subject_src).render(ctx).strip(), Template(body_src).render(ctx)
+    return subject.render(ctx).strip(), body.render(ctx)
 
 
 def notify(*, template: str, client: Client, dedupe_key: str, now: dt.datetime, context: dict[str, Any] | None = None,

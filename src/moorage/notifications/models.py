@@ -37,6 +37,8 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    # Real time of queueing (not the business clock): lost wake-ups are re-sent after a while.
+    queued_at = models.DateTimeField(auto_now_add=True, null=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
