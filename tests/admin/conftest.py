@@ -16,6 +16,7 @@ from moorage.orders.actions import CartItem, order_checkout
 from moorage.orders.models import Order
 from moorage.services.models import Service
 from tests import factories
+from tests.provisioning.conftest import connection, hosting, panel  # noqa: F401  (the emulator)
 
 CLOCK = "2026-01-20"
 
@@ -64,3 +65,47 @@ def world(
 @pytest.fixture
 def other_client(db) -> Client:  # noqa: ANN001
     return factories.client(email="other@example.com", first_name="Olga", last_name="Other")
+
+
+@pytest.fixture
+def provisioning_rows(world: World, now: dt.datetime) -> None:
+    """A row of every provisioning model, with a connection to no panel (nothing is called)."""
+    from moorage.provisioning.models import (
+        AppConnection,
+        JobAttempt,
+        ModuleState,
+        PanelAccount,
+        ProductApp,
+        ProvisioningJob,
+        ServerGroup,
+    )
+
+    ModuleState.objects.create(name="ispmanager", active=True, changed_at=now)
+    group = ServerGroup.objects.create(module="ispmanager", name="Shared EU")
+    conn = AppConnection.objects.create(
+        module="ispmanager",
+        name="offline-panel",
+        ip_address="127.0.0.1",
+        username="root",
+        password="not-used",
+        path="http://127.0.0.1:9/ispmgr",
+        timeout=1,
+        group=group,
+    )
+    ProductApp.objects.create(product=world.starter, connection=conn, options={"preset": "basic"})
+    PanelAccount.objects.create(
+        service=world.service, connection=conn, username="example", password="pw", created_at=now
+    )
+    job = ProvisioningJob.objects.create(
+        service=world.service,
+        operation="create",
+        idempotency_key="initial",
+        status="failed",
+        attempts=1,
+        next_attempt_at=now,
+        created_at=now,
+        last_error="cannot connect to the panel",
+    )
+    JobAttempt.objects.create(
+        job=job, number=1, started_at=now, outcome="permanent", message="cannot connect"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.urls import reverse
 
 from moorage.catalog.models import BillingDefaults
@@ -15,11 +16,27 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def full_world(world, other_client, staff):  # noqa: ANN001, ANN201
+def full_world(world, other_client, staff, provisioning_rows):  # noqa: ANN001, ANN201
     """At least one row of every model the staff area shows."""
     ClientGroup.objects.create(name="Resellers")
     Group.objects.create(name="Billing staff")
     BillingDefaults.load()
+    from moorage.automation.run import automation_run
+    from moorage.core.clock import local_date
+    from moorage.notifications.actions import notify
+    from moorage.services.models import CancellationRequest
+
+    automation_run(today=local_date(world.order.created_at), now=world.order.created_at)
+    from moorage.automation.models import AutomationRun, AutomationRunItem
+
+    AutomationRunItem.objects.create(run=AutomationRun.objects.get(), step="generate_invoices", object_type="service",
+                                     object_id=world.service.pk, outcome="done", message="invoice 000002",
+                                     created_at=world.order.created_at)
+    with transaction.atomic():
+        notify(template="order_cancelled", client=world.client, dedupe_key="page-test", now=world.order.created_at,
+               context={"order": world.order})
+    CancellationRequest.objects.create(service=world.service, type="end_of_period", reason="moving",
+                                       created_at=world.order.created_at)
     payment_record(
         invoice_id=world.invoice.pk,
         amount="4.99",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -28,6 +29,17 @@ from moorage.catalog.transfer import export_product
 from moorage.core import clock
 from moorage.core.admin_views import add_domain_error, form_page
 from moorage.core.errors import DomainError
+
+# A link shown at the top of the product page: (label, url), or None. Apps above the catalog (the
+# provisioning App settings) add theirs here instead of the catalog importing them.
+ProductPageLink = Callable[[HttpRequest, Product], tuple[str, str] | None]
+_product_links: list[ProductPageLink] = []
+
+
+def product_page_link(func: ProductPageLink) -> ProductPageLink:
+    """Register a link of the product page (shown beside Export)."""
+    _product_links.append(func)
+    return func
 
 
 class SubcategoryInline(admin.TabularInline):
@@ -211,7 +223,8 @@ class ProductAdmin(admin.ModelAdmin):
                     "invoice_due_move_days",
                 ],
                 "description": "Empty day counts and an unknown Adjust Initial Period use the "
-                "billing defaults.",
+                "billing defaults. The module (App), its server and preset are chosen on the "
+                "product's App settings page.",
             },
         ),
         (
@@ -221,8 +234,25 @@ class ProductAdmin(admin.ModelAdmin):
         ("Hostname", {"fields": ["hostname_required", "hostname_validation"]}),
     ]
 
+    # Set through the App settings page, which checks the module and its options.
+    readonly_fields = ["module"]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         return super().get_queryset(request).prefetch_related("prices")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        product = self.get_object(request, object_id)
+        links = []
+        if product is not None:
+            links = [link for func in _product_links if (link := func(request, product))]
+        extra = {**(extra_context or {}), "product_links": links}
+        return super().change_view(request, object_id, form_url, extra)
 
     def get_form(
         self, request: HttpRequest, obj: Product | None = None, change: bool = False, **kwargs: Any

@@ -1,4 +1,5 @@
-"""Staff area for orders: list, the order page with its items, and Cancel (order_cancel)."""
+"""Staff area for orders: list, the order page with its items (and their panel login details),
+Cancel (order_cancel) and Delete (order_delete, which terminates the panel accounts first)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ from moorage.core.errors import DomainError
 from moorage.customers.admin import client_page_section
 from moorage.customers.models import Client
 from moorage.orders.actions import order_cancel
+from moorage.orders.deletion import order_delete
 from moorage.orders.models import Order, OrderItem
+from moorage.provisioning.actions import login_details
 
 
 class OrderItemInline(ReadOnlyTabularInline):
@@ -38,9 +41,27 @@ class OrderItemInline(ReadOnlyTabularInline):
         "setup_fee",
         "service_link",
         "service_status",
+        "panel_login",
     ]
     readonly_fields = fields
     verbose_name_plural = "items"
+
+    @admin.display(description="Control panel login")
+    def panel_login(self, obj: OrderItem) -> str:
+        try:
+            details = login_details(service=obj.service)
+        except DomainError as exc:  # e.g. the connection's module is no longer installed
+            return exc.message
+        if details is None:
+            return "-"
+        return format_html(
+            '<a href="{}" rel="noreferrer" target="_blank" class="panel-url">{}</a><br>'
+            'Username: <span class="panel-username">{}</span>{}',
+            details["panel_url"],
+            details["panel_url"],
+            details["username"],
+            "" if details["exists"] == "yes" else " (not created yet)",
+        )
 
     @admin.display(description="Service")
     def service_link(self, obj: OrderItem) -> str:
@@ -61,6 +82,16 @@ class CancelOrderForm(forms.Form):
         max_length=200,
         required=False,
         help_text="Its pending services and its unpaid invoice are cancelled too.",
+    )
+
+
+class DeleteOrderForm(forms.Form):
+    terminate_accounts = forms.BooleanField(
+        label="Delete all order related data from Moorage and terminate accounts if any",
+        required=False,
+        help_text="The order, its services, invoices, payments and ledger rows are removed. "
+        "Accounts on a control panel are terminated first: the order is removed when the panel "
+        "confirms.",
     )
 
 
@@ -132,8 +163,15 @@ class OrderAdmin(ReadOnlyAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        extra = {**(extra_context or {}), "can_cancel": self.has_cancel_permission(request)}
+        extra = {
+            **(extra_context or {}),
+            "can_cancel": self.has_cancel_permission(request),
+            "can_delete_order": self.has_delete_order_permission(request),
+        }
         return super().change_view(request, object_id, form_url, extra)
+
+    def has_delete_order_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("orders.delete_order")
 
     def get_urls(self):  # noqa: ANN201
         return [
@@ -141,6 +179,11 @@ class OrderAdmin(ReadOnlyAdmin):
                 "<path:object_id>/cancel/",
                 self.admin_site.admin_view(self.cancel_view),
                 name="orders_order_cancel",
+            ),
+            path(
+                "<path:object_id>/delete-order/",
+                self.admin_site.admin_view(self.delete_order_view),
+                name="orders_order_delete_order",
             ),
             *super().get_urls(),
         ]
@@ -170,6 +213,52 @@ class OrderAdmin(ReadOnlyAdmin):
             form=form,
             obj=order,
             submit_label="Cancel order",
+        )
+
+    def delete_order_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Delete with its confirmation; on an order waiting for its accounts, Complete deletion."""
+        if not self.has_delete_order_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(Order, pk=object_id)
+        initial = {"terminate_accounts": order.delete_requested_at is not None}
+        form = DeleteOrderForm(request.POST if request.method == "POST" else None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            name = str(order)
+            try:
+                outcome = order_delete(
+                    order_id=order.pk,
+                    terminate_accounts=form.cleaned_data["terminate_accounts"],
+                    now=clock.now(),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                if outcome == "pending":
+                    messages.warning(
+                        request,
+                        f"Deletion of {name} pending: accounts are being terminated. The order is "
+                        "removed when the panel confirms (or click Complete deletion).",
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:orders_order_change", args=[order.pk])
+                    )
+                messages.success(request, f"{name} and all its related data deleted.")
+                return HttpResponseRedirect(reverse("admin:orders_order_changelist"))
+        pending = order.delete_requested_at is not None
+        return form_page(
+            request,
+            self,
+            title=f"Complete deletion of {order}" if pending else f"Delete {order}",
+            form=form,
+            obj=order,
+            submit_label="Complete deletion" if pending else "Yes, delete",
+            intro=(
+                f"Deletion was asked for at {order.delete_requested_at}; accounts are being "
+                "terminated. Completing removes the order once no account is left on a panel."
+                if pending
+                else "Are you sure you want to delete this order? This cannot be undone."
+            ),
         )
 
     @admin.action(description="Cancel selected pending orders")

@@ -6,18 +6,32 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from moorage.catalog.models import Product
 from moorage.core.actions import audit
 from moorage.core.errors import DomainError
 from moorage.core.models import User
 from moorage.provisioning.accounts import choose_connection, connection_info, generate_username, new_password
-from moorage.provisioning.interface import ModuleError
-from moorage.provisioning.models import AppConnection, PanelAccount, ProductApp, ProvisioningJob
+from moorage.provisioning.interface import Field, ModuleError
+from moorage.provisioning.models import (
+    AppConnection,
+    PanelAccount,
+    ProductApp,
+    ProvisioningJob,
+    ServerGroup,
+)
 from moorage.provisioning.registry import get_module
 from moorage.services.models import Service
 
 Op = ProvisioningJob.Operation
 J = ProvisioningJob.Status
+
+
+def _due_now(now: dt.datetime) -> dt.datetime:
+    """When a new job is due: at once, whether workers run on the real clock or the business clock
+    (a test clock set in the future must not hold jobs back until that date)."""
+    return min(now, timezone.now())
 
 
 def _enqueue_after_commit(job: ProvisioningJob) -> None:
@@ -39,7 +53,7 @@ def request_job(*, service: Service, operation: str, now: dt.datetime, actor: Us
         with transaction.atomic():
             job = ProvisioningJob.objects.create(
                 service=service, operation=operation, idempotency_key=key, params=params or {}, reason=reason,
-                next_attempt_at=now, created_at=now, requested_by=actor if actor is not None and actor.pk else None,
+                next_attempt_at=_due_now(now), created_at=now, requested_by=actor if actor is not None and actor.pk else None,
             )
     except IntegrityError:
         return ProvisioningJob.objects.get(service=service, operation=operation, idempotency_key=key)
@@ -123,7 +137,7 @@ def job_retry(*, job_id: int, now: dt.datetime, actor: User | None) -> Provision
     if job.status not in (J.FAILED, J.ERRORED, J.UNKNOWN):
         raise DomainError(f"a {job.get_status_display().lower()} job cannot be retried", field="job")
     job.status = J.UNKNOWN if job.params.get("sent") else J.QUEUED
-    job.next_attempt_at = now
+    job.next_attempt_at = _due_now(now)
     job.max_attempts = job.attempts + max(3, job.max_attempts - job.attempts)
     job.locked_until = None
     job.save(update_fields=["status", "next_attempt_at", "max_attempts", "locked_until"])
@@ -209,3 +223,95 @@ def login_details(*, service: Service) -> dict[str, str] | None:
     return {"panel_url": connection_info(account.connection, module).url, "username": account.username,
             "password": account.password, "exists": "yes" if account.exists_on_panel else "no",
             "server": account.connection.name}
+
+
+# A made-up service the username pattern is tried on before it is saved.
+_SAMPLE = {"client_id": 1234, "pk": 5678, "hostname": "example.com"}
+_TRUE = (True, 1, "1", "on", "true", "yes")
+_FALSE = (False, 0, "0", "off", "false", "no")
+
+
+def _clean_option(f: Field, raw: Any) -> Any:
+    """One App-tab value in its stored type (ints as ints, bools as true/false), or DomainError."""
+    if f.kind == "int":
+        if isinstance(raw, bool):
+            raise DomainError(f"{f.label} must be a whole number", field=f.name)
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise DomainError(f"{f.label} must be a whole number", field=f.name) from None
+        if value < 0:
+            raise DomainError(f"{f.label} must be 0 or more", field=f.name)
+        return value
+    if f.kind == "bool":
+        key = raw.strip().lower() if isinstance(raw, str) else raw
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        raise DomainError(f"{f.label} must be on or off", field=f.name)
+    value = str(raw).strip()
+    if f.kind == "select" and f.choices and value not in {c[0] for c in f.choices}:
+        raise DomainError(f"{f.label}: {value!r} is not one of the choices", field=f.name)
+    return value
+
+
+@transaction.atomic(durable=True)
+def product_app_save(*, product: Product, module: str, connection: AppConnection | None,
+                     group: ServerGroup | None, options: dict[str, Any], auto_create: str,
+                     now: dt.datetime, actor: User | None) -> ProductApp:
+    """Product → App tab: the module, its connection or server group, the preset and overrides, and
+    Auto-create. An empty option means "as the preset says" and is not stored."""
+    from moorage.provisioning.accounts import _render
+
+    mod = get_module(module)
+    if (connection is None) == (group is None):
+        raise DomainError("choose either an app connection or a server group", field="connection",
+                          code="connection_or_group")
+    if connection is not None and connection.module != module:
+        raise DomainError(f"{connection.name} is a connection of {connection.module}, not {module}",
+                          field="connection")
+    if group is not None and group.module != module:
+        raise DomainError(f"{group.name} is a server group of {group.module}, not {module}",
+                          field="group")
+    if auto_create not in Product.AutoCreate.values:
+        raise DomainError(f"unknown auto-create option {auto_create!r}", field="auto_create")
+    fields = {f.name: f for f in mod.product_fields}
+    unknown = sorted(set(options) - set(fields))
+    if unknown:
+        raise DomainError(f"{module} has no product field {unknown[0]!r}", field=unknown[0],
+                          code="unknown_option")
+    clean: dict[str, Any] = {}
+    for name, raw in options.items():
+        if raw is None or raw == "":
+            continue
+        f = fields[name]
+        if f.not_applicable:
+            raise DomainError(f"{f.label} is not applicable to {mod.display_name or module}",
+                              field=name, code="not_applicable")
+        clean[name] = _clean_option(f, raw)
+    for f in fields.values():
+        if f.required and clean.get(f.name) in (None, ""):
+            raise DomainError(f"{f.label} is required", field=f.name, code="required")
+    pattern = clean.get("username_pattern")
+    if pattern:
+        sample = _render(pattern, Service(**_SAMPLE))
+        problem = ("it has an unknown placeholder" if "{" in sample or "}" in sample
+                   else mod.validate_username(sample))
+        if problem:
+            raise DomainError(f"the pattern gives {sample!r} for a sample service (client 1234, "
+                              f"service 5678, hostname example.com): {problem}",
+                              field="username_pattern", code="bad_username_pattern")
+    locked = Product.objects.select_for_update().get(pk=product.pk)
+    locked.module, locked.auto_create = module, auto_create
+    locked.save(update_fields=["module", "auto_create"])
+    app = (ProductApp.objects.select_for_update().filter(product=locked).first()
+           or ProductApp(product=locked))
+    app.connection, app.group, app.options = connection, group, clean
+    app.save()
+    audit(actor=actor, action="product_app_save", obj=locked, now=now,
+          message=f"App: {module} on {connection or group}",
+          data={"module": module, "connection": connection.pk if connection else None,
+                "group": group.pk if group else None, "options": clean, "auto_create": auto_create})
+    product.module, product.auto_create = module, auto_create
+    return app

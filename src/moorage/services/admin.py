@@ -3,6 +3,7 @@ through the lifecycle table (service_set_status)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -26,6 +27,23 @@ from moorage.customers.models import Client
 from moorage.services.actions import service_set_status
 from moorage.services.lifecycle import TRANSITIONS
 from moorage.services.models import Service, ServiceStatusChange
+
+# A section renders a block of the service page below its fields (or returns None). Apps above
+# services (provisioning: the panel account and its jobs) add theirs here instead of services
+# importing them.
+ServiceSection = Callable[[HttpRequest, Service], str | None]
+_sections: list[tuple[int, ServiceSection]] = []
+
+
+def service_page_section(order: int) -> Callable[[ServiceSection], ServiceSection]:
+    """Register a block of the service page; sections are shown by `order`, lowest first."""
+
+    def register(func: ServiceSection) -> ServiceSection:
+        _sections.append((order, func))
+        _sections.sort(key=lambda item: item[0])
+        return func
+
+    return register
 
 
 class StatusChangeInline(ReadOnlyTabularInline):
@@ -146,7 +164,15 @@ class ServiceAdmin(ReadOnlyAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        extra = {**(extra_context or {}), "can_change_status": self.has_status_permission(request)}
+        service = self.get_object(request, object_id)
+        sections = []
+        if service is not None:
+            sections = [html for _, func in _sections if (html := func(request, service))]
+        extra = {
+            **(extra_context or {}),
+            "can_change_status": self.has_status_permission(request),
+            "service_sections": sections,
+        }
         return super().change_view(request, object_id, form_url, extra)
 
     def get_urls(self):  # noqa: ANN201
