@@ -23,8 +23,13 @@ DAY = dt.date(2026, 3, 2)
 def run_cron(label: str) -> tuple[float, float, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "moorage.cli", "cron", "--date", DAY.isoformat()],
-                          capture_output=True, text=True, env=os.environ.copy(), check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "moorage.cli", "cron", "--date", DAY.isoformat()],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=False,
+    )
     elapsed = time.perf_counter() - started
     peak_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
     if proc.returncode not in (0, 2):
@@ -53,10 +58,14 @@ def main() -> None:
     elapsed, peak, out = run_cron("busy run")
     invoices = Invoice.objects.filter(kind="renewal").count()
     elapsed2, peak2, _ = run_cron("idle run")
-    print(f"cron: database {db.split(':')[0]}, {args.services:,} services, {args.clients:,} clients "
-          f"(seeded in {seeding:.1f} s)")
-    print(f"  run with work:    {elapsed:.1f} s, peak memory {peak:.0f} MB, {invoices:,} invoices created, "
-          f"{invoices / elapsed:.0f} invoices/s, {args.services / elapsed:,.0f} services/s scanned")
+    print(
+        f"cron: database {db.split(':')[0]}, {args.services:,} services, {args.clients:,} clients "
+        f"(seeded in {seeding:.1f} s)"
+    )
+    print(
+        f"  run with work:    {elapsed:.1f} s, peak memory {peak:.0f} MB, {invoices:,} invoices created, "
+        f"{invoices / elapsed:.0f} invoices/s, {args.services / elapsed:,.0f} services/s scanned"
+    )
     print(f"  run with nothing: {elapsed2:.2f} s, peak memory {peak2:.0f} MB (same day again: nothing to do)")
     for line in out.splitlines():
         if any(k in line for k in ("invoices created", "invoices reminded", "failures")):

@@ -72,14 +72,9 @@ class Result:
         self.bodies = 0
 
 
-async def _connection(
-    host: str, port: int, bodies: Iterator[bytes], result: Result, check: bytes | None
-) -> None:
+async def _connection(host: str, port: int, bodies: Iterator[bytes], result: Result, check: bytes | None) -> None:
     reader, writer = await asyncio.open_connection(host, port)
-    head = (
-        f"POST /ispmgr HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-    )
+    head = f"POST /ispmgr HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
     try:
         for body in bodies:
             request = (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
@@ -116,9 +111,7 @@ def run(
     started = time.perf_counter()
 
     async def main() -> None:
-        await asyncio.gather(
-            *(_connection(emu.host, emu.port, bodies, result, check) for _ in range(concurrency))
-        )
+        await asyncio.gather(*(_connection(emu.host, emu.port, bodies, result, check) for _ in range(concurrency)))
 
     asyncio.run(main())
     return result, time.perf_counter() - started, emu.cpu_seconds() - cpu0
@@ -182,15 +175,9 @@ def create_users(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--requests", type=int, default=4000, help="requests per throughput scenario"
-    )
-    parser.add_argument(
-        "--concurrency", type=int, default=8, help="concurrent keep-alive connections"
-    )
-    parser.add_argument(
-        "--list-requests", type=int, default=200, help="requests per 1,000-user list scenario"
-    )
+    parser.add_argument("--requests", type=int, default=4000, help="requests per throughput scenario")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent keep-alive connections")
+    parser.add_argument("--list-requests", type=int, default=200, help="requests per 1,000-user list scenario")
     args = parser.parse_args()
 
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
@@ -221,19 +208,13 @@ def main() -> None:
         n = args.requests
         report(
             "whoami (authinfo)",
-            *run(
-                emu, (form(func="whoami", out="json", **auth) for _ in range(n)), args.concurrency
-            ),
+            *run(emu, (form(func="whoami", out="json", **auth) for _ in range(n)), args.concurrency),
         )
-        sid_doc = call(
-            emu, func="auth", username="root", password=ADMIN.split(":", 1)[1], out="xml"
-        )
+        sid_doc = call(emu, func="auth", username="root", password=ADMIN.split(":", 1)[1], out="xml")
         sid = re.search(rb'id="([0-9a-f]+)"', sid_doc).group(1).decode()  # type: ignore[union-attr]
         report(
             "whoami (session)",
-            *run(
-                emu, (form(func="whoami", out="json", auth=sid) for _ in range(n)), args.concurrency
-            ),
+            *run(emu, (form(func="whoami", out="json", auth=sid) for _ in range(n)), args.concurrency),
         )
         report("user.edit create (authinfo)", *create_users(emu, "a", n, args.concurrency, auth))
         report(
@@ -261,12 +242,8 @@ def main() -> None:
                 # the first request renders every row (cold cache), later ones reuse cached rows
                 cold, _, _ = run(emu, iter([body]), 1, check=b"<error")
                 # one connection: server time without other requests competing for the GIL
-                seq, _, _ = run(
-                    emu, (body for _ in range(max(10, requests // 4))), 1, check=b"<error"
-                )
-                res, wall, cpu = run(
-                    emu, (body for _ in range(requests)), min(args.concurrency, 4), check=b"<error"
-                )
+                seq, _, _ = run(emu, (body for _ in range(max(10, requests // 4))), 1, check=b"<error")
+                res, wall, cpu = run(emu, (body for _ in range(requests)), min(args.concurrency, 4), check=b"<error")
                 report(f"user list {total} users out={out}", res, wall, cpu)
                 srv = sorted(seq.server_ms)
                 print(

@@ -75,15 +75,30 @@ def main() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    panel = subprocess.Popen([sys.executable, "-m", "ispmanager_emulator", "--port", str(port), "--admin",
-                              "root:bench-pass", "--latency", str(args.latency)], stdout=subprocess.DEVNULL)
+    panel = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ispmanager_emulator",
+            "--port",
+            str(port),
+            "--admin",
+            "root:bench-pass",
+            "--latency",
+            str(args.latency),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/ispmgr"
     try:
         for _ in range(100):
             try:
                 with IspManagerClient(url, "root", "bench-pass") as c:
-                    c.call("preset.edit", {"sok": "ok", "name": "basic", "limit_db": 5, "limit_webdomains": 5},
-                           mutating=True)
+                    c.call(
+                        "preset.edit",
+                        {"sok": "ok", "name": "basic", "limit_db": 5, "limit_webdomains": 5},
+                        mutating=True,
+                    )
                 break
             except Exception:  # noqa: BLE001 - not up yet
                 time.sleep(0.1)
@@ -91,24 +106,46 @@ def main() -> None:
         product = page.products.first()
         Product.objects.filter(pk=product.pk).update(module="ispmanager")
         ModuleState.objects.create(name="ispmanager", active=True)
-        conn = AppConnection.objects.create(module="ispmanager", name="bench", ip_address="127.0.0.1",
-                                            username="root", password="bench-pass", api_port=port, path=url)
-        ProductApp.objects.create(product=product, connection=conn, options={
-            "preset": "basic", "create_www_domain": True, "username_pattern": "b{random:6}"})
-        client = client_register(email="bench@example.com", password="Bench-pass-123",
-                                 profile={"first_name": "B", "last_name": "C"}, now=now)
+        conn = AppConnection.objects.create(
+            module="ispmanager",
+            name="bench",
+            ip_address="127.0.0.1",
+            username="root",
+            password="bench-pass",
+            api_port=port,
+            path=url,
+        )
+        ProductApp.objects.create(
+            product=product,
+            connection=conn,
+            options={"preset": "basic", "create_www_domain": True, "username_pattern": "b{random:6}"},
+        )
+        client = client_register(
+            email="bench@example.com", password="Bench-pass-123", profile={"first_name": "B", "last_name": "C"}, now=now
+        )
         for i in range(args.accounts):
-            order = order_checkout(client=client, items=[CartItem(product.pk, "monthly", f"site{i}.example.com")],
-                                   now=now)
-            payment_record(invoice_id=order.invoice.pk, amount=order.invoice.total, gateway="bank_transfer",
-                           transaction_id=f"B{i}", now=now, actor=None)
+            order = order_checkout(
+                client=client, items=[CartItem(product.pk, "monthly", f"site{i}.example.com")], now=now
+            )
+            payment_record(
+                invoice_id=order.invoice.pk,
+                amount=order.invoice.total,
+                gateway="bank_transfer",
+                transaction_id=f"B{i}",
+                now=now,
+                actor=None,
+            )
         analyze()
         from django.db import connections
 
         connections.close_all()
         started = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, __file__, "--worker", now.isoformat()], stdout=subprocess.PIPE,
-                                  env=os.environ.copy()) for _ in range(args.workers)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--worker", now.isoformat()], stdout=subprocess.PIPE, env=os.environ.copy()
+            )
+            for _ in range(args.workers)
+        ]
         reports = [json.loads(p.communicate()[0].decode().strip().splitlines()[-1]) for p in procs]
         wall = time.perf_counter() - started
     finally:
@@ -118,8 +155,10 @@ def main() -> None:
     panel_time = sum(r["panel"] for r in reports)
     busy = sum(r["busy"] for r in reports)
     calls = sum(r["calls"] for r in reports)
-    print(f"provisioning: database {db.split(':')[0]}, {args.workers} worker processes, "
-          f"{args.latency:.0f} ms panel latency per call")
+    print(
+        f"provisioning: database {db.split(':')[0]}, {args.workers} worker processes, "
+        f"{args.latency:.0f} ms panel latency per call"
+    )
     print(f"  accounts created:         {done} of {args.accounts} in {wall:.2f} s")
     print(f"  throughput:               {done / wall:.1f} accounts/s")
     print(f"  panel calls:              {calls} ({calls / max(done, 1):.1f} per account)")

@@ -43,9 +43,7 @@ def product(
     prices = {"monthly": "10.00"} if prices is None else prices
     obj = Product.objects.create(order_page=page, name=name, **fields)
     for cycle, amount in prices.items():
-        Price.objects.create(
-            product=obj, cycle=cycle, amount=Decimal(amount), setup_fee=Decimal(setup_fee)
-        )
+        Price.objects.create(product=obj, cycle=cycle, amount=Decimal(amount), setup_fee=Decimal(setup_fee))
     return obj
 
 
@@ -64,9 +62,7 @@ def checkout(
     """Order one product through the real checkout action."""
     from moorage.orders.actions import CartItem, order_checkout
 
-    return order_checkout(
-        client=client_obj, items=[CartItem(product_obj.pk, cycle, hostname)], now=now, actor=actor
-    )
+    return order_checkout(client=client_obj, items=[CartItem(product_obj.pk, cycle, hostname)], now=now, actor=actor)
 
 
 def pay(
@@ -97,9 +93,7 @@ def ledger_rows(client_obj: Client) -> list[tuple[str, str, str, int | None]]:
 
     return [
         (e.account, e.kind, str(e.amount), e.invoice.number if e.invoice_id else None)
-        for e in LedgerEntry.objects.filter(client=client_obj)
-        .select_related("invoice")
-        .order_by("id")
+        for e in LedgerEntry.objects.filter(client=client_obj).select_related("invoice").order_by("id")
     ]
 
 
@@ -130,9 +124,7 @@ def expected_balance(client_obj: Client) -> Decimal:
     credits = sum(
         (
             e.amount
-            for e in LedgerEntry.objects.filter(
-                client=client_obj, account="credit", kind="credit_added", invoice=None
-            )
+            for e in LedgerEntry.objects.filter(client=client_obj, account="credit", kind="credit_added", invoice=None)
         ),
         Decimal("0.00"),
     )
@@ -159,6 +151,4 @@ def snapshot() -> dict[str, list[tuple]]:
         "billing.Payment",
         "billing.LedgerEntry",
     ]
-    return {
-        label: list(apps.get_model(label).objects.order_by("pk").values_list()) for label in labels
-    }
+    return {label: list(apps.get_model(label).objects.order_by("pk").values_list()) for label in labels}

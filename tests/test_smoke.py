@@ -8,8 +8,9 @@ from moorage.payments.actions import payment_record
 def test_order_to_active(starter, client_account, now):
     order = order_checkout(client=client_account, items=[CartItem(starter.pk, "monthly", "example.com")], now=now)
     assert order.invoice.total == Decimal("4.99")
-    payment_record(invoice_id=order.invoice.pk, amount="5.00", gateway="bank_transfer",
-                   transaction_id="T-1", now=now, actor=None)
+    payment_record(
+        invoice_id=order.invoice.pk, amount="5.00", gateway="bank_transfer", transaction_id="T-1", now=now, actor=None
+    )
     service = order.items.get().service
     service.refresh_from_db()
     assert service.status == "active"

@@ -44,9 +44,7 @@ FORMATS = frozenset({"xml", "devel", "json", "sjson", "JSONdata", "text"})
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,15}$")
 PRESET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@ -]{0,63}$")
-DOMAIN_RE = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"
-)
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")
 LOCALPART_RE = re.compile(r"^[a-z0-9._+-]{1,64}$")
 DBNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 FTPNAME_RE = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
@@ -200,10 +198,7 @@ def err_missed(lang: str, obj: str, value: str = "") -> ApiError:
 
 
 def err_value(lang: str, param: str, value: str, why: str = "") -> ApiError:
-    if _ru(lang):
-        msg = f"Неверное значение поля '{param}'"
-    else:
-        msg = f"The value of the '{param}' field is invalid"
+    msg = f"Неверное значение поля '{param}'" if _ru(lang) else f"The value of the '{param}' field is invalid"
     return ApiError("value", param, value, msg, detail=(msg + (f": {why}" if why else "")))
 
 
@@ -240,9 +235,7 @@ class Actor:
 class Req:
     __slots__ = ("params", "func", "lang", "actor", "remote", "state", "app", "browser", "headers")
 
-    def __init__(
-        self, app: Emulator, params: dict[str, str], func: str, lang: str, remote: str
-    ) -> None:
+    def __init__(self, app: Emulator, params: dict[str, str], func: str, lang: str, remote: str) -> None:
         self.app = app
         self.state = app.state
         self.params = params
@@ -289,9 +282,7 @@ class FuncInfo:
 HANDLERS: dict[str, FuncInfo] = {}
 
 
-def func(
-    *names: str, admin: bool = False, real_admin: bool = False
-) -> Callable[[Handler], Handler]:
+def func(*names: str, admin: bool = False, real_admin: bool = False) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         for name in names:
             HANDLERS[name] = FuncInfo(fn, admin or real_admin, real_admin)
@@ -478,9 +469,7 @@ class Emulator:
             children.append(("group", exc.group))
         children.append(("msg", exc.msg))
         children.append(("detail", exc.detail))
-        doc.items.append(
-            ("error", Node({"type": exc.etype, "object": exc.obj, "lang": lang}, children=children))
-        )
+        doc.items.append(("error", Node({"type": exc.etype, "object": exc.obj, "lang": lang}, children=children)))
         doc.error = (exc.etype, exc.obj, exc.value, exc.msg, exc.detail)
         doc.bare = exc.bare
         return doc
@@ -515,11 +504,7 @@ class Emulator:
         now = self.state.now()
         if sess is None or now - sess["last"] > SESSION_IDLE:
             self.state.sessions.pop(sid, None)
-            msg = (
-                "Сессия истекла или неверна"
-                if _ru(req.lang)
-                else "The session has expired or is invalid"
-            )
+            msg = "Сессия истекла или неверна" if _ru(req.lang) else "The session has expired or is invalid"
             raise ApiError("access", "session", "", msg)
         actor = self._actor_for(sess["user"])
         if actor is None:
@@ -564,9 +549,7 @@ class Emulator:
                 "missed",
                 "func",
                 req.func,
-                f"Функция '{req.func}' не найдена"
-                if _ru(req.lang)
-                else f"Unknown function '{req.func}'",
+                f"Функция '{req.func}' не найдена" if _ru(req.lang) else f"Unknown function '{req.func}'",
             )
         su = params.get("su", "").strip()
         if su and su != actor.name:
@@ -604,9 +587,7 @@ class Emulator:
             raise err_badpassword(req.lang, req.remote)
         sid = self.new_session(actor)
         if req.browser:
-            req.headers.append(
-                ("Set-Cookie", f"{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax")
-            )
+            req.headers.append(("Set-Cookie", f"{SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"))
             return self._logged_in_page(actor)
         return Doc.data([("auth", Node({"id": sid, "level": actor.level}, sid))])
 
@@ -872,19 +853,13 @@ def allocate_ip(req: Req, owner: str, family: str = "ipv4", explicit: str = "") 
                 ip = candidate
                 break
         if not ip:
-            raise err_limit(
-                req.lang, "limit_ipv4addrs" if family == "ipv4" else "limit_ipv6addrs", 0
-            )
+            raise err_limit(req.lang, "limit_ipv4addrs" if family == "ipv4" else "limit_ipv6addrs", 0)
     limit = "limit_ipv6addrs" if family == "ipv6" else "limit_ipv4addrs"
     user = state.users.get(owner)
     if user is not None:
         maximum = parse_limit(user.get(limit))
         if maximum is not None:
-            used = sum(
-                1
-                for r in state.ipaddrs.values()
-                if r.get("owner") == owner and r.get("family") == family
-            )
+            used = sum(1 for r in state.ipaddrs.values() if r.get("owner") == owner and r.get("family") == family)
             if used + 1 > maximum:
                 raise err_limit(req.lang, limit, maximum, used)
     state.put("ipaddrs", ip, {"name": ip, "family": family, "iprole": "assigned", "owner": owner})
@@ -940,9 +915,7 @@ def f_user_add(req: Req) -> Doc:
                 new_webdomain(req, site, name, {"ipaddr": ip, "email": record["email"]}),
             )
         if maildomain:
-            state.put(
-                "emaildomains", maildomain, new_emaildomain(req, maildomain, name, {"ip": ip})
-            )
+            state.put("emaildomains", maildomain, new_emaildomain(req, maildomain, name, {"ip": ip}))
         if ftp_name:
             state.put(
                 "ftpusers",
@@ -1272,9 +1245,7 @@ def site_params(req: Req) -> dict[str, str]:
     for raw, value in req.params.items():
         key = raw[5:] if raw.startswith("site_") else raw
         key = SITE_ALIASES.get(key, key)
-        if (key in SITE_FIELDS or key in ("name", "owner", "ipaddr")) and (
-            raw.startswith("site_") or key not in found
-        ):
+        if (key in SITE_FIELDS or key in ("name", "owner", "ipaddr")) and (raw.startswith("site_") or key not in found):
             found[key] = value
     return found
 
@@ -1288,9 +1259,7 @@ def new_webdomain(req: Req, name: str, owner: str, values: dict[str, str]) -> di
     }
     for field, (kind, default) in SITE_FIELDS.items():
         if field in values:
-            record[field] = (
-                norm_flag(req, field, values[field]) if kind == "flag" else values[field]
-            )
+            record[field] = norm_flag(req, field, values[field]) if kind == "flag" else values[field]
         else:
             record[field] = default
     if not record["php_mode"]:
@@ -1348,9 +1317,7 @@ def webdomain_row(req: Req, site: dict[str, Any]) -> Row:
 
 @func("webdomain")
 def f_webdomain(req: Req) -> Doc:
-    return Doc.listing(
-        [webdomain_row(req, s) for s in req.state.webdomains.values() if visible(req, s)]
-    )
+    return Doc.listing([webdomain_row(req, s) for s in req.state.webdomains.values() if visible(req, s)])
 
 
 def site_form(req: Req, site: dict[str, Any] | None, prefix: str) -> Doc:
@@ -1479,10 +1446,7 @@ def f_domain(req: Req) -> Doc:
                     displayname=zone["name"],
                     user=zone.get("owner", ""),
                     dtype=zone.get("dtype", "master"),
-                    active=onoff(
-                        zone.get("active", "on") == "on"
-                        and owner_active(req.state, zone.get("owner", ""))
-                    ),
+                    active=onoff(zone.get("active", "on") == "on" and owner_active(req.state, zone.get("owner", ""))),
                 )
             )
     return Doc.listing(rows)
@@ -1659,9 +1623,7 @@ def f_domain_record_edit(req: Req) -> Doc:
         "ttl": req.p("ttl") or (old or {}).get("ttl") or state.settings["dnsparam"]["ttl"],
     }
     if rtype in ("a", "aaaa"):
-        value = (
-            req.p("ip") or req.p("addr") or req.p("value") or (old or {}).get("value", "")
-        ).strip()
+        value = (req.p("ip") or req.p("addr") or req.p("value") or (old or {}).get("value", "")).strip()
         try:
             addr = ipaddress.ip_address(value)
         except ValueError as exc:
@@ -1669,9 +1631,7 @@ def f_domain_record_edit(req: Req) -> Doc:
         if (addr.version == 6) != (rtype == "aaaa"):
             raise err_value(req.lang, "ip", value, "address family does not match the record type")
     elif rtype in ("cname", "mx", "ns", "srv", "ptr"):
-        value = (
-            req.p("domain") or req.p("addr") or req.p("value") or (old or {}).get("value", "")
-        ).strip()
+        value = (req.p("domain") or req.p("addr") or req.p("value") or (old or {}).get("value", "")).strip()
         if not value:
             raise err_missed(req.lang, "domain")
         if not value.endswith(".") and "." in value:
@@ -1682,11 +1642,7 @@ def f_domain_record_edit(req: Req) -> Doc:
             raise err_missed(req.lang, "value")
     rec["value"] = value
     for extra in ("prio", "weight", "port"):
-        v = (
-            req.p(extra)
-            or req.p({"prio": "prio", "weight": "wght", "port": "port"}[extra])
-            or (old or {}).get(extra)
-        )
+        v = req.p(extra) or req.p({"prio": "prio", "weight": "wght", "port": "port"}[extra]) or (old or {}).get(extra)
         if v:
             rec[extra] = v
     if rtype == "mx" and "prio" not in rec:
@@ -1749,15 +1705,11 @@ def f_emaildomain(req: Req) -> Doc:
                 Row(
                     name=dom["name"],
                     owner=dom.get("owner", ""),
-                    active=onoff(
-                        dom.get("active") == "on" and owner_active(req.state, dom.get("owner", ""))
-                    ),
+                    active=onoff(dom.get("active") == "on" and owner_active(req.state, dom.get("owner", ""))),
                     ip=dom.get("ip", ""),
                     dkim=dom.get("dkim", "off"),
                     defaction=dom.get("defaction", ""),
-                    mailboxes=str(
-                        sum(1 for e in req.state.emails.values() if e.get("domain") == dom["name"])
-                    ),
+                    mailboxes=str(sum(1 for e in req.state.emails.values() if e.get("domain") == dom["name"])),
                 )
             )
     return Doc.listing(rows)
@@ -1774,16 +1726,12 @@ def f_emaildomain_edit(req: Req) -> Doc:
                 [("elid", elid), ("name", elid), ("owner", dom.get("owner", ""))]
                 + [(f, str(dom.get(f, ""))) for f in MAILDOMAIN_FIELDS]
             )
-        return Doc.form(
-            [("name", ""), ("owner", "")] + [(f, d) for f, (_, d) in MAILDOMAIN_FIELDS.items()]
-        )
+        return Doc.form([("name", ""), ("owner", "")] + [(f, d) for f, (_, d) in MAILDOMAIN_FIELDS.items()])
     values = {k: req.p(k) for k in MAILDOMAIN_FIELDS if req.has(k)}
     if elid:
         dom = find(req, "emaildomains", elid, "emaildomain")
         for field, value in values.items():
-            dom[field] = (
-                norm_flag(req, field, value) if MAILDOMAIN_FIELDS[field][0] == "flag" else value
-            )
+            dom[field] = norm_flag(req, field, value) if MAILDOMAIN_FIELDS[field][0] == "flag" else value
         state.touch("emaildomains", elid)
         return Doc.ok()
     name = norm_domain(req, "name", req.p("name"))
@@ -1983,16 +1931,12 @@ def db_row(req: Req, db: dict[str, Any]) -> Row:
 
 @func("db")
 def f_db(req: Req) -> Doc:
-    return Doc.listing(
-        [db_row(req, d) for d in req.state.dbs.values() if visible(req, d)], key="key"
-    )
+    return Doc.listing([db_row(req, d) for d in req.state.dbs.values() if visible(req, d)], key="key")
 
 
 @func("db.server")
 def f_db_server(req: Req) -> Doc:
-    return Doc.listing(
-        [Row(name=name, type=t, host=h, remote="off") for name, (t, h) in DB_SERVERS.items()]
-    )
+    return Doc.listing([Row(name=name, type=t, host=h, remote="off") for name, (t, h) in DB_SERVERS.items()])
 
 
 def new_dbuser(
@@ -2403,12 +2347,7 @@ def f_emulator_faults(req: Req) -> Doc:
     rows = []
     for rule in req.app.faults.describe():
         rows.append(
-            Row(
-                {
-                    k: ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
-                    for k, v in rule.items()
-                }
-            )
+            Row({k: ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in rule.items()})
         )
     return Doc.listing(rows, key="target")
 

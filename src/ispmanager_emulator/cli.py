@@ -15,25 +15,14 @@ from .server import EmulatorServer
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="moorage-ispmanager-emulator",
-        description="Serve an emulation of the ispmanager 6 HTTP API "
-        "on /ispmgr and /manager/ispmgr.",
+        description="Serve an emulation of the ispmanager 6 HTTP API on /ispmgr and /manager/ispmgr.",
     )
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
-    )
-    parser.add_argument(
-        "--port", type=int, default=1500, help="port (default 1500; 0 = any free port)"
-    )
-    parser.add_argument(
-        "--tls", action="store_true", help="serve HTTPS with a generated self-signed certificate"
-    )
-    parser.add_argument(
-        "--cert", help="PEM certificate to use instead of a generated one (implies --tls)"
-    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=1500, help="port (default 1500; 0 = any free port)")
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a generated self-signed certificate")
+    parser.add_argument("--cert", help="PEM certificate to use instead of a generated one (implies --tls)")
     parser.add_argument("--key", help="PEM private key for --cert")
-    parser.add_argument(
-        "--state", metavar="FILE", help="SQLite file keeping the state across restarts"
-    )
+    parser.add_argument("--state", metavar="FILE", help="SQLite file keeping the state across restarts")
     parser.add_argument(
         "--admin",
         metavar="USER:PASS",
@@ -41,26 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="administrator login (repeatable; default root:secret)",
     )
     faults = parser.add_argument_group("faults (global unless given per function with --fault)")
-    faults.add_argument(
-        "--latency", type=float, metavar="MS", help="added latency per request in ms"
-    )
-    faults.add_argument(
-        "--fail-rate", type=float, metavar="RATE", help="share of requests failing (0..1)"
-    )
-    faults.add_argument(
-        "--fail-kind", choices=FAIL_KINDS, help="how requests fail: 500 or drop (default 500)"
-    )
-    faults.add_argument(
-        "--auth-broken", action="store_true", help="reject every login with auth/badpassword"
-    )
+    faults.add_argument("--latency", type=float, metavar="MS", help="added latency per request in ms")
+    faults.add_argument("--fail-rate", type=float, metavar="RATE", help="share of requests failing (0..1)")
+    faults.add_argument("--fail-kind", choices=FAIL_KINDS, help="how requests fail: 500 or drop (default 500)")
+    faults.add_argument("--auth-broken", action="store_true", help="reject every login with auth/badpassword")
     faults.add_argument(
         "--commit-then-fail",
         type=float,
         nargs="?",
         const=1.0,
         metavar="RATE",
-        help="apply the request, then lose the reply (500 or drop) for this share of requests "
-        "(default 1)",
+        help="apply the request, then lose the reply (500 or drop) for this share of requests (default 1)",
     )
     faults.add_argument(
         "--fault",

@@ -106,9 +106,7 @@ class Faults:
 
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [
-                {"target": target, **asdict(rule)} for target, rule in sorted(self.rules.items())
-            ]
+            return [{"target": target, **asdict(rule)} for target, rule in sorted(self.rules.items())]
 
     def decide(self, func: str) -> Decision | None:
         if not self.rules or func.startswith("emulator."):

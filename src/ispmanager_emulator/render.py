@@ -216,10 +216,7 @@ def _top_children(doc: Doc, ctx: Ctx, with_meta: bool) -> list[tuple[str, Any]]:
                                 children=[
                                     (
                                         "col",
-                                        [
-                                            Node({"type": "data", "name": c, "sort": "alpha"})
-                                            for c in cols
-                                        ],
+                                        [Node({"type": "data", "name": c, "sort": "alpha"}) for c in cols],
                                     )
                                 ]
                             ),
@@ -403,9 +400,7 @@ def _json_row(row: Row, sort: bool) -> str:
     block = shared.cache.get(key)
     if block is None:
         block_parts: list[str] = []
-        _json_fields(
-            sorted(shared.items(), key=_first) if sort else shared.items(), sort, block_parts
-        )
+        _json_fields(sorted(shared.items(), key=_first) if sort else shared.items(), sort, block_parts)
         block = shared.cache[key] = ",".join(block_parts)
     if not sort:
         _json_fields(row.items(), sort, parts)
@@ -441,9 +436,7 @@ def render_json(doc: Doc, ctx: Ctx, sort: bool) -> str:
             rendered.append(s)
         rendered.append("]")
         children.append(("elem", rendered))
-    children.extend(
-        (name, [_j(value, sort)]) for name, value in _top_children(doc, ctx, with_meta=True)
-    )
+    children.extend((name, [_j(value, sort)]) for name, value in _top_children(doc, ctx, with_meta=True))
     if sort:
         children.sort(key=_first)
     out = ['{"doc":{', ",".join(parts)]
@@ -479,9 +472,7 @@ def _flat(value: Any) -> Any:
 
 
 def _flat_dict(row: Row) -> str:
-    return json.dumps(
-        {k: (v if type(v) is str else _flat(v)) for k, v in row.items()}, ensure_ascii=False
-    )
+    return json.dumps({k: (v if type(v) is str else _flat(v)) for k, v in row.items()}, ensure_ascii=False)
 
 
 def _flat_row(row: Row) -> str:
@@ -547,9 +538,7 @@ def render_text(doc: Doc, ctx: Ctx) -> str:
                 if shared:
                     block = shared.cache.get(("text", ""))
                     if block is None:
-                        block = shared.cache[("text", "")] = " ".join(
-                            f"{k}={_t(v)}" for k, v in shared.items()
-                        )
+                        block = shared.cache[("text", "")] = " ".join(f"{k}={_t(v)}" for k, v in shared.items())
                     s = f"{s} {block}" if s else block
                 row.cache[key] = s
             lines.append(s)

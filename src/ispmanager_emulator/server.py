@@ -65,9 +65,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _plain(self, status: int, text: str) -> None:
         self._send(status, "text/plain; charset=UTF-8", (text + "\n").encode())
 
-    def _send(
-        self, status: int, ctype: str, body: bytes, extra: list[tuple[str, str]] | None = None
-    ) -> None:
+    def _send(self, status: int, ctype: str, body: bytes, extra: list[tuple[str, str]] | None = None) -> None:
         """Status line, headers and body in a single write (no Nagle / delayed-ACK stalls)."""
         self.log_request(status)
         reason = self.responses.get(status, ("",))[0]
@@ -278,9 +276,7 @@ class EmulatorServer:
         if self.tls:
             from .tls import server_context
 
-            ssl_context, self.fingerprint, self.cert_pem = server_context(
-                self.host, self.certfile, self.keyfile
-            )
+            ssl_context, self.fingerprint, self.cert_pem = server_context(self.host, self.certfile, self.keyfile)
         self._httpd = _HTTPServer(
             (self.host, self.requested_port), self.emulator, self.faults, ssl_context, self.verbose
         )
@@ -384,11 +380,7 @@ class EmulatorServer:
     def set_db_size(self, db: str, size: float) -> None:
         """Set a database's size in MiB; ``db`` is its key (``name->MySQL``) or name."""
         with self.state.lock:
-            key = (
-                db
-                if db in self.state.dbs
-                else next(k for k, r in self.state.dbs.items() if r["name"] == db)
-            )
+            key = db if db in self.state.dbs else next(k for k, r in self.state.dbs.items() if r["name"] == db)
             self.state.dbs[key]["size"] = _num(size)
             self.state.touch("dbs", key)
             self.state.flush()
@@ -432,9 +424,7 @@ class EmulatorServer:
                 timeout=30,
             )
         try:
-            conn.request(
-                "POST", "/ispmgr", body, {"Content-Type": "application/x-www-form-urlencoded"}
-            )
+            conn.request("POST", "/ispmgr", body, {"Content-Type": "application/x-www-form-urlencoded"})
             resp = conn.getresponse()
             data = resp.read().decode("utf-8")
         finally:

@@ -162,9 +162,7 @@ class State:
             if deletes:
                 db.executemany("DELETE FROM objects WHERE coll = ? AND key = ?", deletes)
             if upserts:
-                db.executemany(
-                    "INSERT OR REPLACE INTO objects (coll, key, data) VALUES (?, ?, ?)", upserts
-                )
+                db.executemany("INSERT OR REPLACE INTO objects (coll, key, data) VALUES (?, ?, ?)", upserts)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -26,9 +26,7 @@ DEBUG = env_bool("MOORAGE_DEBUG", False)
 # The embedded default key is only for the demo; `moorage check --deploy` flags it.
 SECRET_KEY = env("MOORAGE_SECRET_KEY", "moorage-insecure-demo-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = [h.strip() for h in env("MOORAGE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in env("MOORAGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("MOORAGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -46,12 +46,8 @@ class World:
 
 
 @pytest.fixture
-def world(
-    shared_page: OrderPage, starter: Product, client_account: Client, now: dt.datetime
-) -> World:
-    order = order_checkout(
-        client=client_account, items=[CartItem(starter.pk, "monthly", "example.com")], now=now
-    )
+def world(shared_page: OrderPage, starter: Product, client_account: Client, now: dt.datetime) -> World:
+    order = order_checkout(client=client_account, items=[CartItem(starter.pk, "monthly", "example.com")], now=now)
     return World(
         page=shared_page,
         starter=starter,
@@ -106,6 +102,4 @@ def provisioning_rows(world: World, now: dt.datetime) -> None:
         created_at=now,
         last_error="cannot connect to the panel",
     )
-    JobAttempt.objects.create(
-        job=job, number=1, started_at=now, outcome="permanent", message="cannot connect"
-    )
+    JobAttempt.objects.create(job=job, number=1, started_at=now, outcome="permanent", message="cannot connect")

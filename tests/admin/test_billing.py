@@ -50,9 +50,7 @@ def test_record_payment_activates_the_service(browser, world, staff, test_clock)
     world.service.refresh_from_db()
     assert world.invoice.status == "paid" and world.invoice.paid_date == test_clock
     assert world.service.status == "active"
-    assert world.service.start_date == dt.date(
-        2026, 1, 15
-    )  # ordered on the 15th, no Adjust Initial Period
+    assert world.service.start_date == dt.date(2026, 1, 15)  # ordered on the 15th, no Adjust Initial Period
     assert world.service.next_due_date == dt.date(2026, 2, 15)
     payment = Payment.objects.get()
     assert (payment.transaction_id, payment.recorded_by, payment.note) == (
@@ -69,12 +67,8 @@ def test_overpayment_becomes_credit(browser, world):
     assert client_credit_balance(world.client) == Decimal("5.01")
 
 
-def test_already_used_transaction_id_is_an_error_and_changes_nothing(
-    browser, world, other_client, now
-):
-    other = order_checkout(
-        client=other_client, items=[CartItem(world.starter.pk, "monthly", "other.com")], now=now
-    )
+def test_already_used_transaction_id_is_an_error_and_changes_nothing(browser, world, other_client, now):
+    other = order_checkout(client=other_client, items=[CartItem(world.starter.pk, "monthly", "other.com")], now=now)
     _record(browser, world.invoice, transaction_id="BANK-1")
     before = _snapshot()
     response = _record(browser, other.invoice, transaction_id="BANK-1")
@@ -92,9 +86,7 @@ def test_already_used_transaction_id_is_an_error_and_changes_nothing(
 
 
 def test_paying_a_cancelled_invoice_is_an_error(browser, world):
-    response = browser.post(
-        reverse("admin:billing_invoice_cancel", args=[world.invoice.pk]), {"reason": "duplicate"}
-    )
+    response = browser.post(reverse("admin:billing_invoice_cancel", args=[world.invoice.pk]), {"reason": "duplicate"})
     assert response.status_code == 302
     world.invoice.refresh_from_db()
     assert world.invoice.status == "cancelled" and world.invoice.cancelled_date is not None
@@ -103,9 +95,7 @@ def test_paying_a_cancelled_invoice_is_an_error(browser, world):
     assert response.status_code == 200
     assert "cancelled and cannot be paid" in response.content.decode()
     assert _snapshot() == before
-    page = browser.get(
-        reverse("admin:billing_invoice_change", args=[world.invoice.pk])
-    ).content.decode()
+    page = browser.get(reverse("admin:billing_invoice_change", args=[world.invoice.pk])).content.decode()
     assert "Record payment" not in page
 
 
@@ -125,19 +115,10 @@ def test_invalid_payment_input_is_a_form_error(browser, world):
 def test_apply_credit(browser, world, staff, now):
     from moorage.billing.actions import credit_add
 
-    response = browser.post(
-        reverse("admin:billing_invoice_apply_credit", args=[world.invoice.pk]), follow=True
-    )
+    response = browser.post(reverse("admin:billing_invoice_apply_credit", args=[world.invoice.pk]), follow=True)
     assert "no credit balance" in response.content.decode()
-    credit_add(
-        client=world.client, amount=Decimal("10.00"), reason="goodwill", now=now, actor=staff
-    )
-    assert (
-        browser.get(
-            reverse("admin:billing_invoice_apply_credit", args=[world.invoice.pk])
-        ).status_code
-        == 200
-    )
+    credit_add(client=world.client, amount=Decimal("10.00"), reason="goodwill", now=now, actor=staff)
+    assert browser.get(reverse("admin:billing_invoice_apply_credit", args=[world.invoice.pk])).status_code == 200
     browser.post(reverse("admin:billing_invoice_apply_credit", args=[world.invoice.pk]))
     world.invoice.refresh_from_db()
     world.service.refresh_from_db()
@@ -147,9 +128,7 @@ def test_apply_credit(browser, world, staff, now):
 
 def test_cancel_invoice_action_and_errors(browser, world):
     _record(browser, world.invoice)
-    response = browser.post(
-        reverse("admin:billing_invoice_cancel", args=[world.invoice.pk]), {"reason": "x"}
-    )
+    response = browser.post(reverse("admin:billing_invoice_cancel", args=[world.invoice.pk]), {"reason": "x"})
     assert response.status_code == 200 and "only an unpaid invoice" in response.content.decode()
     world.invoice.refresh_from_db()
     assert world.invoice.status == "paid"
@@ -162,9 +141,7 @@ def test_cancel_invoice_action_and_errors(browser, world):
 
 
 def test_invoice_page_shows_lines_read_only(browser, world):
-    page = browser.get(
-        reverse("admin:billing_invoice_change", args=[world.invoice.pk])
-    ).content.decode()
+    page = browser.get(reverse("admin:billing_invoice_change", args=[world.invoice.pk])).content.decode()
     assert "Starter Hosting - example.com" in page
     assert 'name="lines-0-amount"' not in page and 'name="_save"' not in page
     assert "Record payment" in page and "Apply credit" in page and "Download PDF" in page
@@ -193,19 +170,17 @@ def test_service_status_changes_follow_the_lifecycle(browser, world, staff):
     url = reverse("admin:services_service_status", args=[world.service.pk])
     form = browser.get(url).context["form"]
     assert [c for c, _ in form.fields["status"].choices] == ["active", "cancelled", "fraud"]
-    response = browser.post(
-        url, {"status": "suspended", "reason": "abuse"}
-    )  # pending cannot be suspended
+    response = browser.post(url, {"status": "suspended", "reason": "abuse"})  # pending cannot be suspended
     assert response.status_code == 200 and "status" in response.context["form"].errors
     assert browser.post(url, {"status": "active", "reason": "by hand"}).status_code == 302
     assert browser.post(url, {"status": "suspended", "reason": "abuse report"}).status_code == 302
     world.service.refresh_from_db()
     assert (world.service.status, world.service.status_reason) == ("suspended", "abuse report")
-    assert list(
-        ServiceStatusChange.objects.filter(service=world.service).values_list(
-            "to_status", flat=True
-        )
-    ) == ["pending", "active", "suspended"]
+    assert list(ServiceStatusChange.objects.filter(service=world.service).values_list("to_status", flat=True)) == [
+        "pending",
+        "active",
+        "suspended",
+    ]
     assert ServiceStatusChange.objects.filter(actor=staff).count() == 2
     browser.post(url, {"status": "terminated"})
     response = browser.get(url, follow=True)
@@ -215,9 +190,7 @@ def test_service_status_changes_follow_the_lifecycle(browser, world, staff):
 def test_cancel_order(browser, world):
     page = browser.get(reverse("admin:orders_order_change", args=[world.order.pk])).content.decode()
     assert "example.com" in page and "Cancel order" in page and f"#{world.service.pk}" in page
-    response = browser.post(
-        reverse("admin:orders_order_cancel", args=[world.order.pk]), {"reason": "client asked"}
-    )
+    response = browser.post(reverse("admin:orders_order_cancel", args=[world.order.pk]), {"reason": "client asked"})
     assert response.status_code == 302
     world.order.refresh_from_db()
     world.invoice.refresh_from_db()

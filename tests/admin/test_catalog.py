@@ -46,11 +46,7 @@ def test_add_order_page_with_premade_products(browser, staff):
     response = browser.post(reverse(ADD_PAGE), _page_form(premade="shared4"))
     page = OrderPage.objects.get()
     assert response.status_code == 302
-    assert (
-        page.slug == "ispmanager-hosting"
-        and page.visible
-        and page.description == "Fast shared hosting"
-    )
+    assert page.slug == "ispmanager-hosting" and page.visible and page.description == "Fast shared hosting"
     assert sorted(page.products.values_list("name", flat=True)) == [
         "Business Hosting",
         "Premium Hosting",
@@ -70,9 +66,7 @@ def test_order_page_errors_change_nothing(browser):
     browser.post(reverse(ADD_PAGE), _page_form(slug="taken"))
     response = browser.post(reverse(ADD_PAGE), _page_form(name="Other", slug="taken"))
     assert "slug" in response.context["form"].errors
-    response = browser.post(
-        reverse(ADD_PAGE), _page_form(name="Cats", contains="subcategories", premade="shared4")
-    )
+    response = browser.post(reverse(ADD_PAGE), _page_form(name="Cats", contains="subcategories", premade="shared4"))
     assert "premade" in response.context["form"].errors
     assert OrderPage.objects.count() == 1 and Product.objects.count() == 0
 
@@ -80,14 +74,10 @@ def test_order_page_errors_change_nothing(browser):
 def test_sub_categories(browser):
     browser.post(reverse(ADD_PAGE), _page_form(name="Hosting", contains="subcategories"))
     parent = OrderPage.objects.get()
-    change = browser.get(
-        reverse("admin:catalog_orderpage_change", args=[parent.pk])
-    ).content.decode()
+    change = browser.get(reverse("admin:catalog_orderpage_change", args=[parent.pk])).content.decode()
     assert "Add new sub-category" in change
     assert browser.get(reverse(ADD_PAGE), {"parent": parent.pk}).status_code == 200
-    response = browser.post(
-        reverse(ADD_PAGE), _page_form(name="Linux", parent=parent.pk, premade="shared4")
-    )
+    response = browser.post(reverse(ADD_PAGE), _page_form(name="Linux", parent=parent.pk, premade="shared4"))
     assert response.status_code == 302
     child = OrderPage.objects.get(parent=parent)
     assert child.products.count() == 4
@@ -142,9 +132,7 @@ def _prices(rows):  # noqa: ANN001, ANN202
 
 
 def test_add_product_with_prices(browser, shared_page):
-    page = browser.get(
-        reverse("admin:catalog_product_add"), {"order_page": shared_page.pk}
-    ).content.decode()
+    page = browser.get(reverse("admin:catalog_product_add"), {"order_page": shared_page.pk}).content.decode()
     for tab in ("General", "Pricing", "Automation", "Other", "Hostname"):
         assert f">{tab}</h2>" in page
     data = _product_form(
@@ -216,9 +204,7 @@ def _good_doc():  # noqa: ANN202
             "code": "imp",
             "price_type": "recurring",
             "billing_type": "prepaid",
-            "prices": [
-                {"cycle": "monthly", "amount": "7.50", "setup_fee": "1.00", "upgrade_fee": "0.00"}
-            ],
+            "prices": [{"cycle": "monthly", "amount": "7.50", "setup_fee": "1.00", "upgrade_fee": "0.00"}],
         },
     }
 
@@ -231,9 +217,7 @@ def _upload(content, name="product.json"):  # noqa: ANN001, ANN202
 
 def test_import_good_file(browser, shared_page, staff):
     assert browser.get(reverse(IMPORT)).status_code == 200
-    response = browser.post(
-        reverse(IMPORT), {"file": _upload(_good_doc()), "order_page": shared_page.pk}
-    )
+    response = browser.post(reverse(IMPORT), {"file": _upload(_good_doc()), "order_page": shared_page.pk})
     assert response.status_code == 302
     product = Product.objects.get(name="Imported Plan")
     assert product.order_page == shared_page
@@ -274,9 +258,7 @@ def _bad(path, value):  # noqa: ANN001, ANN202
 )
 def test_import_bad_files_name_the_field_and_create_nothing(browser, shared_page, content, named):
     before = (Product.objects.count(), Price.objects.count(), AuditEntry.objects.count())
-    response = browser.post(
-        reverse(IMPORT), {"file": _upload(content), "order_page": shared_page.pk}
-    )
+    response = browser.post(reverse(IMPORT), {"file": _upload(content), "order_page": shared_page.pk})
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["file"])
     assert named in errors
@@ -296,9 +278,7 @@ def test_billing_defaults_singleton(browser):
     response = browser.get(reverse("admin:catalog_billingdefaults_changelist"))
     defaults = BillingDefaults.load()
     assert response.status_code == 302
-    assert response["Location"] == reverse(
-        "admin:catalog_billingdefaults_change", args=[defaults.pk]
-    )
+    assert response["Location"] == reverse("admin:catalog_billingdefaults_change", args=[defaults.pk])
     response = browser.post(
         response["Location"],
         {
@@ -314,9 +294,7 @@ def test_billing_defaults_singleton(browser):
     assert defaults.first_invoice_due_days == 3 and defaults.adjust_initial_period
     assert browser.get(reverse("admin:catalog_billingdefaults_add")).status_code == 403
     assert (
-        browser.post(
-            reverse("admin:catalog_billingdefaults_delete", args=[defaults.pk]), {"post": "yes"}
-        ).status_code
+        browser.post(reverse("admin:catalog_billingdefaults_delete", args=[defaults.pk]), {"post": "yes"}).status_code
         == 403
     )
 

@@ -54,9 +54,7 @@ def test_register_form_is_built_from_registration_fields(browser):
     ensure_builtin_fields()
     RegistrationField.objects.filter(key="phone").update(shown=False)
     RegistrationField.objects.create(key="vat_id", label="VAT number", kind="text")
-    RegistrationField.objects.create(
-        key="plan", label="Hosting plan", kind="select", options="small\nlarge"
-    )
+    RegistrationField.objects.create(key="plan", label="Hosting plan", kind="select", options="small\nlarge")
     RegistrationField.objects.create(key="newsletter", label="Newsletter", kind="checkbox")
     page = browser.get(reverse(REGISTER)).content.decode()
     assert 'name="vat_id"' in page and 'name="plan"' in page and 'name="newsletter"' in page
@@ -94,9 +92,7 @@ def test_register_errors_name_the_field_and_create_nothing(browser, overrides, f
 
 
 def test_staff_may_register_without_password(browser):
-    response = browser.post(
-        reverse(REGISTER), _form(password="", password2="", first_name="", last_name="")
-    )
+    response = browser.post(reverse(REGISTER), _form(password="", password2="", first_name="", last_name=""))
     assert response.status_code == 302
     assert not Client.objects.get().user.has_usable_password()
 
@@ -123,9 +119,7 @@ def test_edit_client_profile_and_email(browser, client_account, staff):
 
 def test_edit_client_with_taken_email_changes_nothing(browser, client_account, other_client):
     url = reverse("admin:customers_client_change", args=[client_account.pk])
-    response = browser.post(
-        url, {"email": other_client.user.email, "first_name": "Changed", "last_name": "Doe"}
-    )
+    response = browser.post(url, {"email": other_client.user.email, "first_name": "Changed", "last_name": "Doe"})
     assert response.status_code == 200
     assert "already exists" in str(response.context["form"].errors["email"])
     client_account.refresh_from_db()
@@ -159,10 +153,7 @@ def test_login_as_needs_post_and_refuses_a_closed_client(browser, staff, now):
 
 def test_set_password(browser, client_account):
     url = reverse("admin:customers_client_set_password", args=[client_account.pk])
-    assert (
-        browser.post(url, {"password": "N3w-Passw0rd!", "password2": "N3w-Passw0rd!"}).status_code
-        == 302
-    )
+    assert browser.post(url, {"password": "N3w-Passw0rd!", "password2": "N3w-Passw0rd!"}).status_code == 302
     client_account.user.refresh_from_db()
     assert client_account.user.check_password("N3w-Passw0rd!")
     response = browser.post(url, {"password": "short", "password2": "short"})

@@ -29,14 +29,26 @@ def full_world(world, other_client, staff, provisioning_rows):  # noqa: ANN001, 
     automation_run(today=local_date(world.order.created_at), now=world.order.created_at)
     from moorage.automation.models import AutomationRun, AutomationRunItem
 
-    AutomationRunItem.objects.create(run=AutomationRun.objects.get(), step="generate_invoices", object_type="service",
-                                     object_id=world.service.pk, outcome="done", message="invoice 000002",
-                                     created_at=world.order.created_at)
+    AutomationRunItem.objects.create(
+        run=AutomationRun.objects.get(),
+        step="generate_invoices",
+        object_type="service",
+        object_id=world.service.pk,
+        outcome="done",
+        message="invoice 000002",
+        created_at=world.order.created_at,
+    )
     with transaction.atomic():
-        notify(template="order_cancelled", client=world.client, dedupe_key="page-test", now=world.order.created_at,
-               context={"order": world.order})
-    CancellationRequest.objects.create(service=world.service, type="end_of_period", reason="moving",
-                                       created_at=world.order.created_at)
+        notify(
+            template="order_cancelled",
+            client=world.client,
+            dedupe_key="page-test",
+            now=world.order.created_at,
+            context={"order": world.order},
+        )
+    CancellationRequest.objects.create(
+        service=world.service, type="end_of_period", reason="moving", created_at=world.order.created_at
+    )
     payment_record(
         invoice_id=world.invoice.pk,
         amount="4.99",
@@ -97,22 +109,16 @@ def test_list_search_and_filters(browser, full_world):
     invoices = reverse("admin:billing_invoice_changelist")
     page = browser.get(invoices, {"q": str(full_world.invoice.number)}).content.decode()
     assert full_world.invoice.display_number in page
-    assert (
-        browser.get(invoices, {"q": client.user.email, "status__exact": "paid"}).status_code == 200
-    )
+    assert browser.get(invoices, {"q": client.user.email, "status__exact": "paid"}).status_code == 200
     services = reverse("admin:services_service_changelist")
     assert (
-        browser.get(
-            services, {"status__exact": "active", "product__id__exact": full_world.starter.pk}
-        ).status_code
+        browser.get(services, {"status__exact": "active", "product__id__exact": full_world.starter.pk}).status_code
         == 200
     )
 
 
 def test_client_page_shows_services_orders_invoices_credit_and_ledger(browser, full_world):
-    page = browser.get(
-        reverse("admin:customers_client_change", args=[full_world.client.pk])
-    ).content.decode()
+    page = browser.get(reverse("admin:customers_client_change", args=[full_world.client.pk])).content.decode()
     for block in (
         "client-services",
         "client-orders",

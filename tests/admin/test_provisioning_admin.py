@@ -75,9 +75,7 @@ def _connection_form(panel, **overrides):  # noqa: ANN001, ANN003, ANN202
 
 
 def order_and_pay(client_account, product, now, hostname="shop.example.com"):  # noqa: ANN001, ANN201
-    order = order_checkout(
-        client=client_account, items=[CartItem(product.pk, "monthly", hostname)], now=now
-    )
+    order = order_checkout(client=client_account, items=[CartItem(product.pk, "monthly", hostname)], now=now)
     payment_record(
         invoice_id=order.invoice.pk,
         amount=order.invoice.total,
@@ -218,22 +216,16 @@ def test_test_configuration_success_without_saving(browser, panel):
 
 
 def test_test_configuration_shows_the_panels_errors(browser, panel):
-    response = browser.post(
-        reverse(ADD_CONNECTION), _connection_form(panel, password="wrong", _test="1")
-    )
+    response = browser.post(reverse(ADD_CONNECTION), _connection_form(panel, password="wrong", _test="1"))
     assert response.context["test_result"][0] is False
     assert "Invalid username or password (auth/badpassword)" in _html(response)
     unreachable = _connection_form(panel, path="http://127.0.0.1:9/ispmgr", timeout="2", _test="1")
     result = json.loads(
-        browser.post(
-            reverse(ADD_CONNECTION), unreachable, headers={"Accept": "application/json"}
-        ).content
+        browser.post(reverse(ADD_CONNECTION), unreachable, headers={"Accept": "application/json"}).content
     )
     assert result["ok"] is False and "cannot connect" in result["message"]
     # Fields the test needs must be filled; other fields do not matter to it.
-    response = browser.post(
-        reverse(ADD_CONNECTION), _connection_form(panel, name="", ip_address="", _test="1")
-    )
+    response = browser.post(reverse(ADD_CONNECTION), _connection_form(panel, name="", ip_address="", _test="1"))
     assert response.context["test_result"][0] is False
     assert "IP address" in response.context["test_result"][1]
     assert not AppConnection.objects.exists()
@@ -247,9 +239,7 @@ def test_edit_connection_keeps_the_password_when_left_empty(browser, connection,
     # Test Configuration with the stored password.
     response = browser.post(url, _connection_form(panel, name="panel-1", password="", _test="1"))
     assert response.context["test_result"][0] is True, response.context["test_result"]
-    response = browser.post(
-        url, _connection_form(panel, name="panel-1", password="", max_accounts="", timeout="9")
-    )
+    response = browser.post(url, _connection_form(panel, name="panel-1", password="", max_accounts="", timeout="9"))
     assert response.status_code == 302
     connection.refresh_from_db()
     assert connection.password == ADMIN[1] and connection.max_accounts is None
@@ -325,9 +315,7 @@ def test_get_values_from_a_group_and_the_panels_error(browser, panel, starter):
     )
     assert "cannot read presets from wrong-password" in _html(response)
     assert "Invalid username or password" in _html(response)
-    response = browser.post(
-        _app_url(starter), {"module": "ispmanager", "auto_create": "on_payment", "_fetch": "1"}
-    )
+    response = browser.post(_app_url(starter), {"module": "ispmanager", "auto_create": "on_payment", "_fetch": "1"})
     assert "choose an app connection or a server group first" in _html(response)
 
 
@@ -485,9 +473,7 @@ def test_service_page_shows_the_panel_account_and_its_state(browser, active_serv
     page = _html(_service_page(browser, active_service, panel_state="1"))
     assert "<strong>active</strong>" in page
 
-    details = _html(
-        browser.get(reverse("admin:provisioning_service_login_details", args=[active_service.pk]))
-    )
+    details = _html(browser.get(reverse("admin:provisioning_service_login_details", args=[active_service.pk])))
     assert account.password in details and "shop" in details
 
 

@@ -32,8 +32,12 @@ def api(client, token):
             return client.get("/api/v1" + path, HTTP_AUTHORIZATION=f"Bearer {token}", **kw)
 
         def post(self, path, data):
-            return client.post("/api/v1" + path, json.dumps(data), content_type="application/json",
-                               HTTP_AUTHORIZATION=f"Bearer {token}")
+            return client.post(
+                "/api/v1" + path,
+                json.dumps(data),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
 
     return Api()
 
@@ -42,16 +46,26 @@ def test_openapi_document_is_served(client):
     resp = client.get("/api/v1/openapi.json")
     assert resp.status_code == 200
     paths = resp.json()["paths"]
-    for path in ("/api/v1/clients", "/api/v1/orders", "/api/v1/invoices/{invoice_id}/payments",
-                 "/api/v1/services/{service_id}", "/api/v1/products", "/api/v1/order-pages"):
+    for path in (
+        "/api/v1/clients",
+        "/api/v1/orders",
+        "/api/v1/invoices/{invoice_id}/payments",
+        "/api/v1/services/{service_id}",
+        "/api/v1/products",
+        "/api/v1/order-pages",
+    ):
         assert path in paths
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer mrg_wrong", "Basic abc"])
 def test_missing_or_wrong_token_is_401_and_changes_nothing(client, header, shared_page):
     kwargs = {"HTTP_AUTHORIZATION": header} if header else {}
-    resp = client.post("/api/v1/clients", json.dumps({"email": "x@example.com", "password": "Xx-12345678"}),
-                       content_type="application/json", **kwargs)
+    resp = client.post(
+        "/api/v1/clients",
+        json.dumps({"email": "x@example.com", "password": "Xx-12345678"}),
+        content_type="application/json",
+        **kwargs,
+    )
     assert resp.status_code == 401
     assert resp.json()["code"] == "unauthorized"
     assert resp.json()["message"]
@@ -65,8 +79,16 @@ def test_token_of_non_staff_or_revoked_is_refused(client, staff, token):
 
 
 def test_create_and_get_client(api):
-    resp = api.post("/clients", {"email": "New@Example.com", "password": "Str0ng-pass!", "first_name": "Ann",
-                                 "last_name": "Lee", "country": "de"})
+    resp = api.post(
+        "/clients",
+        {
+            "email": "New@Example.com",
+            "password": "Str0ng-pass!",
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "country": "de",
+        },
+    )
     assert resp.status_code == 201, resp.content
     body = resp.json()
     assert body["email"] == "new@example.com"
@@ -88,8 +110,7 @@ def test_api_honours_registration_fields(api):
     ensure_builtin_fields()
     RegistrationField.objects.filter(key="phone").update(required=True)
     RegistrationField.objects.create(key="vat_id", label="VAT ID", kind="text", required=True, sort_order=1000)
-    RegistrationField.objects.create(key="plan", label="Plan", kind="select", options="small\nbig",
-                                     sort_order=1001)
+    RegistrationField.objects.create(key="plan", label="Plan", kind="select", options="small\nbig", sort_order=1001)
     base = {"email": "c@example.com", "first_name": "A", "last_name": "B"}
     resp = api.post("/clients", base)
     assert resp.status_code == 400 and resp.json()["field"] == "phone"
@@ -119,16 +140,29 @@ def test_catalog_lists(api, shared_page):
     pages = api.get("/order-pages").json()
     assert [p["slug"] for p in pages] == ["shared-hosting"]
     products = api.get("/products").json()
-    assert [p["name"] for p in products] == ["Starter Hosting", "Business Hosting", "Premium Hosting",
-                                             "Ultimate Hosting"]
-    assert products[0]["prices"][0] == {"cycle": "monthly", "amount": "4.99", "setup_fee": "0.00",
-                                        "upgrade_fee": "0.00"}
+    assert [p["name"] for p in products] == [
+        "Starter Hosting",
+        "Business Hosting",
+        "Premium Hosting",
+        "Ultimate Hosting",
+    ]
+    assert products[0]["prices"][0] == {
+        "cycle": "monthly",
+        "amount": "4.99",
+        "setup_fee": "0.00",
+        "upgrade_fee": "0.00",
+    }
 
 
 def test_order_payment_and_service_through_the_api(api, starter, client_account, settings):
     settings.MOORAGE_CLOCK_DATE = "2026-01-15"
-    resp = api.post("/orders", {"client_id": client_account.pk,
-                                "items": [{"product_id": starter.pk, "cycle": "monthly", "hostname": "shop.example"}]})
+    resp = api.post(
+        "/orders",
+        {
+            "client_id": client_account.pk,
+            "items": [{"product_id": starter.pk, "cycle": "monthly", "hostname": "shop.example"}],
+        },
+    )
     assert resp.status_code == 201, resp.content
     order = resp.json()
     invoice = order["invoice"]
@@ -158,30 +192,54 @@ def test_order_payment_and_service_through_the_api(api, starter, client_account,
 def test_order_errors_name_the_item_field_and_create_nothing(api, starter, client_account):
     starter.visible = False
     starter.save()
-    resp = api.post("/orders", {"client_id": client_account.pk,
-                                "items": [{"product_id": starter.pk, "cycle": "monthly", "hostname": "a.example"}]})
+    resp = api.post(
+        "/orders",
+        {
+            "client_id": client_account.pk,
+            "items": [{"product_id": starter.pk, "cycle": "monthly", "hostname": "a.example"}],
+        },
+    )
     assert resp.status_code == 400
     assert resp.json()["field"] == "items[0].product"
     starter.visible = True
     starter.save()
-    resp = api.post("/orders", {"client_id": client_account.pk,
-                                "items": [{"product_id": starter.pk, "cycle": "monthly", "hostname": "bad host"}]})
+    resp = api.post(
+        "/orders",
+        {
+            "client_id": client_account.pk,
+            "items": [{"product_id": starter.pk, "cycle": "monthly", "hostname": "bad host"}],
+        },
+    )
     assert resp.status_code == 400 and resp.json()["field"] == "items[0].hostname"
-    resp = api.post("/orders", {"client_id": client_account.pk,
-                                "items": [{"product_id": starter.pk, "cycle": "weekly", "hostname": "a.example"}]})
+    resp = api.post(
+        "/orders",
+        {
+            "client_id": client_account.pk,
+            "items": [{"product_id": starter.pk, "cycle": "weekly", "hostname": "a.example"}],
+        },
+    )
     assert resp.status_code == 400 and resp.json()["field"] == "items[0].cycle"
     assert not Order.objects.exists() and not Service.objects.exists() and not Invoice.objects.exists()
 
 
 def test_payment_errors(api, starter, client_account):
-    order = api.post("/orders", {"client_id": client_account.pk,
-                                 "items": [{"product_id": starter.pk, "cycle": "monthly",
-                                            "hostname": "a.example"}]}).json()
+    order = api.post(
+        "/orders",
+        {
+            "client_id": client_account.pk,
+            "items": [{"product_id": starter.pk, "cycle": "monthly", "hostname": "a.example"}],
+        },
+    ).json()
     inv = order["invoice"]["id"]
-    for bad, field in (({"amount": "abc"}, "amount"), ({"amount": "-1"}, "amount"),
-                       ({"gateway": "paypal"}, "gateway"), ({"transaction_id": " "}, "transaction_id")):
-        resp = api.post(f"/invoices/{inv}/payments", {"amount": "1.00", "gateway": "bank_transfer",
-                                                      "transaction_id": "T", **bad})
+    for bad, field in (
+        ({"amount": "abc"}, "amount"),
+        ({"amount": "-1"}, "amount"),
+        ({"gateway": "paypal"}, "gateway"),
+        ({"transaction_id": " "}, "transaction_id"),
+    ):
+        resp = api.post(
+            f"/invoices/{inv}/payments", {"amount": "1.00", "gateway": "bank_transfer", "transaction_id": "T", **bad}
+        )
         assert resp.status_code == 400, bad
         assert resp.json()["field"] == field
     assert not LedgerEntry.objects.filter(kind="payment").exists()
@@ -190,12 +248,18 @@ def test_payment_errors(api, starter, client_account):
 def test_paying_a_cancelled_invoice_is_refused(api, starter, client_account, now):
     from moorage.billing.actions import invoice_cancel
 
-    order = api.post("/orders", {"client_id": client_account.pk,
-                                 "items": [{"product_id": starter.pk, "cycle": "monthly",
-                                            "hostname": "a.example"}]}).json()
+    order = api.post(
+        "/orders",
+        {
+            "client_id": client_account.pk,
+            "items": [{"product_id": starter.pk, "cycle": "monthly", "hostname": "a.example"}],
+        },
+    ).json()
     invoice_cancel(invoice_id=order["invoice"]["id"], now=now, cancelled_on=now.date(), actor=None)
-    resp = api.post(f"/invoices/{order['invoice']['id']}/payments",
-                    {"amount": "4.99", "gateway": "bank_transfer", "transaction_id": "T9"})
+    resp = api.post(
+        f"/invoices/{order['invoice']['id']}/payments",
+        {"amount": "4.99", "gateway": "bank_transfer", "transaction_id": "T9"},
+    )
     assert resp.status_code == 400 and resp.json()["code"] == "invoice_cancelled"
     assert not Payment.objects.exists()
 

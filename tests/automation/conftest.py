@@ -35,8 +35,14 @@ def walk(start: dt.date, end: dt.date, on_day=None) -> dict[str, int]:  # noqa: 
 
 
 def pay(invoice, day: dt.date, txn: str | None = None):  # noqa: ANN001, ANN201
-    return payment_record(invoice_id=invoice.pk, amount=invoice.total, gateway="bank_transfer",
-                          transaction_id=txn or f"T-{invoice.number}", now=at(day, 12), actor=None)
+    return payment_record(
+        invoice_id=invoice.pk,
+        amount=invoice.total,
+        gateway="bank_transfer",
+        transaction_id=txn or f"T-{invoice.number}",
+        now=at(day, 12),
+        actor=None,
+    )
 
 
 @pytest.fixture

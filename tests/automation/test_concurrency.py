@@ -20,8 +20,9 @@ from moorage.services.models import Service
 from tests import factories
 from tests.automation.conftest import at, pay
 
-pytestmark = pytest.mark.skipif("postgres" not in os.environ.get("DATABASE_URL", ""),
-                                reason="two processes on one database: PostgreSQL only")
+pytestmark = pytest.mark.skipif(
+    "postgres" not in os.environ.get("DATABASE_URL", ""), reason="two processes on one database: PostgreSQL only"
+)
 
 
 def _cron(day: dt.date) -> subprocess.Popen:
@@ -29,8 +30,13 @@ def _cron(day: dt.date) -> subprocess.Popen:
     test_db = connection.settings_dict["NAME"]
     base = env["DATABASE_URL"].rsplit("/", 1)[0]
     env["DATABASE_URL"] = f"{base}/{test_db}"
-    return subprocess.Popen([sys.executable, "-m", "moorage.cli", "cron", "--date", day.isoformat()],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "moorage.cli", "cron", "--date", day.isoformat()],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,8 +53,11 @@ def test_two_cron_processes_at_once_do_the_work_once():
         order = order_checkout(client=client, items=[CartItem(product.pk, "monthly", f"s{i}.example.com")], now=now)
         pay(order.invoice, dt.date(2026, 2, 1), txn=f"P{i}")
     for i in range(10):  # 10 unpaid invoices overdue by 5 days: late fee and reminders
-        order_checkout(client=client, items=[CartItem(product.pk, "monthly", f"late{i}.example.com")],
-                       now=at(dt.date(2026, 2, 10), 9))
+        order_checkout(
+            client=client,
+            items=[CartItem(product.pk, "monthly", f"late{i}.example.com")],
+            now=at(dt.date(2026, 2, 10), 9),
+        )
     connections.close_all()
     day = dt.date(2026, 2, 15)
     procs = [_cron(day), _cron(day)]

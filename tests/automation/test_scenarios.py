@@ -38,19 +38,31 @@ def test_monthly_service_ordered_31_january_renews_for_a_year_on_the_anchored_da
             pay(invoice, day)
 
     walk(D(2026, 2, 1), D(2027, 1, 31), on_day=pay_new_invoices)
-    periods = list(InvoiceLine.objects.filter(kind="service").order_by("period_start")
-                   .values_list("period_start", "period_end"))
+    periods = list(
+        InvoiceLine.objects.filter(kind="service").order_by("period_start").values_list("period_start", "period_end")
+    )
     assert periods == [
-        (D(2026, 1, 31), D(2026, 2, 27)), (D(2026, 2, 28), D(2026, 3, 30)), (D(2026, 3, 31), D(2026, 4, 29)),
-        (D(2026, 4, 30), D(2026, 5, 30)), (D(2026, 5, 31), D(2026, 6, 29)), (D(2026, 6, 30), D(2026, 7, 30)),
-        (D(2026, 7, 31), D(2026, 8, 30)), (D(2026, 8, 31), D(2026, 9, 29)), (D(2026, 9, 30), D(2026, 10, 30)),
-        (D(2026, 10, 31), D(2026, 11, 29)), (D(2026, 11, 30), D(2026, 12, 30)), (D(2026, 12, 31), D(2027, 1, 30)),
+        (D(2026, 1, 31), D(2026, 2, 27)),
+        (D(2026, 2, 28), D(2026, 3, 30)),
+        (D(2026, 3, 31), D(2026, 4, 29)),
+        (D(2026, 4, 30), D(2026, 5, 30)),
+        (D(2026, 5, 31), D(2026, 6, 29)),
+        (D(2026, 6, 30), D(2026, 7, 30)),
+        (D(2026, 7, 31), D(2026, 8, 30)),
+        (D(2026, 8, 31), D(2026, 9, 29)),
+        (D(2026, 9, 30), D(2026, 10, 30)),
+        (D(2026, 10, 31), D(2026, 11, 29)),
+        (D(2026, 11, 30), D(2026, 12, 30)),
+        (D(2026, 12, 31), D(2027, 1, 30)),
         (D(2027, 1, 31), D(2027, 2, 27)),
     ]
     renewals = Invoice.objects.filter(kind="renewal").order_by("number")
     # Generated 14 days (the default) before each due date, due on it.
     assert [(i.issue_date, i.due_date) for i in renewals[:3]] == [
-        (D(2026, 2, 14), D(2026, 2, 28)), (D(2026, 3, 17), D(2026, 3, 31)), (D(2026, 4, 16), D(2026, 4, 30))]
+        (D(2026, 2, 14), D(2026, 2, 28)),
+        (D(2026, 3, 17), D(2026, 3, 31)),
+        (D(2026, 4, 16), D(2026, 4, 30)),
+    ]
     assert all(i.total == Decimal("4.99") and i.status == "paid" for i in renewals)
     service.refresh_from_db()
     assert service.next_due_date == D(2027, 2, 28) and service.status == "active"
@@ -99,8 +111,9 @@ def test_manual_suspension_is_not_lifted_by_payment(starter, client_account, sta
 
     pay(order(client_account, starter, D(2026, 5, 10)).invoice, D(2026, 5, 10))
     service = Service.objects.get()
-    service_set_status(service_id=service.pk, status="suspended", now=at(D(2026, 5, 12)), actor=staff,
-                       reason="abuse report")
+    service_set_status(
+        service_id=service.pk, status="suspended", now=at(D(2026, 5, 12)), actor=staff, reason="abuse report"
+    )
     walk(D(2026, 5, 13), D(2026, 5, 28))
     pay(Invoice.objects.get(kind="renewal"), D(2026, 5, 28))
     run_day(D(2026, 5, 29))
@@ -119,8 +132,10 @@ def test_reminders_each_sent_once(starter, client_account, defaults):
     renewal = Invoice.objects.get(kind="renewal")
     rows = Notification.objects.filter(invoice_id=renewal.pk).order_by("pk")
     assert [(n.template, n.created_at.date()) for n in rows] == [
-        ("invoice_reminder", D(2026, 8, 27)), ("invoice_overdue_1", D(2026, 9, 2)),
-        ("invoice_overdue_2", D(2026, 9, 5)), ("invoice_overdue_3", D(2026, 9, 9)),
+        ("invoice_reminder", D(2026, 8, 27)),
+        ("invoice_overdue_1", D(2026, 9, 2)),
+        ("invoice_overdue_2", D(2026, 9, 5)),
+        ("invoice_overdue_3", D(2026, 9, 9)),
         ("invoice_custom_reminder", D(2026, 9, 13)),
     ]
 
@@ -176,7 +191,10 @@ def test_adjust_initial_period_example(starter, client_account):
     pay(o.invoice, D(2026, 1, 5))
     service = Service.objects.get()
     assert (service.start_date, service.expiry_date, service.next_due_date) == (
-        D(2026, 1, 5), D(2026, 2, 4), D(2026, 2, 5))
+        D(2026, 1, 5),
+        D(2026, 2, 4),
+        D(2026, 2, 5),
+    )
     walk(D(2026, 1, 6), D(2026, 1, 22))
     renewal = Invoice.objects.get(kind="renewal")
     line = renewal.lines.get()

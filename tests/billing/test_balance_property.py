@@ -45,11 +45,7 @@ class BalanceTests(TestCase):
         checkout(client_account, starter, now=NOW)
         for step in steps:
             invoices = list(Invoice.objects.filter(client=client_account).order_by("pk"))
-            pick = (
-                invoices[step[1] % len(invoices)]
-                if step[0] in ("pay", "retry", "from_credit", "cancel")
-                else None
-            )
+            pick = invoices[step[1] % len(invoices)] if step[0] in ("pay", "retry", "from_credit", "cancel") else None
             try:
                 if step[0] == "order":
                     checkout(
@@ -67,9 +63,7 @@ class BalanceTests(TestCase):
                     invoice, amount, tid = payments[step[1] % len(payments)]
                     assert pay(invoice, amount, transaction_id=tid, now=NOW)[1] is False
                 elif step[0] == "credit":
-                    credit_add(
-                        client=client_account, amount=step[1], reason="test", now=NOW, actor=None
-                    )
+                    credit_add(client=client_account, amount=step[1], reason="test", now=NOW, actor=None)
                 elif step[0] == "from_credit":
                     invoice_pay_from_credit(invoice_id=pick.pk, now=NOW, actor=None)
                 elif step[0] == "cancel":

@@ -29,6 +29,4 @@ def test_renewal_invoice_due_dates():
     st.integers(0, 60),
 )
 def test_due_dates_move_by_exact_days(due, before, move):
-    assert (
-        renewal_invoice_due(due, paid_before_days=before, move_days=move) - due
-    ).days == move - before
+    assert (renewal_invoice_due(due, paid_before_days=before, move_days=move) - due).days == move - before

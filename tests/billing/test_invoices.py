@@ -70,13 +70,9 @@ def test_only_an_unpaid_invoice_can_be_cancelled(order, unchanged, first):
     if first == "pay":
         pay(order.invoice, "4.99", transaction_id="BANK-1", now=LATER)
     else:
-        invoice_cancel(
-            invoice_id=order.invoice.pk, now=LATER, cancelled_on=D(2026, 1, 20), actor=None
-        )
+        invoice_cancel(invoice_id=order.invoice.pk, now=LATER, cancelled_on=D(2026, 1, 20), actor=None)
     with unchanged(), pytest.raises(DomainError) as err:
-        invoice_cancel(
-            invoice_id=order.invoice.pk, now=LATER, cancelled_on=D(2026, 1, 21), actor=None
-        )
+        invoice_cancel(invoice_id=order.invoice.pk, now=LATER, cancelled_on=D(2026, 1, 21), actor=None)
     assert (err.value.field, err.value.code) == ("invoice", "invoice_not_unpaid")
 
 
@@ -230,9 +226,7 @@ def test_never_two_invoices_for_the_same_period_of_a_service(order, client_accou
 
 def test_one_late_fee_per_invoice(order):
     service = order.items.get().service
-    spec = LineSpec(
-        kind="late_fee", description="Late fee", amount=Decimal("1.00"), service=service
-    )
+    spec = LineSpec(kind="late_fee", description="Late fee", amount=Decimal("1.00"), service=service)
     with transaction.atomic():
         add_line(invoice=order.invoice, spec=spec, now=LATER)
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -86,9 +86,7 @@ def test_slugs_are_unique(db, now):
 
 
 def test_sub_category(db, now):
-    parent = order_page_create(
-        name="Hosting", contains=OrderPage.Contains.SUBCATEGORIES, now=now, actor=None
-    )
+    parent = order_page_create(name="Hosting", contains=OrderPage.Contains.SUBCATEGORIES, now=now, actor=None)
     child = order_page_create(name="Linux", parent=parent, now=now, actor=None)
     assert list(parent.subcategories.all()) == [child]
     assert str(child) == "Hosting / Linux"

@@ -45,9 +45,7 @@ def test_export_is_plain_json_with_decimal_strings(business):
 
 def test_round_trip_gives_the_same_product(business, now, staff):
     target = OrderPage.objects.create(name="Imported", slug="imported")
-    imported = product_import(
-        raw=json.dumps(export_product(business)), order_page=target, now=now, actor=staff
-    )
+    imported = product_import(raw=json.dumps(export_product(business)), order_page=target, now=now, actor=staff)
     assert imported.pk != business.pk
     assert imported.order_page == target
     assert _doc(imported) == _doc(business)
@@ -151,13 +149,9 @@ def test_a_file_that_is_not_a_json_object(business, now, unchanged, raw):
 
 
 def test_products_go_on_a_page_that_holds_products(business, now, unchanged):
-    hub = OrderPage.objects.create(
-        name="Hub", slug="hub", contains=OrderPage.Contains.SUBCATEGORIES
-    )
+    hub = OrderPage.objects.create(name="Hub", slug="hub", contains=OrderPage.Contains.SUBCATEGORIES)
     with unchanged(), pytest.raises(DomainError) as err:
-        product_import(
-            raw=json.dumps(export_product(business)), order_page=hub, now=now, actor=None
-        )
+        product_import(raw=json.dumps(export_product(business)), order_page=hub, now=now, actor=None)
     assert err.value.field == "order_page"
 
 
@@ -217,9 +211,7 @@ def test_check_prices_refuses(price_type, cycles_given):
 
 
 def test_factory_product_has_its_prices(shared_page):
-    product = factories.product(
-        shared_page, prices={"monthly": "10.00", "annually": "100.00"}, setup_fee="2.00"
-    )
+    product = factories.product(shared_page, prices={"monthly": "10.00", "annually": "100.00"}, setup_fee="2.00")
     assert sorted(product.prices.values_list("cycle", "amount", "setup_fee")) == [
         ("annually", Decimal("100.00"), Decimal("2.00")),
         ("monthly", Decimal("10.00"), Decimal("2.00")),

@@ -35,13 +35,9 @@ def other_client(db, now):  # noqa: ANN001, ANN201
 @pytest.fixture
 def order(starter, client_account, now):  # noqa: ANN001, ANN201
     """Starter Hosting monthly for example.com, checked out on 2026-01-15 (invoice unpaid)."""
-    return order_checkout(
-        client=client_account, items=[CartItem(starter.pk, "monthly", "example.com")], now=now
-    )
+    return order_checkout(client=client_account, items=[CartItem(starter.pk, "monthly", "example.com")], now=now)
 
 
 @pytest.fixture
 def other_order(starter, other_client, now):  # noqa: ANN001, ANN201
-    return order_checkout(
-        client=other_client, items=[CartItem(starter.pk, "monthly", "other.example")], now=now
-    )
+    return order_checkout(client=other_client, items=[CartItem(starter.pk, "monthly", "other.example")], now=now)

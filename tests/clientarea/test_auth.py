@@ -50,9 +50,7 @@ def test_register_page_shows_the_configured_fields(client):
         required=True,
         sort_order=210,
     )
-    RegistrationField.objects.create(
-        key="newsletter", label="Send me news", kind="checkbox", sort_order=220
-    )
+    RegistrationField.objects.create(key="newsletter", label="Send me news", kind="checkbox", sort_order=220)
 
     page = client.get(REGISTER).content.decode()
 
@@ -75,9 +73,7 @@ def test_register_creates_the_client_signs_in_and_keeps_custom_answers(client):
         required=True,
         sort_order=210,
     )
-    RegistrationField.objects.create(
-        key="newsletter", label="Send me news", kind="checkbox", sort_order=220
-    )
+    RegistrationField.objects.create(key="newsletter", label="Send me news", kind="checkbox", sort_order=220)
 
     response = client.post(REGISTER, registration_data(heard="Friend", newsletter="on"))
 
@@ -112,9 +108,7 @@ def test_registering_twice_with_one_email_is_a_form_error(client, client_account
 
 def test_required_custom_field_missing(client):
     ensure_builtin_fields()
-    RegistrationField.objects.create(
-        key="terms", label="I accept the terms", kind="checkbox", required=True
-    )
+    RegistrationField.objects.create(key="terms", label="I accept the terms", kind="checkbox", required=True)
 
     response = client.post(REGISTER, registration_data())
 

@@ -27,9 +27,7 @@ LATER = dt.timedelta(hours=2)
 
 
 def order_and_pay(client_account, product, now, hostname="shop.example.com"):  # noqa: ANN001, ANN201
-    order = order_checkout(
-        client=client_account, items=[CartItem(product.pk, "monthly", hostname)], now=now
-    )
+    order = order_checkout(client=client_account, items=[CartItem(product.pk, "monthly", hostname)], now=now)
     payment_record(
         invoice_id=order.invoice.pk,
         amount=order.invoice.total,
@@ -64,9 +62,7 @@ def active(panel, hosting, client_account, now):  # noqa: ANN001, ANN201
 # --- Login Details -------------------------------------------------------------------------------
 
 
-def test_login_details_appear_only_once_the_account_exists(
-    signed_in, panel, hosting, client_account, now
-):
+def test_login_details_appear_only_once_the_account_exists(signed_in, panel, hosting, client_account, now):
     service = order_and_pay(client_account, hosting, now)
     account = PanelAccount.objects.get(service=service)  # reserved before the first panel call
 
@@ -87,16 +83,12 @@ def test_login_details_appear_only_once_the_account_exists(
     assert account.username == "shop"
     assert panel.url in page  # the control panel's address
     # The password is on the page only inside the closed Show toggle (a <details>: no JS needed).
-    toggle = re.search(
-        r'<details class="secret" data-testid="panel-password">(.*?)</details>', page, re.S
-    )
+    toggle = re.search(r'<details class="secret" data-testid="panel-password">(.*?)</details>', page, re.S)
     assert toggle and "<summary>" in toggle.group(1) and "Show" in toggle.group(1)
     assert account.password in toggle.group(1)
     assert page.count(account.password) == 1
     assert "no-store" in response["Cache-Control"]  # never kept in a shared cache
-    assert (
-        'action="{}"'.format(reverse("clientarea:service_control_panel", args=[service.pk])) in page
-    )
+    assert 'action="{}"'.format(reverse("clientarea:service_control_panel", args=[service.pk])) in page
     assert "csrfmiddlewaretoken" in page
 
 
@@ -116,9 +108,7 @@ def test_a_failed_create_says_setup_is_delayed_without_the_panel_error(
     assert 'data-testid="login-details"' not in page
 
 
-def test_a_create_being_retried_is_still_being_set_up(
-    signed_in, panel, hosting, client_account, now
-):
+def test_a_create_being_retried_is_still_being_set_up(signed_in, panel, hosting, client_account, now):
     panel.faults.set("user.edit", fail_rate=1.0, fail_kind="500", times=1)
     service = order_and_pay(client_account, hosting, now)
     run_due_jobs(now=now)
@@ -194,10 +184,7 @@ def test_access_control_panel_logs_in_with_a_one_time_key(signed_in, active, pan
 
 
 def test_access_control_panel_needs_post(signed_in, active):
-    assert (
-        signed_in.get(reverse("clientarea:service_control_panel", args=[active.pk])).status_code
-        == 405
-    )
+    assert signed_in.get(reverse("clientarea:service_control_panel", args=[active.pk])).status_code == 405
 
 
 def test_access_control_panel_is_csrf_protected(client_account, active):
@@ -207,9 +194,7 @@ def test_access_control_panel_is_csrf_protected(client_account, active):
 
 
 def test_a_suspended_service_gets_a_message_instead(signed_in, active, staff, now, panel):
-    service_provision(
-        service_id=active.pk, operation="suspend", now=now, actor=staff, reason="abuse"
-    )
+    service_provision(service_id=active.pk, operation="suspend", now=now, actor=staff, reason="abuse")
     run_due_jobs(now=now)
     active.refresh_from_db()
     assert active.status == Service.Status.SUSPENDED
@@ -235,9 +220,7 @@ def test_an_unreachable_panel_gets_a_message_without_the_error(signed_in, active
     assert "cannot connect" not in page and "refused" not in page  # the raw error is for the log
 
 
-def test_a_service_still_being_set_up_gets_a_message(
-    signed_in, panel, hosting, client_account, now
-):
+def test_a_service_still_being_set_up_gets_a_message(signed_in, panel, hosting, client_account, now):
     service = order_and_pay(client_account, hosting, now)
     response = open_panel(signed_in, service)
     assert response["Location"] == reverse("clientarea:service", args=[service.pk])
@@ -258,9 +241,7 @@ def test_anonymous_is_sent_to_sign_in(client, active):
     assert response["Location"].startswith(reverse("clientarea:login") + "?next=")
 
 
-def test_a_paid_service_created_later_by_cron_is_being_set_up(
-    signed_in, panel, hosting, client_account, now
-):
+def test_a_paid_service_created_later_by_cron_is_being_set_up(signed_in, panel, hosting, client_account, now):
     hosting.auto_create = hosting.AutoCreate.CRON
     hosting.save(update_fields=["auto_create"])
     service = order_and_pay(client_account, hosting, now)

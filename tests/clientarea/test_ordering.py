@@ -76,9 +76,7 @@ def test_hidden_order_page_is_not_found(client, now):
 
 
 def test_page_with_subcategories(client, now):
-    parent = order_page_create(
-        name="VPS", now=now, actor=None, contains=OrderPage.Contains.SUBCATEGORIES
-    )
+    parent = order_page_create(name="VPS", now=now, actor=None, contains=OrderPage.Contains.SUBCATEGORIES)
     sub = order_page_create(name="SSD VPS", now=now, actor=None, parent=parent)
     factories.product(sub, name="VPS S")
     order_page_create(name="Old VPS", now=now, actor=None, parent=parent, visible=False)
@@ -122,13 +120,9 @@ def test_remove_from_cart(client, starter, shared_page):
     add(client, starter)
     add(client, shared_page.products.get(name="Premium Hosting"))
     client.post(reverse("clientarea:cart_remove", args=[0]))
-    assert [i["product_id"] for i in cart_items(client)] == [
-        shared_page.products.get(name="Premium Hosting").pk
-    ]
+    assert [i["product_id"] for i in cart_items(client)] == [shared_page.products.get(name="Premium Hosting").pk]
     assert client.get(reverse("clientarea:cart_remove", args=[0])).status_code == 405
-    assert (
-        client.post(reverse("clientarea:cart_remove", args=[7])).status_code == 302
-    )  # nothing to remove
+    assert client.post(reverse("clientarea:cart_remove", args=[7])).status_code == 302  # nothing to remove
 
 
 def test_hostname_failing_the_rule_is_a_form_error(client, starter):
@@ -186,9 +180,7 @@ def test_one_time_and_free_products_have_no_cycle(client, shared_page):
         prices={"one_time": "25.00"},
         hostname_required=False,
     )
-    free = factories.product(
-        shared_page, name="Trial", price_type="free", prices={}, hostname_required=False
-    )
+    free = factories.product(shared_page, name="Trial", price_type="free", prices={}, hostname_required=False)
     assert "cycle" not in client.get(configure_url(once)).context["form"].fields
     client.post(configure_url(once), {"hostname": ""})
     client.post(configure_url(free), {"hostname": ""})
@@ -276,9 +268,7 @@ def test_out_of_stock_at_checkout(signed_in, shared_page):
 
 def test_limit_per_customer_at_checkout(signed_in, client_account, shared_page, now):
     product = factories.product(shared_page, name="Solo", limit_per_customer=1)
-    order_checkout(
-        client=client_account, items=[CartItem(product.pk, "monthly", "first.example")], now=now
-    )
+    order_checkout(client=client_account, items=[CartItem(product.pk, "monthly", "first.example")], now=now)
     add(signed_in, product, hostname="second.example")
 
     response = signed_in.post(CHECKOUT, {})

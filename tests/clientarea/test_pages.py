@@ -54,25 +54,15 @@ def test_anonymous_cannot_see_an_invoice_or_service(client, order):
 
 @pytest.mark.parametrize("name", ["invoice", "invoice_pdf"])
 def test_another_clients_invoice_is_404(signed_in, other_order, name):
-    assert (
-        signed_in.get(reverse(f"clientarea:{name}", args=[other_order.invoice.number])).status_code
-        == 404
-    )
+    assert signed_in.get(reverse(f"clientarea:{name}", args=[other_order.invoice.number])).status_code == 404
 
 
 def test_another_clients_service_is_404(signed_in, other_order):
-    assert (
-        signed_in.get(reverse("clientarea:service", args=[service_of(other_order).pk])).status_code
-        == 404
-    )
+    assert signed_in.get(reverse("clientarea:service", args=[service_of(other_order).pk])).status_code == 404
 
 
-def test_paying_another_clients_invoice_from_credit_is_404(
-    signed_in, client_account, other_order, now
-):
-    credit_add(
-        client=client_account, amount=Decimal("50.00"), reason="goodwill", now=now, actor=None
-    )
+def test_paying_another_clients_invoice_from_credit_is_404(signed_in, client_account, other_order, now):
+    credit_add(client=client_account, amount=Decimal("50.00"), reason="goodwill", now=now, actor=None)
     url = reverse("clientarea:invoice_pay_credit", args=[other_order.invoice.number])
     assert signed_in.post(url).status_code == 404
     assert client_credit_balance(client_account) == Decimal("50.00")
@@ -89,9 +79,7 @@ def test_lists_show_only_own_rows(signed_in, order, other_order):
 
 
 def test_dashboard(signed_in, client_account, order, now):
-    credit_add(
-        client=client_account, amount=Decimal("2.00"), reason="goodwill", now=now, actor=None
-    )
+    credit_add(client=client_account, amount=Decimal("2.00"), reason="goodwill", now=now, actor=None)
     response = signed_in.get(reverse("clientarea:dashboard"))
     page = response.content.decode()
     assert "Welcome back, Jane" in page
@@ -170,22 +158,16 @@ def test_paid_invoice_shows_the_transaction(signed_in, order, now):
     response = signed_in.get(reverse("clientarea:invoice", args=[order.invoice.number]))
     page = response.content.decode()
     assert "BT-77" in page and "Bank / Wire Transfer" in page
-    assert response.context["paid"] == Decimal("4.99") and response.context[
-        "outstanding"
-    ] == Decimal("0.00")
+    assert response.context["paid"] == Decimal("4.99") and response.context["outstanding"] == Decimal("0.00")
     assert "this invoice was paid on" in page
 
 
 def test_pay_from_credit(signed_in, client_account, order, now):
-    credit_add(
-        client=client_account, amount=Decimal("10.00"), reason="goodwill", now=now, actor=None
-    )
+    credit_add(client=client_account, amount=Decimal("10.00"), reason="goodwill", now=now, actor=None)
     url = reverse("clientarea:invoice", args=[order.invoice.number])
     assert "Pay from credit balance" in signed_in.get(url).content.decode()
 
-    response = signed_in.post(
-        reverse("clientarea:invoice_pay_credit", args=[order.invoice.number]), follow=True
-    )
+    response = signed_in.post(reverse("clientarea:invoice_pay_credit", args=[order.invoice.number]), follow=True)
 
     assert "was paid from your credit balance (4.99 USD)" in response.content.decode()
     order.invoice.refresh_from_db()
@@ -196,38 +178,25 @@ def test_pay_from_credit(signed_in, client_account, order, now):
 
 
 def test_pay_from_credit_partly(signed_in, client_account, order, now):
-    credit_add(
-        client=client_account, amount=Decimal("1.00"), reason="goodwill", now=now, actor=None
-    )
-    response = signed_in.post(
-        reverse("clientarea:invoice_pay_credit", args=[order.invoice.number]), follow=True
-    )
+    credit_add(client=client_account, amount=Decimal("1.00"), reason="goodwill", now=now, actor=None)
+    response = signed_in.post(reverse("clientarea:invoice_pay_credit", args=[order.invoice.number]), follow=True)
     assert "1.00 USD of your credit balance was applied" in response.content.decode()
     order.invoice.refresh_from_db()
     assert order.invoice.status == Invoice.Status.UNPAID
 
 
 def test_pay_from_credit_without_credit_is_refused(signed_in, order):
-    response = signed_in.post(
-        reverse("clientarea:invoice_pay_credit", args=[order.invoice.number]), follow=True
-    )
+    response = signed_in.post(reverse("clientarea:invoice_pay_credit", args=[order.invoice.number]), follow=True)
     assert "there is no credit balance to apply" in response.content.decode()
     assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.CREDIT_APPLIED).exists()
-    assert (
-        signed_in.get(
-            reverse("clientarea:invoice_pay_credit", args=[order.invoice.number])
-        ).status_code
-        == 405
-    )
+    assert signed_in.get(reverse("clientarea:invoice_pay_credit", args=[order.invoice.number])).status_code == 405
 
 
 def test_invoice_pdf_download(signed_in, order):
     response = signed_in.get(reverse("clientarea:invoice_pdf", args=[order.invoice.number]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert (
-        f'filename="invoice-{order.invoice.display_number}.pdf"' in response["Content-Disposition"]
-    )
+    assert f'filename="invoice-{order.invoice.display_number}.pdf"' in response["Content-Disposition"]
     assert response.content.startswith(b"%PDF")
 
 
@@ -285,17 +254,13 @@ def test_account_edit_with_a_taken_email(signed_in, client_account, other_client
         reverse("clientarea:account"),
         account_data(client_account, city="Berlin", email=other_client.email),
     )
-    assert response.context["form"].errors["email"] == [
-        "A client with this email address already exists"
-    ]
+    assert response.context["form"].errors["email"] == ["A client with this email address already exists"]
     client_account.refresh_from_db()
     assert client_account.city == ""
 
 
 def test_account_edit_required_field(signed_in, client_account):
-    response = signed_in.post(
-        reverse("clientarea:account"), account_data(client_account, first_name="")
-    )
+    response = signed_in.post(reverse("clientarea:account"), account_data(client_account, first_name=""))
     assert response.context["form"].errors["first_name"]
 
 
@@ -310,9 +275,7 @@ def test_password_change(signed_in, client_account):
         },
     )
     assert response.context["form"].errors["current_password"]
-    response = signed_in.post(
-        url, {"current_password": PASSWORD, "password": "short", "password2": "short"}
-    )
+    response = signed_in.post(url, {"current_password": PASSWORD, "password": "short", "password2": "short"})
     assert response.context["form"].errors["password"]
 
     response = signed_in.post(
@@ -357,12 +320,8 @@ def test_log_in_as_client_banner_and_return(client, staff, client_account, now):
     assert "impersonator_id" not in client.session
 
 
-def test_actions_while_logged_in_as_client_are_attributed_to_staff(
-    client, staff, client_account, order, now
-):
-    credit_add(
-        client=client_account, amount=Decimal("10.00"), reason="goodwill", now=now, actor=None
-    )
+def test_actions_while_logged_in_as_client_are_attributed_to_staff(client, staff, client_account, order, now):
+    credit_add(client=client_account, amount=Decimal("10.00"), reason="goodwill", now=now, actor=None)
     impersonate(client, staff, client_account, now)
     client.post(reverse("clientarea:invoice_pay_credit", args=[order.invoice.number]))
     assert AuditEntry.objects.get(action="invoice_pay_from_credit").actor == staff
@@ -375,10 +334,7 @@ def test_stop_impersonation_without_a_staff_marker_just_signs_out(signed_in):
 
 
 def test_no_banner_for_a_client(signed_in):
-    assert (
-        "Logged in as client by staff"
-        not in signed_in.get(reverse("clientarea:dashboard")).content.decode()
-    )
+    assert "Logged in as client by staff" not in signed_in.get(reverse("clientarea:dashboard")).content.decode()
 
 
 def test_test_clock_banner(client, settings, db):

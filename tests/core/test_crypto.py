@@ -21,9 +21,7 @@ class Secret(models.Model):
 @pytest.fixture
 def secret_table(db):  # noqa: ANN001, ANN201
     with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE test_core_secret (id INTEGER PRIMARY KEY, value TEXT NOT NULL)"
-        )
+        cursor.execute("CREATE TEMPORARY TABLE test_core_secret (id INTEGER PRIMARY KEY, value TEXT NOT NULL)")
     yield
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE test_core_secret")

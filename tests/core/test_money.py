@@ -94,11 +94,7 @@ def test_rounding_is_half_up_to_cents(raw, rounded):
     assert str(round_money(Decimal(raw))) == rounded
 
 
-@given(
-    st.decimals(
-        min_value=-(10**9), max_value=10**9, allow_nan=False, allow_infinity=False, places=6
-    )
-)
+@given(st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, allow_infinity=False, places=6))
 def test_rounding_is_within_half_a_cent_and_idempotent(amount):
     rounded = round_money(amount)
     assert abs(rounded - amount) <= Decimal("0.005")

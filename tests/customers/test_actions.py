@@ -76,9 +76,7 @@ def test_email_change_to_a_taken_address_changes_nothing(client_account, staff, 
 
 
 def test_set_password(client_account, staff, unchanged):
-    client_set_password(
-        client=client_account, password="An0ther-Long-Secret", now=LATER, actor=staff
-    )
+    client_set_password(client=client_account, password="An0ther-Long-Secret", now=LATER, actor=staff)
     client_account.user.refresh_from_db()
     assert client_account.user.check_password("An0ther-Long-Secret")
     assert client_account.user.password.startswith("argon2$")

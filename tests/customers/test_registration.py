@@ -41,9 +41,7 @@ def custom_fields(db):  # noqa: ANN001, ANN201
         required=True,
         sort_order=210,
     )
-    RegistrationField.objects.create(
-        key="newsletter", label="Newsletter", kind="checkbox", sort_order=220
-    )
+    RegistrationField.objects.create(key="newsletter", label="Newsletter", kind="checkbox", sort_order=220)
 
 
 def test_built_in_fields_are_created_once_in_form_order(db):
@@ -103,9 +101,7 @@ def test_passwords_are_hashed_with_argon2(db, now):
 
 
 def test_custom_fields_are_stored_in_custom_fields(db, now, custom_fields):
-    client = register(
-        now, profile={**PROFILE, "vat_id": " DE123 ", "source": "Friend", "newsletter": "on"}
-    )
+    client = register(now, profile={**PROFILE, "vat_id": " DE123 ", "source": "Friend", "newsletter": "on"})
     assert client.custom_fields == {"vat_id": "DE123", "source": "Friend", "newsletter": True}
 
 
@@ -137,9 +133,7 @@ def test_required_fields_are_enforced_for_self_registration(db, now, custom_fiel
 
 
 def test_a_required_checkbox_must_be_checked(db, now, unchanged):
-    RegistrationField.objects.create(
-        key="terms", label="I accept the terms", kind="checkbox", required=True
-    )
+    RegistrationField.objects.create(key="terms", label="I accept the terms", kind="checkbox", required=True)
     with unchanged(), pytest.raises(DomainError) as err:
         register(now, profile={**PROFILE, "terms": "off"})
     assert err.value.field == "terms"
@@ -159,9 +153,7 @@ def test_staff_still_get_a_select_checked(db, now, staff, custom_fields, unchang
     assert err.value.field == "source"
 
 
-def test_the_api_enforces_required_fields_although_it_acts_as_staff(
-    db, now, staff, custom_fields, unchanged
-):
+def test_the_api_enforces_required_fields_although_it_acts_as_staff(db, now, staff, custom_fields, unchanged):
     with unchanged(), pytest.raises(DomainError) as err:
         register(now, profile=PROFILE, by_staff=True, actor=staff, enforce_required=True)
     assert err.value.field == "source"
@@ -173,9 +165,7 @@ def test_a_hidden_field_is_ignored_even_if_required(db, now):
     client = register(now, profile={**PROFILE, "organization": "Acme", "phone": "555"})
     assert client.phone == ""
     RegistrationField.objects.create(key="secret", label="Secret", shown=False, required=True)
-    client = register(
-        now, email="b@example.com", profile={**PROFILE, "organization": "Acme", "secret": "x"}
-    )
+    client = register(now, email="b@example.com", profile={**PROFILE, "organization": "Acme", "secret": "x"})
     assert "secret" not in client.custom_fields
 
 

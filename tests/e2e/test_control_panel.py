@@ -22,9 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 EMAIL = "harbour@example.com"
 
 
-def test_order_pay_and_open_the_control_panel(
-    live_server, page, staff_page, settings, shot, panel, hosting
-):
+def test_order_pay_and_open_the_control_panel(live_server, page, staff_page, settings, shot, panel, hosting):
     settings.MOORAGE_CLOCK_DATE = "2026-01-15"
     factories.client(email=EMAIL, first_name="Hana")
     base = live_server.url
@@ -37,9 +35,7 @@ def test_order_pay_and_open_the_control_panel(
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/order/")
     page.get_by_role("link", name=re.compile("Shared Hosting")).click()
-    page.locator("article.plan", has_text="Starter Hosting").get_by_role(
-        "link", name="Order now"
-    ).click()
+    page.locator("article.plan", has_text="Starter Hosting").get_by_role("link", name="Order now").click()
     page.select_option("#id_cycle", "monthly")
     page.fill("#id_hostname", "harbour-cafe.com")
     page.get_by_role("button", name="Add to cart").click()
@@ -88,9 +84,7 @@ def test_order_pay_and_open_the_control_panel(
     shot(page, "cp-04-password-shown")
 
     # Disk usage as last read from the panel (the usage sync fills these figures in).
-    PanelAccount.objects.filter(pk=account.pk).update(
-        disk_used_mib=Decimal("312.4"), disk_limit_mib=Decimal("1024")
-    )
+    PanelAccount.objects.filter(pk=account.pk).update(disk_used_mib=Decimal("312.4"), disk_limit_mib=Decimal("1024"))
     page.reload()
     assert "312.4 MiB of 1024 MiB (31%)" in page.get_by_test_id("disk-usage").inner_text()
     shot(page, "cp-04b-disk-usage")

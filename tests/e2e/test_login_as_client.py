@@ -39,8 +39,6 @@ def test_staff_logs_in_as_client_and_returns(live_server, page, shot):
 
     banner.get_by_role("button", name="Return to staff area").click()
     page.wait_for_url(re.compile(re.escape(client_page)))
-    assert page.locator(
-        "#user-tools"
-    ).is_visible()  # the staff member is signed in to the staff area again
+    assert page.locator("#user-tools").is_visible()  # the staff member is signed in to the staff area again
     page.goto(f"{base}/")
     assert page.locator(".banner-impersonation").count() == 0

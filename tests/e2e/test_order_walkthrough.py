@@ -20,9 +20,7 @@ EMAIL = "visitor@example.com"
 PASSWORD = "Visit0r-Passw0rd!"
 
 
-def test_visitor_registers_orders_and_is_activated_after_payment(
-    live_server, page, staff_page, settings, shot
-):
+def test_visitor_registers_orders_and_is_activated_after_payment(live_server, page, staff_page, settings, shot):
     settings.MOORAGE_CLOCK_DATE = "2026-01-15"
     factories.shared_page()
     base = live_server.url

@@ -32,9 +32,7 @@ class Api:
             return self.client.get(self.path, params=data)
         return self.client.post(self.path, data=data)
 
-    def __call__(
-        self, func: str, out: str = "sjson", auth: dict[str, str] | None = None, **params: Any
-    ) -> Any:
+    def __call__(self, func: str, out: str = "sjson", auth: dict[str, str] | None = None, **params: Any) -> Any:
         resp = self.raw(func, out, auth, **params)
         assert resp.status_code == 200, resp.text
         if out in ("json", "sjson", "JSONdata"):
@@ -52,9 +50,7 @@ class Api:
         assert "error" in doc, doc
         return doc["error"]
 
-    def elems(
-        self, func: str, auth: dict[str, str] | None = None, **params: Any
-    ) -> list[dict[str, Any]]:
+    def elems(self, func: str, auth: dict[str, str] | None = None, **params: Any) -> list[dict[str, Any]]:
         doc = self(func, "sjson", auth, **params)["doc"]
         assert "error" not in doc, doc.get("error")
         return doc.get("elem", [])

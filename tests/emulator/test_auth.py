@@ -97,32 +97,20 @@ def test_sso_key_is_one_time_and_shows_user_in_browser(emu: EmulatorServer, api:
     key = "a1b2c3d4e5f6a7b8c9d0"
     api.ok("session.newkey", username="bob", key=key)
     with httpx.Client(base_url=emu.base_url) as browser:
-        page = browser.get(
-            "/ispmgr", params={"func": "auth", "username": "bob", "key": key, "checkcookie": "no"}
-        )
+        page = browser.get("/ispmgr", params={"func": "auth", "username": "bob", "key": key, "checkcookie": "no"})
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert '<strong id="username">bob</strong>' in page.text
         # the cookie set by the login keeps the browser logged in
         again = browser.get("/ispmgr")
         assert '<strong id="username">bob</strong>' in again.text
-        assert (
-            browser.get("/ispmgr", params={"func": "whoami", "out": "json"}).json()["doc"]["user"][
-                "$name"
-            ]
-            == "bob"
-        )
+        assert browser.get("/ispmgr", params={"func": "whoami", "out": "json"}).json()["doc"]["user"]["$name"] == "bob"
     with httpx.Client(base_url=emu.base_url) as other:
         second = other.get("/ispmgr", params={"func": "auth", "username": "bob", "key": key})
-        assert (
-            'id="error"' in second.text
-            and "username" not in second.text.split("<body>")[1].split("id=")[0]
-        )
+        assert 'id="error"' in second.text and "username" not in second.text.split("<body>")[1].split("id=")[0]
         assert '<form method="post" id="login">' in other.get("/ispmgr").text
     # WHMCS style: auto-submitted POST form, and an API client asking for XML
     api.ok("session.newkey", username="bob", key=key + "x")
-    posted = httpx.post(
-        emu.url, data={"func": "auth", "username": "bob", "key": key + "x", "checkcookie": "no"}
-    )
+    posted = httpx.post(emu.url, data={"func": "auth", "username": "bob", "key": key + "x", "checkcookie": "no"})
     assert '<strong id="username">bob</strong>' in posted.text
     api.ok("session.newkey", username="bob", key=key + "y")
     doc = api("auth", auth={}, username="bob", key=key + "y")["doc"]
@@ -136,9 +124,7 @@ def test_sso_key_rules(emu: EmulatorServer, api: Api) -> None:
     assert api.error("session.newkey", username="bob", key="short")["$type"] == "value"
     assert api.error("session.newkey", username="ghost", key="k" * 20)["$type"] == "missed"
     assert (
-        api.error(
-            "session.newkey", auth={"authinfo": "bob:bob-pw-123"}, username="bob", key="k" * 20
-        )["$type"]
+        api.error("session.newkey", auth={"authinfo": "bob:bob-pw-123"}, username="bob", key="k" * 20)["$type"]
         == "access"
     )
     api.ok("session.newkey", username="bob", key="k" * 20)

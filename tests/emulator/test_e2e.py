@@ -20,9 +20,7 @@ class Panel:
         self.http = httpx.Client(timeout=10, verify=False)
 
     def raw(self, func: str, out: str = "sjson", **params: str) -> str:
-        resp = self.http.post(
-            self.url, data={"func": func, "out": out, "authinfo": AUTHINFO, **params}
-        )
+        resp = self.http.post(self.url, data={"func": func, "out": out, "authinfo": AUTHINFO, **params})
         assert resp.status_code == 200
         return resp.text
 
@@ -33,10 +31,7 @@ class Panel:
         return doc
 
     def elems(self, func: str, **params: str) -> list[dict]:
-        return [
-            {k: v.get("$", "") for k, v in e.items()}
-            for e in self.call(func, **params).get("elem", [])
-        ]
+        return [{k: v.get("$", "") for k, v in e.items()} for e in self.call(func, **params).get("elem", [])]
 
     def error(self, func: str, **params: str) -> dict:
         doc = json.loads(self.raw(func, **params))["doc"]
@@ -135,9 +130,7 @@ def test_account_life(emu: EmulatorServer) -> None:
             confirm="Mail-pass-1",
         )
     assert (
-        panel.error(
-            "email.edit", sok="ok", name="third", domainname="acme.test", passwd="Mail-pass-1"
-        )["$object"]
+        panel.error("email.edit", sok="ok", name="third", domainname="acme.test", passwd="Mail-pass-1")["$object"]
         == "limit_emails"
     )
 
@@ -166,9 +159,7 @@ def test_account_life(emu: EmulatorServer) -> None:
             home="/",
         )
     assert (
-        panel.error("ftp.user.edit", sok="ok", name="acme_ftp3", owner="acme", passwd="Ftp-pass-1")[
-            "$object"
-        ]
+        panel.error("ftp.user.edit", sok="ok", name="acme_ftp3", owner="acme", passwd="Ftp-pass-1")["$object"]
         == "limit_ftp_users"
     )
 
@@ -179,8 +170,7 @@ def test_account_life(emu: EmulatorServer) -> None:
     stats = {
         row["name"]: row
         for row in [
-            {k: v.get("$orig", v.get("$", "")) for k, v in e.items()}
-            for e in panel.call("userstat", su="acme")["elem"]
+            {k: v.get("$orig", v.get("$", "")) for k, v in e.items()} for e in panel.call("userstat", su="acme")["elem"]
         ]
     }
     assert stats["limit_db"]["usages_used"] == "2" and stats["limit_dbsize"]["usages_used"] == "25"
@@ -188,33 +178,25 @@ def test_account_life(emu: EmulatorServer) -> None:
     # client area single sign-on
     key = "0f" * 16
     panel.call("session.newkey", username="acme", key=key)
-    page = httpx.get(
-        emu.url, params={"func": "auth", "username": "acme", "key": key, "checkcookie": "no"}
-    )
+    page = httpx.get(emu.url, params={"func": "auth", "username": "acme", "key": key, "checkcookie": "no"})
     assert '<strong id="username">acme</strong>' in page.text
 
     # suspend: cannot log in, sites show suspended
     panel.call("user.suspend", elid="acme")
     assert [u["active"] for u in panel.elems("user")] == ["off"]
     assert {s["active"] for s in panel.elems("webdomain")} == {"off"}
-    login = httpx.post(
-        emu.url, data={"func": "whoami", "out": "sjson", "authinfo": "acme:Acme-pass-1"}
-    ).json()
+    login = httpx.post(emu.url, data={"func": "whoami", "out": "sjson", "authinfo": "acme:Acme-pass-1"}).json()
     assert login["doc"]["error"]["$type"] == "auth"
 
     # resume
     panel.call("user.resume", elid="acme")
     assert {s["active"] for s in panel.elems("webdomain")} == {"on"}
-    login = httpx.post(
-        emu.url, data={"func": "whoami", "out": "sjson", "authinfo": "acme:Acme-pass-1"}
-    ).json()
+    login = httpx.post(emu.url, data={"func": "whoami", "out": "sjson", "authinfo": "acme:Acme-pass-1"}).json()
     assert login["doc"]["user"]["$name"] == "acme"
 
     # change the plan: downgrade below usage is refused, upgrade works and reapplies limits
     panel.call("preset.edit", sok="ok", name="tiny", limit_db="1", limit_webdomains="1")
-    panel.call(
-        "preset.edit", sok="ok", name="pro", **{**limits, "limit_db": "10", "limit_quota": "4096"}
-    )
+    panel.call("preset.edit", sok="ok", name="pro", **{**limits, "limit_db": "10", "limit_quota": "4096"})
     err = panel.error("user.edit", sok="ok", elid="acme", preset="tiny")
     assert err["$type"] == "limit"
     panel.call("user.edit", sok="ok", elid="acme", preset="pro")
@@ -224,9 +206,7 @@ def test_account_life(emu: EmulatorServer) -> None:
 
     # password change (BLESTA / FOSS style)
     panel.call("user.edit", sok="ok", elid="acme", passwd="New-pass-2", confirm="New-pass-2")
-    login = httpx.post(
-        emu.url, data={"func": "whoami", "out": "sjson", "authinfo": "acme:New-pass-2"}
-    ).json()
+    login = httpx.post(emu.url, data={"func": "whoami", "out": "sjson", "authinfo": "acme:New-pass-2"}).json()
     assert login["doc"]["user"]["$name"] == "acme"
 
     # terminate: everything owned goes

@@ -42,9 +42,7 @@ def test_commit_then_fail(emu: EmulatorServer, kind: str) -> None:
         with pytest.raises(httpx.TransportError):
             post(emu, func="user.edit", sok="ok", name="bob", passwd="pw-123456")
     else:
-        assert (
-            post(emu, func="user.edit", sok="ok", name="bob", passwd="pw-123456").status_code == 500
-        )
+        assert post(emu, func="user.edit", sok="ok", name="bob", passwd="pw-123456").status_code == 500
     assert "bob" in emu.state.users  # applied, but the reply was lost
     retry = post(emu, func="user.edit", sok="ok", name="bob", passwd="pw-123456").json()
     assert retry["doc"]["error"]["$type"] == "exists"
@@ -97,10 +95,7 @@ def test_seeded_over_http(api: Api, emu: EmulatorServer) -> None:
 def test_runtime_function(api: Api, emu: EmulatorServer) -> None:
     api.ok("emulator.faults.set", target="db.edit", fail_rate="1", fail_kind="drop", times="3")
     api.ok("emulator.faults.set", latency_ms="5")
-    rules = {
-        e["target"]["$"]: {k: v.get("$", "") for k, v in e.items()}
-        for e in api.elems("emulator.faults")
-    }
+    rules = {e["target"]["$"]: {k: v.get("$", "") for k, v in e.items()} for e in api.elems("emulator.faults")}
     assert rules["db.edit"]["fail_kind"] == "drop" and rules["db.edit"]["times"] == "3"
     assert rules["*"]["latency_ms"] == "5.0"
     assert api.error("emulator.faults.set", fail_kind="teapot")["$type"] == "value"
@@ -144,11 +139,5 @@ def test_faults_from_constructor_and_cli_specs() -> None:
         args.seed,
     ) == (20.0, 0.1, "drop", 1.0, True, 3)
     with EmulatorServer(port=0, faults=[("whoami", {"fail_rate": 1, "times": 1})], seed=1) as srv:
-        assert (
-            httpx.post(srv.url, data={"func": "whoami", "authinfo": srv.authinfo}).status_code
-            == 500
-        )
-        assert (
-            httpx.post(srv.url, data={"func": "whoami", "authinfo": srv.authinfo}).status_code
-            == 200
-        )
+        assert httpx.post(srv.url, data={"func": "whoami", "authinfo": srv.authinfo}).status_code == 500
+        assert httpx.post(srv.url, data={"func": "whoami", "authinfo": srv.authinfo}).status_code == 200

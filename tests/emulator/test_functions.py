@@ -339,9 +339,7 @@ def test_every_function_in_format(emu: EmulatorServer, api: Api, fmt: str) -> No
 
 
 def test_list_element_shapes_per_format(api: Api) -> None:
-    api.ok(
-        "user.edit", sok="ok", name="bob", passwd="pw-123456", limit_db="2", fullname="Bob & <Co>"
-    )
+    api.ok("user.edit", sok="ok", name="bob", passwd="pw-123456", limit_db="2", fullname="Bob & <Co>")
     root = ET.fromstring(api("user", out="xml"))
     (elem,) = root.findall("elem")
     assert elem.findtext("name") == "bob"

@@ -13,11 +13,7 @@ from .helpers import Api, flat
 def all_limit_values() -> dict[str, str]:
     values = {}
     for i, (name, kind, *_rest) in enumerate(LIMITS):
-        values[name] = (
-            "on"
-            if kind == FLAG
-            else ("php_mode_lsapi" if name == "limit_php_mode" else str(100 + i))
-        )
+        values[name] = "on" if kind == FLAG else ("php_mode_lsapi" if name == "limit_php_mode" else str(100 + i))
     values["backup"] = "off"
     values["php_enable"] = "on"
     return values
@@ -115,21 +111,15 @@ def test_mail_and_db_user_limits(api: Api) -> None:
     api.ok("emaildomain.edit", sok="ok", name="bob.example.test", owner="bob")
     api.ok("email.edit", sok="ok", name="a", domainname="bob.example.test", passwd="box-pw-1")
     assert api.elems("email")[0]["size_total"]["$"] == "200"  # defaults to the per-box cap
-    err = api.error(
-        "email.edit", sok="ok", name="b", domainname="bob.example.test", passwd="box-pw-1"
-    )
+    err = api.error("email.edit", sok="ok", name="b", domainname="bob.example.test", passwd="box-pw-1")
     assert err["$object"] == "limit_emails"
     api.ok("user.edit", sok="ok", elid="bob", limit_emails="5")
-    err = api.error(
-        "email.edit", sok="ok", name="b", domainname="bob.example.test", passwd="x", maxsize="500"
-    )
+    err = api.error("email.edit", sok="ok", name="b", domainname="bob.example.test", passwd="x", maxsize="500")
     assert err["$object"] == "limit_email_quota"
     api.ok("db.edit", sok="ok", name="shop", owner="bob", username="shop", password="db-pw-1")
     err = api.error("db.users.edit", sok="ok", plid="shop->MySQL", name="other", password="db-pw-2")
     assert err["$object"] == "limit_db_users"
-    err = api.error(
-        "db.edit", sok="ok", name="shop2", owner="bob", username="shop2", password="db-pw-1"
-    )
+    err = api.error("db.edit", sok="ok", name="shop2", owner="bob", username="shop2", password="db-pw-1")
     assert err["$object"] == "limit_db_users"
     assert "shop2->MySQL" not in [e["key"]["$"] for e in api.elems("db")]  # nothing half-created
 
@@ -169,14 +159,8 @@ def test_password_rules(api: Api) -> None:
     assert api.error("user.edit", sok="ok", name="bob")["$type"] == "missed"
     err = api.error("user.edit", sok="ok", name="bob", passwd="a-pass-1", confirm="other")
     assert (err["$type"], err["$object"]) == ("value", "confirm")
-    assert (
-        api.error("user.edit", sok="ok", name="bob", passwd="p", limit_db="many")["$object"]
-        == "limit_db"
-    )
-    assert (
-        api.error("user.edit", sok="ok", name="bob", passwd="p", limit_shell="maybe")["$object"]
-        == "limit_shell"
-    )
+    assert api.error("user.edit", sok="ok", name="bob", passwd="p", limit_db="many")["$object"] == "limit_db"
+    assert api.error("user.edit", sok="ok", name="bob", passwd="p", limit_shell="maybe")["$object"] == "limit_shell"
 
 
 def test_without_sok_nothing_is_committed(emu: EmulatorServer, api: Api) -> None:

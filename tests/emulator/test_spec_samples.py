@@ -96,9 +96,7 @@ def test_webdomain_list_matches_sample(emu: EmulatorServer, api: Api) -> None:
     )
     doc = api("webdomain")["doc"]
     assert set(doc) <= set(samples.WEBDOMAIN_DOC_KEYS)
-    assert [k for k in doc if not k.startswith("$")] == sorted(
-        k for k in doc if not k.startswith("$")
-    )
+    assert [k for k in doc if not k.startswith("$")] == sorted(k for k in doc if not k.startswith("$"))
     assert doc["tparams"] == samples.WEBDOMAIN_TPARAMS
     assert doc["metadata"]["$type"] == "list" and doc["metadata"]["$key"] == "name"
     (elem,) = doc["elem"]

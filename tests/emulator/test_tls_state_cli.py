@@ -42,9 +42,7 @@ def test_tls_self_signed_and_fingerprint() -> None:
             httpx.get(srv.url, params={"func": "whoami"})
         trusted = ssl.create_default_context(cadata=srv.cert_pem.decode())
         trusted.check_hostname = False
-        resp = httpx.post(
-            srv.url, data={"func": "whoami", "out": "json", "authinfo": "root:pw"}, verify=trusted
-        )
+        resp = httpx.post(srv.url, data={"func": "whoami", "out": "json", "authinfo": "root:pw"}, verify=trusted)
         assert resp.json()["doc"]["$host"].startswith("https://")
         assert srv.call("whoami")["doc"]["user"]["$name"] == "root"
         # plain HTTP on the TLS port does not break the server
@@ -61,9 +59,7 @@ def test_state_file_survives_restart(tmp_path: Path) -> None:
         srv.call("user.edit", sok="ok", name="eve", passwd="pw-123456")
         srv.call("webdomain.edit", sok="ok", name="bob.example.test", owner="bob")
         srv.call("domain.edit", sok="ok", name="bob.example.test", owner="bob")
-        srv.call(
-            "db.edit", sok="ok", name="bobdb", owner="bob", username="bobdbu", password="db-pw-1"
-        )
+        srv.call("db.edit", sok="ok", name="bobdb", owner="bob", username="bobdbu", password="db-pw-1")
         srv.call("emulator.usage.set", elid="bob", quota_used="77")
         srv.call("user.delete", elid="eve")
         srv.call("user.suspend", elid="bob")
@@ -71,9 +67,7 @@ def test_state_file_survives_restart(tmp_path: Path) -> None:
     with EmulatorServer(port=0, state_path=path) as srv:
         assert srv.state.snapshot() == before
         users = srv.call("user", out="JSONdata")
-        assert [(u["name"], u["active"], u["limit_db"], u["quota_used"]) for u in users] == [
-            ("bob", "off", "3", "77")
-        ]
+        assert [(u["name"], u["active"], u["limit_db"], u["quota_used"]) for u in users] == [("bob", "off", "3", "77")]
         srv.call("user.resume", elid="bob")
         # a new site gets the next id, not a reused one
         srv.call("webdomain.edit", sok="ok", name="two.example.test", owner="bob")
@@ -138,13 +132,9 @@ def test_cli_tls_prints_fingerprint() -> None:
         assert fp, lines
         resp = httpx.post(url, data={"func": "whoami", "authinfo": "root:secret"}, verify=False)
         assert resp.status_code == 500  # --fail-rate 1
-        resp = httpx.post(
-            url, data={"func": "emulator.faults.clear", "authinfo": "root:secret"}, verify=False
-        )
+        resp = httpx.post(url, data={"func": "emulator.faults.clear", "authinfo": "root:secret"}, verify=False)
         assert resp.status_code == 200
-        resp = httpx.post(
-            url, data={"func": "whoami", "out": "json", "authinfo": "root:secret"}, verify=False
-        )
+        resp = httpx.post(url, data={"func": "whoami", "out": "json", "authinfo": "root:secret"}, verify=False)
         assert resp.json()["doc"]["user"]["$name"] == "root"
     finally:
         stop(proc)

@@ -47,19 +47,14 @@ def test_usage_set_over_http(api: Api) -> None:
     assert stats["limit_email_quota"]["usages_used"] == "7"
     assert stats["limit_quota"]["name"] == "Disk quota"
     # the same numbers as the user sees them
-    own = {
-        e["name"]["$orig"]: flat(e)
-        for e in api.elems("userstat", auth={"authinfo": "bob:pw-123456"})
-    }
+    own = {e["name"]["$orig"]: flat(e) for e in api.elems("userstat", auth={"authinfo": "bob:pw-123456"})}
     assert own == stats
 
 
 def test_usage_set_is_admin_only_and_validated(api: Api) -> None:
     setup_account(api)
     assert (
-        api.error(
-            "emulator.usage.set", auth={"authinfo": "bob:pw-123456"}, elid="bob", quota_used="1"
-        )["$type"]
+        api.error("emulator.usage.set", auth={"authinfo": "bob:pw-123456"}, elid="bob", quota_used="1")["$type"]
         == "access"
     )
     assert api.error("emulator.usage.set", elid="bob", quota_used="lots")["$type"] == "value"

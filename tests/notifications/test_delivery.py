@@ -44,11 +44,19 @@ def test_a_notification_is_delivered_once_over_smtp(smtp, client_account, starte
 
     from moorage.orders.actions import CartItem, order_checkout
 
-    service = order_checkout(client=client_account, items=[CartItem(starter.pk, "monthly", "shop.example.com")],
-                             now=now).items.get().service
+    service = (
+        order_checkout(client=client_account, items=[CartItem(starter.pk, "monthly", "shop.example.com")], now=now)
+        .items.get()
+        .service
+    )
     with transaction.atomic():
-        notify(template="account_suspended", client=client_account, dedupe_key="t:1", now=now,
-               context={"service": service, "reason": "unpaid invoice 000001"})
+        notify(
+            template="account_suspended",
+            client=client_account,
+            dedupe_key="t:1",
+            now=now,
+            context={"service": service, "reason": "unpaid invoice 000001"},
+        )
         again = notify(template="account_suspended", client=client_account, dedupe_key="t:1", now=now)
     assert again is None
     assert deliver_pending(now=now) == 1
@@ -68,8 +76,13 @@ def test_smtp_down_keeps_the_email_queued(settings, client_account, now):
     from django.db import transaction
 
     with transaction.atomic():
-        notify(template="order_cancelled", client=client_account, dedupe_key="t:2", now=now,
-               context={"order": {"display_number": "000007"}})
+        notify(
+            template="order_cancelled",
+            client=client_account,
+            dedupe_key="t:2",
+            now=now,
+            context={"order": {"display_number": "000007"}},
+        )
     assert deliver_pending(now=now + dt.timedelta(minutes=1)) == 0
     row = Notification.objects.get()
     assert row.status == "queued" and row.attempts == 1 and row.last_error

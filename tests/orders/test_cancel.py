@@ -39,9 +39,7 @@ def test_cancel_a_pending_order(shared_page, starter, client_account, now, staff
         dt.date(2026, 1, 20),
     )
     for item in order.items.all():
-        assert list(
-            item.service.status_changes.values_list("from_status", "to_status", "reason", "actor")
-        ) == [
+        assert list(item.service.status_changes.values_list("from_status", "to_status", "reason", "actor")) == [
             ("", "pending", "order 000001", None),
             ("pending", "cancelled", "duplicate", staff.pk),
         ]
@@ -98,9 +96,7 @@ def test_an_unknown_order(db, unchanged):
         order_cancel(order_id=424242, now=LATER, actor=None)
 
 
-def test_cancel_a_free_order_is_refused_because_it_is_active(
-    shared_page, client_account, now, unchanged
-):
+def test_cancel_a_free_order_is_refused_because_it_is_active(shared_page, client_account, now, unchanged):
     free = factories.product(shared_page, prices={}, price_type="free")
     order = checkout(client_account, free, cycle="", now=now)
     with unchanged(), pytest.raises(DomainError):

@@ -71,11 +71,9 @@ def test_one_monthly_plan(starter, client_account, now, staff):
     ) == (client_account, starter, "pending", "monthly", Decimal("4.99"), "example.com", now)
     assert (service.start_date, service.anchor_date, service.next_due_date) == (None, None, None)
     assert invoice.lines.get().service == service
-    assert list(
-        ServiceStatusChange.objects.values_list(
-            "service", "from_status", "to_status", "reason", "actor"
-        )
-    ) == [(service.pk, "", "pending", "order 000001", staff.pk)]
+    assert list(ServiceStatusChange.objects.values_list("service", "from_status", "to_status", "reason", "actor")) == [
+        (service.pk, "", "pending", "order 000001", staff.pk)
+    ]
     assert ledger_rows(client_account) == [("receivable", "invoice_issued", "4.99", 1)]
     assert list(
         AuditEntry.objects.filter(action__in=["invoice_issue", "order_checkout"])
@@ -88,9 +86,7 @@ def test_one_monthly_plan(starter, client_account, now, staff):
 
 
 def test_setup_fee_is_its_own_line(shared_page, client_account, now):
-    plan = factories.product(
-        shared_page, name="Plan", prices={"annually": "120.00"}, setup_fee="15.00"
-    )
+    plan = factories.product(shared_page, name="Plan", prices={"annually": "120.00"}, setup_fee="15.00")
     order = checkout(client_account, plan, cycle="annually", hostname="www.Example.org", now=now)
     assert invoice_lines(order.invoice) == [
         (
@@ -190,14 +186,10 @@ def test_first_invoice_due_days_from_the_billing_defaults(starter, client_accoun
     assert checkout(client_account, starter, now=now).invoice.due_date == D(2026, 1, 18)
     starter.first_invoice_due_days = 0  # the product's own 0 wins over the default
     starter.save()
-    assert checkout(
-        client_account, starter, hostname="b.example.com", now=now
-    ).invoice.due_date == D(2026, 1, 15)
+    assert checkout(client_account, starter, hostname="b.example.com", now=now).invoice.due_date == D(2026, 1, 15)
 
 
-def test_first_invoice_of_several_items_is_due_at_the_earliest(
-    shared_page, starter, client_account, now
-):
+def test_first_invoice_of_several_items_is_due_at_the_earliest(shared_page, starter, client_account, now):
     business = shared_page.products.get(code="business")
     starter.first_invoice_due_days, business.first_invoice_due_days = 10, 4
     starter.save()
@@ -234,9 +226,7 @@ def test_free_product_has_no_invoice_and_is_active_at_once(shared_page, client_a
 
 
 def test_free_product_with_a_module_waits_for_provisioning(shared_page, client_account, now):
-    free = factories.product(
-        shared_page, name="Free", prices={}, price_type="free", module="ispmanager"
-    )
+    free = factories.product(shared_page, name="Free", prices={}, price_type="free", module="ispmanager")
     order = checkout(client_account, free, cycle="", now=now)
     service = order.items.get().service
     assert (order.status, service.status, service.start_date) == (
@@ -267,9 +257,7 @@ def test_one_time_product(shared_page, client_account, now):
         setup_fee="10.00",
         price_type="one_time",
     )
-    order = checkout(
-        client_account, plan, cycle="monthly", now=now
-    )  # the cycle asked for does not matter
+    order = checkout(client_account, plan, cycle="monthly", now=now)  # the cycle asked for does not matter
     assert invoice_lines(order.invoice) == [
         ("one_time", "Migration - example.com", "50.00", "one_time", D(2026, 1, 15), None),
         ("setup", "Setup fee: Migration", "10.00", "", None, None),
@@ -342,9 +330,7 @@ def test_a_product_on_a_hidden_page(starter, client_account, now, unchanged):
 
 
 def test_a_product_in_a_sub_category_of_a_hidden_page(client_account, now, unchanged):
-    parent = OrderPage.objects.create(
-        name="Hosting", slug="hosting", contains="subcategories", visible=False
-    )
+    parent = OrderPage.objects.create(name="Hosting", slug="hosting", contains="subcategories", visible=False)
     child = OrderPage.objects.create(name="Linux", slug="linux", parent=parent)
     plan = factories.product(child)
     err = refused(unchanged, client_account, [CartItem(plan.pk, "monthly", "example.com")], now)
@@ -397,18 +383,14 @@ def test_a_required_hostname_is_missing(starter, client_account, now, unchanged)
         ("none", "x" * 254),
     ],
 )
-def test_a_hostname_that_breaks_the_products_rule(
-    starter, client_account, now, unchanged, rule, hostname
-):
+def test_a_hostname_that_breaks_the_products_rule(starter, client_account, now, unchanged, rule, hostname):
     Product.objects.filter(pk=starter.pk).update(hostname_validation=rule)
     err = refused(unchanged, client_account, [CartItem(starter.pk, "monthly", hostname)], now)
     assert (err.field, err.code) == ("items[0].hostname", "invalid_hostname")
     assert err.message.startswith("Hostname: ")
 
 
-def test_an_optional_hostname_may_be_left_out_but_is_checked_when_given(
-    starter, client_account, now, unchanged
-):
+def test_an_optional_hostname_may_be_left_out_but_is_checked_when_given(starter, client_account, now, unchanged):
     Product.objects.filter(pk=starter.pk).update(hostname_required=False)
     assert checkout(client_account, starter, hostname="", now=now).items.get().hostname == ""
     err = refused(unchanged, client_account, [CartItem(starter.pk, "monthly", "bad host")], now)
@@ -474,9 +456,7 @@ def test_stock_disabled_means_unlimited(starter, client_account, now):
 def test_limit_per_customer(starter, client_account, now, unchanged):
     Product.objects.filter(pk=starter.pk).update(limit_per_customer=1)
     checkout(client_account, starter, now=now)
-    err = refused(
-        unchanged, client_account, [CartItem(starter.pk, "monthly", "b.example.com")], now
-    )
+    err = refused(unchanged, client_account, [CartItem(starter.pk, "monthly", "b.example.com")], now)
     assert (err.field, err.code) == ("items", "limit_per_customer")
     assert err.message == "one customer may order at most 1 of Starter Hosting; you have 1"
     # Another client has a limit of its own.
@@ -508,9 +488,7 @@ def test_limit_per_customer_counts_the_cart_too(starter, client_account, now, un
         ("terminated", False),
     ],
 )
-def test_limit_per_customer_skips_cancelled_and_terminated(
-    starter, client_account, now, status, counted
-):
+def test_limit_per_customer_skips_cancelled_and_terminated(starter, client_account, now, status, counted):
     Product.objects.filter(pk=starter.pk).update(limit_per_customer=1)
     order = checkout(client_account, starter, now=now)
     Service.objects.filter(pk=order.items.get().service_id).update(status=status)
@@ -525,8 +503,5 @@ def test_nothing_half_written_when_a_later_step_fails(starter, client_account, n
     """Refused at the limit check after the first item priced: no order, no invoice number taken."""
     Product.objects.filter(pk=starter.pk).update(limit_per_customer=0)
     refused(unchanged, client_account, [CartItem(starter.pk, "monthly", "example.com")], now)
-    assert (
-        checkout(factories.client(), factories.product(starter.order_page), now=now).invoice.number
-        == 1
-    )
+    assert checkout(factories.client(), factories.product(starter.order_page), now=now).invoice.number == 1
     assert LedgerEntry.objects.count() == 1

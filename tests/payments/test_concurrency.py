@@ -17,9 +17,7 @@ from tests.factories import checkout, pay
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL"
-    ),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL"),
 ]
 
 
@@ -57,9 +55,7 @@ def test_the_same_transaction_recorded_twice_at_once(now):
     assert sorted(created for _, created in results) == [False, True]
     assert Payment.objects.count() == 1
     payment = Payment.objects.get()
-    assert list(LedgerEntry.objects.filter(kind="payment").values_list("amount", flat=True)) == [
-        -payment.amount
-    ]
+    assert list(LedgerEntry.objects.filter(kind="payment").values_list("amount", flat=True)) == [-payment.amount]
     order.invoice.refresh_from_db()
     assert order.invoice.status == "paid"
     assert Service.objects.get().status == "active"

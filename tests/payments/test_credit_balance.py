@@ -22,9 +22,7 @@ def order(starter, client_account, now):  # noqa: ANN001, ANN201
 
 
 def test_credit_covers_part_of_the_invoice(order, client_account, staff, now):
-    credit_add(
-        client=client_account, amount=Decimal("3.00"), reason="goodwill", now=now, actor=staff
-    )
+    credit_add(client=client_account, amount=Decimal("3.00"), reason="goodwill", now=now, actor=staff)
     used = invoice_pay_from_credit(invoice_id=order.invoice.pk, now=LATER, actor=None)
     assert used == Decimal("3.00")
     assert ledger_rows(client_account) == [
@@ -41,9 +39,7 @@ def test_credit_covers_part_of_the_invoice(order, client_account, staff, now):
 
 
 def test_credit_pays_the_whole_invoice_and_starts_the_service(order, client_account, staff, now):
-    credit_add(
-        client=client_account, amount=Decimal("10.00"), reason="prepaid", now=now, actor=staff
-    )
+    credit_add(client=client_account, amount=Decimal("10.00"), reason="prepaid", now=now, actor=staff)
     used = invoice_pay_from_credit(invoice_id=order.invoice.pk, now=LATER, actor=None)
     assert used == Decimal("4.99")
     assert ledger_rows(client_account) == [
@@ -66,9 +62,7 @@ def test_credit_pays_the_whole_invoice_and_starts_the_service(order, client_acco
 
 
 def test_credit_and_a_bank_transfer_together(order, client_account, staff, now):
-    credit_add(
-        client=client_account, amount=Decimal("1.00"), reason="refund of fee", now=now, actor=staff
-    )
+    credit_add(client=client_account, amount=Decimal("1.00"), reason="refund of fee", now=now, actor=staff)
     invoice_pay_from_credit(invoice_id=order.invoice.pk, now=LATER, actor=None)
     pay(order.invoice, "3.99", transaction_id="BANK-1", now=LATER)
     order.invoice.refresh_from_db()

@@ -114,9 +114,7 @@ def test_partial_payments(order, client_account):
 def test_the_same_transaction_twice_is_applied_once(order, client_account, unchanged):
     first, _ = pay(order.invoice, "4.99", transaction_id="BANK-1", now=PAID_AT)
     with unchanged():
-        again, created = pay(
-            order.invoice, "4.99", transaction_id=" BANK-1 ", now=PAID_AT + dt.timedelta(hours=1)
-        )
+        again, created = pay(order.invoice, "4.99", transaction_id=" BANK-1 ", now=PAID_AT + dt.timedelta(hours=1))
     assert (again, created) == (first, False)
     assert Payment.objects.count() == 1
 
@@ -128,9 +126,7 @@ def test_a_retried_partial_payment_is_not_applied_twice(order, client_account, u
     assert invoice_outstanding(order.invoice) == Decimal("2.99")
 
 
-def test_the_same_transaction_id_with_another_amount_is_a_conflict(
-    order, client_account, unchanged
-):
+def test_the_same_transaction_id_with_another_amount_is_a_conflict(order, client_account, unchanged):
     pay(order.invoice, "2.00", transaction_id="BANK-1", now=PAID_AT)
     with unchanged(), pytest.raises(Conflict) as err:
         pay(order.invoice, "2.99", transaction_id="BANK-1", now=PAID_AT)
@@ -142,9 +138,7 @@ def test_the_same_transaction_id_with_another_amount_is_a_conflict(
     assert "invoice 000001, amount 2.00" in err.value.message
 
 
-def test_the_same_transaction_id_for_another_invoice_is_a_conflict(
-    order, starter, client_account, now, unchanged
-):
+def test_the_same_transaction_id_for_another_invoice_is_a_conflict(order, starter, client_account, now, unchanged):
     other = checkout(client_account, starter, hostname="b.example.com", now=now)
     pay(order.invoice, "4.99", transaction_id="BANK-1", now=PAID_AT)
     with unchanged(), pytest.raises(Conflict):

@@ -36,8 +36,11 @@ def test_200_orders_paid_concurrently_against_a_flaky_panel(panel, now):
     product = page.products.get(name="Starter Hosting")
     Product.objects.filter(pk=product.pk).update(module="ispmanager", auto_create=Product.AutoCreate.ON_PAYMENT)
     ModuleState.objects.create(name="ispmanager", active=True)
-    ProductApp.objects.create(product=product, connection=make_connection(panel),
-                              options={"preset": "basic", "create_www_domain": False, "username_pattern": "c{random:6}"})
+    ProductApp.objects.create(
+        product=product,
+        connection=make_connection(panel),
+        options={"preset": "basic", "create_www_domain": False, "username_pattern": "c{random:6}"},
+    )
     client = factories.client(now=now)
     invoices = []
     for i in range(ORDERS):
@@ -49,8 +52,14 @@ def test_200_orders_paid_concurrently_against_a_flaky_panel(panel, now):
 
     def pay(item):  # noqa: ANN001, ANN202
         invoice_id, total = item
-        return payment_record(invoice_id=invoice_id, amount=total, gateway="bank_transfer",
-                              transaction_id=f"TX-{invoice_id}", now=now, actor=None)
+        return payment_record(
+            invoice_id=invoice_id,
+            amount=total,
+            gateway="bank_transfer",
+            transaction_id=f"TX-{invoice_id}",
+            now=now,
+            actor=None,
+        )
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda it: _in_thread(pay, it), invoices))
@@ -63,7 +72,7 @@ def test_200_orders_paid_concurrently_against_a_flaky_panel(panel, now):
         moment += dt.timedelta(hours=2)  # every backoff is over: the clock is a parameter
         barrier = threading.Barrier(4)
 
-        def work(at=moment):  # noqa: ANN001, ANN202
+        def work(at=moment, barrier=barrier):  # noqa: ANN001, ANN202
             barrier.wait()
             return run_due_jobs(now=at)
 

@@ -21,8 +21,14 @@ LATER = dt.timedelta(hours=2)
 
 def order_and_pay(client_account, product, now, hostname="shop.example.com", txn="T-1"):
     order = order_checkout(client=client_account, items=[CartItem(product.pk, "monthly", hostname)], now=now)
-    payment_record(invoice_id=order.invoice.pk, amount=order.invoice.total, gateway="bank_transfer",
-                   transaction_id=txn, now=now, actor=None)
+    payment_record(
+        invoice_id=order.invoice.pk,
+        amount=order.invoice.total,
+        gateway="bank_transfer",
+        transaction_id=txn,
+        now=now,
+        actor=None,
+    )
     return order.items.get().service
 
 
@@ -53,19 +59,39 @@ def test_payment_creates_the_account_and_activates_the_service(panel, hosting, c
 def test_overrides_reach_the_panel_with_their_real_names_and_units(panel, hosting, client_account, now):
     from moorage.provisioning.models import ProductApp
 
-    ProductApp.objects.filter(product=hosting).update(options={
-        "preset": "basic", "limit_quota": 2048, "limit_email_quota": 250, "limit_mailrate": 100,
-        "limit_maxclientsvhost": 8, "limit_mysql_maxuserconn": 4, "limit_nginxlimitconn": 30,
-        "limit_scheduler": 5, "limit_memory": 512, "backup": False, "php_enable": True,
-        "limit_php_mode_fcgi_nginxfpm": True, "create_www_domain": False,
-    })
+    ProductApp.objects.filter(product=hosting).update(
+        options={
+            "preset": "basic",
+            "limit_quota": 2048,
+            "limit_email_quota": 250,
+            "limit_mailrate": 100,
+            "limit_maxclientsvhost": 8,
+            "limit_mysql_maxuserconn": 4,
+            "limit_nginxlimitconn": 30,
+            "limit_scheduler": 5,
+            "limit_memory": 512,
+            "backup": False,
+            "php_enable": True,
+            "limit_php_mode_fcgi_nginxfpm": True,
+            "create_www_domain": False,
+        }
+    )
     service = order_and_pay(client_account, hosting, now)
     run_due_jobs(now=now)
     user = panel.state.users[PanelAccount.objects.get(service=service).username]
-    for key, expected in {"limit_quota": "2048", "limit_email_quota": "250", "limit_mailrate": "100",
-                          "limit_maxclientsvhost": "8", "limit_mysql_maxuserconn": "4",
-                          "limit_nginxlimitconn": "30", "limit_scheduler": "5", "limit_memory": "512",
-                          "backup": "off", "php_enable": "on", "limit_php_mode_fcgi_nginxfpm": "on"}.items():
+    for key, expected in {
+        "limit_quota": "2048",
+        "limit_email_quota": "250",
+        "limit_mailrate": "100",
+        "limit_maxclientsvhost": "8",
+        "limit_mysql_maxuserconn": "4",
+        "limit_nginxlimitconn": "30",
+        "limit_scheduler": "5",
+        "limit_memory": "512",
+        "backup": "off",
+        "php_enable": "on",
+        "limit_php_mode_fcgi_nginxfpm": "on",
+    }.items():
         assert user[key] == expected, key
     assert "shop.example.com" not in panel.state.webdomains
 
@@ -95,14 +121,24 @@ def test_suspend_unsuspend_terminate_through_jobs(panel, hosting, client_account
 def test_change_package_and_password(panel, hosting, client_account, now, staff):
     service = order_and_pay(client_account, hosting, now)
     run_due_jobs(now=now)
-    service_provision(service_id=service.pk, operation="change_package", now=now, actor=staff,
-                      params={"options": {"preset": "pro", "limit_db": 50}})
+    service_provision(
+        service_id=service.pk,
+        operation="change_package",
+        now=now,
+        actor=staff,
+        params={"options": {"preset": "pro", "limit_db": 50}},
+    )
     run_due_jobs(now=now)
     user = panel.state.users["shop"]
     assert user["preset"] == "pro" and user["limit_db"] == "50" and user["limit_webdomains"] == "30"
 
-    service_provision(service_id=service.pk, operation="change_password", now=now + LATER, actor=staff,
-                      params={"password": "N3w-passw0rd-x"})
+    service_provision(
+        service_id=service.pk,
+        operation="change_password",
+        now=now + LATER,
+        actor=staff,
+        params={"password": "N3w-passw0rd-x"},
+    )
     run_due_jobs(now=now + LATER)
     assert PanelAccount.objects.get(service=service).password == "N3w-passw0rd-x"
     assert panel.call("whoami", authinfo="shop:N3w-passw0rd-x")["doc"].get("error") is None
@@ -167,7 +203,7 @@ def test_create_whose_reply_was_lost_is_adopted_not_duplicated(panel, hosting, c
     run_due_jobs(now=now + LATER)
     job.refresh_from_db()
     assert job.status == "done" and job.params.get("adopted") is True
-    assert [u for u in panel.state.users] == ["shop"]
+    assert list(panel.state.users) == ["shop"]
     assert Service.objects.get(pk=service.pk).status == "active"
 
 
@@ -202,35 +238,57 @@ def test_server_selection_least_loaded_and_max_accounts(panel, hosting, client_a
     ProductApp.objects.filter(product=hosting).update(connection=None, group=group)
     chosen = []
     for i in range(3):
-        order = order_checkout(client=client_account, items=[CartItem(hosting.pk, "monthly", f"s{i}.example.com")],
-                               now=now)
-        payment_record(invoice_id=order.invoice.pk, amount=order.invoice.total, gateway="bank_transfer",
-                       transaction_id=f"G{i}", now=now, actor=None)
+        order = order_checkout(
+            client=client_account, items=[CartItem(hosting.pk, "monthly", f"s{i}.example.com")], now=now
+        )
+        payment_record(
+            invoice_id=order.invoice.pk,
+            amount=order.invoice.total,
+            gateway="bank_transfer",
+            transaction_id=f"G{i}",
+            now=now,
+            actor=None,
+        )
         chosen.append(PanelAccount.objects.get(service=order.items.get().service).connection.name)
     assert chosen == ["panel-1", "panel-2", "panel-1"]
     # Both servers full: the payment is kept, the service waits, and the reason is recorded.
     order = order_checkout(client=client_account, items=[CartItem(hosting.pk, "monthly", "s9.example.com")], now=now)
-    payment_record(invoice_id=order.invoice.pk, amount=order.invoice.total, gateway="bank_transfer",
-                   transaction_id="G9", now=now, actor=None)
+    payment_record(
+        invoice_id=order.invoice.pk,
+        amount=order.invoice.total,
+        gateway="bank_transfer",
+        transaction_id="G9",
+        now=now,
+        actor=None,
+    )
     service = order.items.get().service
     assert not PanelAccount.objects.filter(service=service).exists()
     from moorage.core.models import AuditEntry
 
-    assert AuditEntry.objects.filter(action="auto_create_skipped", object_id=str(service.pk),
-                                     message__contains="full").exists()
+    assert AuditEntry.objects.filter(
+        action="auto_create_skipped", object_id=str(service.pk), message__contains="full"
+    ).exists()
     with pytest.raises(DomainError):
         service_provision(service_id=service.pk, operation="create", now=now, actor=None)
 
 
 def test_test_configuration(panel):
-    ok, text = connection_test(module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0],
-                               password=ADMIN[1], path=panel.url)
+    ok, text = connection_test(
+        module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0], password=ADMIN[1], path=panel.url
+    )
     assert ok and text.startswith("Success")
-    ok, text = connection_test(module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0],
-                               password="bad", path=panel.url)
+    ok, text = connection_test(
+        module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0], password="bad", path=panel.url
+    )
     assert not ok and "badpassword" in text
-    ok, text = connection_test(module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0],
-                               password=ADMIN[1], path="http://127.0.0.1:9/ispmgr", timeout=2)
+    ok, text = connection_test(
+        module_name="ispmanager",
+        ip_address="127.0.0.1",
+        username=ADMIN[0],
+        password=ADMIN[1],
+        path="http://127.0.0.1:9/ispmgr",
+        timeout=2,
+    )
     assert not ok and "cannot connect" in text
 
 
@@ -239,17 +297,36 @@ def test_tls_verification_and_fingerprint_pinning():
 
     with EmulatorServer(port=0, admin=ADMIN, tls=True) as tls_panel:
         url = tls_panel.url
-        ok, text = connection_test(module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0],
-                                   password=ADMIN[1], path=url)
+        ok, text = connection_test(
+            module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0], password=ADMIN[1], path=url
+        )
         assert not ok and "TLS" in text
-        ok, text = connection_test(module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0],
-                                   password=ADMIN[1], path=url, tls_fingerprint=tls_panel.fingerprint)
+        ok, text = connection_test(
+            module_name="ispmanager",
+            ip_address="127.0.0.1",
+            username=ADMIN[0],
+            password=ADMIN[1],
+            path=url,
+            tls_fingerprint=tls_panel.fingerprint,
+        )
         assert ok, text
-        ok, text = connection_test(module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0],
-                                   password=ADMIN[1], path=url, tls_fingerprint="00" * 32)
+        ok, text = connection_test(
+            module_name="ispmanager",
+            ip_address="127.0.0.1",
+            username=ADMIN[0],
+            password=ADMIN[1],
+            path=url,
+            tls_fingerprint="00" * 32,
+        )
         assert not ok and "fingerprint" in text
-        ok, text = connection_test(module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0],
-                                   password=ADMIN[1], path=url, verify_tls=False)
+        ok, text = connection_test(
+            module_name="ispmanager",
+            ip_address="127.0.0.1",
+            username=ADMIN[0],
+            password=ADMIN[1],
+            path=url,
+            verify_tls=False,
+        )
         assert ok, text
 
 

@@ -42,9 +42,7 @@ def dates(service) -> tuple:  # noqa: ANN001
     )
 
 
-def test_without_adjust_initial_period_the_service_starts_on_the_order_date(
-    starter, client_account
-):
+def test_without_adjust_initial_period_the_service_starts_on_the_order_date(starter, client_account):
     service = order_and_pay(client_account, starter, ordered=D(2026, 1, 1), paid=D(2026, 1, 5))
     assert dates(service) == (
         "active",
@@ -77,9 +75,7 @@ def test_adjust_initial_period_from_the_billing_defaults(starter, client_account
     assert (service.start_date, service.next_due_date) == (D(2026, 1, 5), D(2026, 2, 5))
 
 
-def test_the_product_can_switch_adjust_initial_period_off_against_the_default(
-    starter, client_account
-):
+def test_the_product_can_switch_adjust_initial_period_off_against_the_default(starter, client_account):
     defaults = BillingDefaults.load()
     defaults.adjust_initial_period = True
     defaults.save()
@@ -105,15 +101,15 @@ def test_anchor_on_the_31st(starter, client_account):
         D(2026, 2, 28),
     )
     # The following periods keep the 31st: 31 Mar, 30 Apr, 31 May.
-    assert [
-        nth_due_date(service.anchor_date, service.cycle, n, service.anchor_day) for n in (2, 3, 4)
-    ] == [D(2026, 3, 31), D(2026, 4, 30), D(2026, 5, 31)]
+    assert [nth_due_date(service.anchor_date, service.cycle, n, service.anchor_day) for n in (2, 3, 4)] == [
+        D(2026, 3, 31),
+        D(2026, 4, 30),
+        D(2026, 5, 31),
+    ]
 
 
 def test_annual_plan_ordered_on_a_leap_day(starter, client_account):
-    service = order_and_pay(
-        client_account, starter, ordered=D(2028, 2, 29), paid=D(2028, 3, 1), cycle="annually"
-    )
+    service = order_and_pay(client_account, starter, ordered=D(2028, 2, 29), paid=D(2028, 3, 1), cycle="annually")
     assert dates(service) == (
         "active",
         D(2028, 2, 29),
@@ -137,15 +133,14 @@ def test_full_month_billing(shared_page, client_account):
     )
     assert service.product.full_month_billing
     # Every later period is a calendar month.
-    assert [
-        nth_due_date(service.anchor_date, "monthly", n, service.anchor_day) for n in (1, 2)
-    ] == [D(2026, 3, 1), D(2026, 4, 1)]
+    assert [nth_due_date(service.anchor_date, "monthly", n, service.anchor_day) for n in (1, 2)] == [
+        D(2026, 3, 1),
+        D(2026, 4, 1),
+    ]
 
 
 def test_one_time_product_has_no_renewal(shared_page, client_account):
-    plan = factories.product(
-        shared_page, name="Setup", prices={"one_time": "30.00"}, price_type="one_time"
-    )
+    plan = factories.product(shared_page, name="Setup", prices={"one_time": "30.00"}, price_type="one_time")
     service = order_and_pay(client_account, plan, ordered=D(2026, 1, 15), paid=D(2026, 1, 16))
     assert dates(service) == ("active", D(2026, 1, 15), None, None, None, None)
     assert service.recurring_amount == Decimal("0.00")
@@ -183,9 +178,9 @@ def test_paying_activates_every_service_of_the_order(shared_page, starter, clien
         ("active", D(2026, 1, 10), D(2026, 2, 10)),
         ("active", D(2026, 1, 10), D(2027, 1, 10)),
     ]
-    assert [
-        list(s.status_changes.values_list("from_status", "to_status", "reason")) for s in services
-    ] == [[("", "pending", "order 000001"), ("pending", "active", "first invoice paid")]] * 2
+    assert [list(s.status_changes.values_list("from_status", "to_status", "reason")) for s in services] == [
+        [("", "pending", "order 000001"), ("pending", "active", "first invoice paid")]
+    ] * 2
 
 
 @pytest.mark.parametrize(
@@ -202,9 +197,7 @@ def test_paying_activates_every_service_of_the_order(shared_page, starter, clien
     ],
 )
 def test_initial_dates_for_every_cycle(cycle, next_due):
-    result = initial_dates(
-        cycle=cycle, order_date=D(2026, 1, 1), paid_on=D(2026, 1, 3), adjust_initial_period=False
-    )
+    result = initial_dates(cycle=cycle, order_date=D(2026, 1, 1), paid_on=D(2026, 1, 3), adjust_initial_period=False)
     assert (result.start_date, result.anchor_date, result.anchor_day, result.next_due_date) == (
         D(2026, 1, 1),
         D(2026, 1, 1),

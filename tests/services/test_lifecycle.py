@@ -45,25 +45,19 @@ def put_in(service: Service, status: str) -> Service:
 @pytest.mark.parametrize(("current", "target"), ALLOWED)
 def test_every_allowed_transition_writes_history(service, staff, current, target):
     put_in(service, current)
-    result = service_set_status(
-        service_id=service.pk, status=target, now=LATER, actor=staff, reason="by hand"
-    )
+    result = service_set_status(service_id=service.pk, status=target, now=LATER, actor=staff, reason="by hand")
     service.refresh_from_db()
     assert (result.status, service.status) == (target, target)
     assert service.status_reason == ("by hand" if target == "suspended" else "")
     assert list(
-        ServiceStatusChange.objects.values_list(
-            "service", "from_status", "to_status", "reason", "actor", "created_at"
-        )
+        ServiceStatusChange.objects.values_list("service", "from_status", "to_status", "reason", "actor", "created_at")
     ) == [(service.pk, current, target, "by hand", staff.pk, LATER)]
     entry = AuditEntry.objects.get(action=f"service_{target}")
     assert (entry.actor, entry.object_id, entry.message) == (staff, str(service.pk), "by hand")
 
 
 @pytest.mark.parametrize(("current", "target"), ILLEGAL)
-def test_every_illegal_transition_is_refused_and_changes_nothing(
-    service, staff, unchanged, current, target
-):
+def test_every_illegal_transition_is_refused_and_changes_nothing(service, staff, unchanged, current, target):
     put_in(service, current)
     with unchanged(), pytest.raises(IllegalTransition) as err:
         service_set_status(service_id=service.pk, status=target, now=LATER, actor=staff)
@@ -72,17 +66,12 @@ def test_every_illegal_transition_is_refused_and_changes_nothing(
         "illegal_transition",
         409,
     )
-    assert (
-        err.value.message
-        == f"a {S(current).label.lower()} service cannot become {S(target).label.lower()}"
-    )
+    assert err.value.message == f"a {S(current).label.lower()} service cannot become {S(target).label.lower()}"
 
 
 def test_suspension_reason_is_cleared_when_unsuspended(service, staff):
     put_in(service, "active")
-    service_set_status(
-        service_id=service.pk, status="suspended", now=LATER, actor=staff, reason="overdue"
-    )
+    service_set_status(service_id=service.pk, status="suspended", now=LATER, actor=staff, reason="overdue")
     service.refresh_from_db()
     assert service.status_reason == "overdue"
     service_set_status(service_id=service.pk, status="active", now=LATER, actor=staff)
@@ -108,9 +97,7 @@ def test_activating_a_pending_service_by_hand_sets_its_dates(service, staff):
 def test_reactivating_keeps_the_dates(service, staff):
     service_set_status(service_id=service.pk, status="active", now=LATER, actor=staff)
     service_set_status(service_id=service.pk, status="suspended", now=LATER, actor=staff)
-    service_set_status(
-        service_id=service.pk, status="active", now=LATER + dt.timedelta(days=40), actor=staff
-    )
+    service_set_status(service_id=service.pk, status="active", now=LATER + dt.timedelta(days=40), actor=staff)
     service.refresh_from_db()
     assert (service.start_date, service.next_due_date) == (
         dt.date(2026, 1, 15),

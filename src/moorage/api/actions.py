@@ -21,8 +21,7 @@ def api_token_create(*, user: User, now: dt.datetime, actor: User | None, name: 
     if not user.is_staff or not user.is_active:
         raise DomainError(f"{user.email} is not an active staff user", field="email", code="not_staff")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken.objects.create(user=user, name=name, prefix=token[:10], token_hash=hash_token(token),
-                                  created_at=now)
+    row = ApiToken.objects.create(user=user, name=name, prefix=token[:10], token_hash=hash_token(token), created_at=now)
     audit(actor=actor, action="api_token_create", obj=row, now=now, message=name)
     return row, token
 

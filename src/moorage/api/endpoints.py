@@ -32,37 +32,77 @@ def _get(model_or_qs, pk: int, label: str):  # noqa: ANN001, ANN202
 
 def client_out(client: Client) -> dict:
     return {
-        "id": client.pk, "email": client.user.email, "status": client.status,
+        "id": client.pk,
+        "email": client.user.email,
+        "status": client.status,
         "group": client.group.name if client.group_id else None,
-        **{f: getattr(client, f) for f in ("first_name", "last_name", "organization", "address1", "address2",
-                                            "city", "state", "zip_code", "country", "phone", "account_type",
-                                            "custom_fields", "created_at")},
+        **{
+            f: getattr(client, f)
+            for f in (
+                "first_name",
+                "last_name",
+                "organization",
+                "address1",
+                "address2",
+                "city",
+                "state",
+                "zip_code",
+                "country",
+                "phone",
+                "account_type",
+                "custom_fields",
+                "created_at",
+            )
+        },
         "credit_balance": str(client_credit_balance(client)),
     }
 
 
 def service_out(service: Service) -> dict:
     return {
-        "id": service.pk, "client_id": service.client_id, "product_id": service.product_id,
-        "product": service.product.name, "status": service.status, "status_reason": service.status_reason,
-        "cycle": service.cycle, "recurring_amount": str(service.recurring_amount), "hostname": service.hostname,
-        "created_at": service.created_at, "start_date": service.start_date, "next_due_date": service.next_due_date,
-        "expiry_date": service.expiry_date, "anchor_day": service.anchor_day,
+        "id": service.pk,
+        "client_id": service.client_id,
+        "product_id": service.product_id,
+        "product": service.product.name,
+        "status": service.status,
+        "status_reason": service.status_reason,
+        "cycle": service.cycle,
+        "recurring_amount": str(service.recurring_amount),
+        "hostname": service.hostname,
+        "created_at": service.created_at,
+        "start_date": service.start_date,
+        "next_due_date": service.next_due_date,
+        "expiry_date": service.expiry_date,
+        "anchor_day": service.anchor_day,
     }
 
 
 def invoice_out(invoice: Invoice) -> dict:
     due = invoice_outstanding(invoice) if invoice.status == Invoice.Status.UNPAID else ZERO
     return {
-        "id": invoice.pk, "number": invoice.display_number, "client_id": invoice.client_id, "kind": invoice.kind,
-        "status": invoice.status, "currency": invoice.currency, "issue_date": invoice.issue_date,
-        "due_date": invoice.due_date, "paid_date": invoice.paid_date, "total": str(invoice.total),
+        "id": invoice.pk,
+        "number": invoice.display_number,
+        "client_id": invoice.client_id,
+        "kind": invoice.kind,
+        "status": invoice.status,
+        "currency": invoice.currency,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "paid_date": invoice.paid_date,
+        "total": str(invoice.total),
         "amount_paid": str(invoice_paid_amount(invoice)),
         "amount_due": str(due),
         "lines": [
-            {"id": ln.pk, "kind": ln.kind, "description": ln.description, "amount": str(ln.amount),
-             "service_id": ln.service_id, "cycle": ln.cycle, "period_start": ln.period_start,
-             "period_end": ln.period_end}
+            {
+                "id": ln.pk,
+                "kind": ln.kind,
+                "description": ln.description,
+                "amount": str(ln.amount),
+                "service_id": ln.service_id,
+                "cycle": ln.cycle,
+                "period_start": ln.period_start,
+                "period_end": ln.period_end,
+            }
             for ln in invoice.lines.order_by("pk")
         ],
     }
@@ -70,11 +110,21 @@ def invoice_out(invoice: Invoice) -> dict:
 
 def order_out(order: Order) -> dict:
     return {
-        "id": order.pk, "number": order.display_number, "client_id": order.client_id, "status": order.status,
+        "id": order.pk,
+        "number": order.display_number,
+        "client_id": order.client_id,
+        "status": order.status,
         "created_at": order.created_at,
         "items": [
-            {"id": it.pk, "product_id": it.product_id, "cycle": it.cycle, "hostname": it.hostname,
-             "amount": str(it.amount), "setup_fee": str(it.setup_fee), "service": service_out(it.service)}
+            {
+                "id": it.pk,
+                "product_id": it.product_id,
+                "cycle": it.cycle,
+                "hostname": it.hostname,
+                "amount": str(it.amount),
+                "setup_fee": str(it.setup_fee),
+                "service": service_out(it.service),
+            }
             for it in order.items.select_related("service__product").order_by("pk")
         ],
         "invoice": invoice_out(order.invoice) if order.invoice_id else None,
@@ -92,9 +142,17 @@ def create_client(request: HttpRequest, payload: s.ClientIn):  # noqa: ANN201
             raise NotFound(f"no client group named {data['group']!r}", field="group")
     profile = {k: v for k, v in data.items() if k not in ("email", "password", "status", "group", "custom_fields")}
     profile.update(data.get("custom_fields") or {})
-    client = client_register(email=data["email"], password=data.get("password"), profile=profile,
-                             status=data["status"], group=group, now=clock.now(), actor=request.user,
-                             by_staff=True, enforce_required=True)
+    client = client_register(
+        email=data["email"],
+        password=data.get("password"),
+        profile=profile,
+        status=data["status"],
+        group=group,
+        now=clock.now(),
+        actor=request.user,
+        by_staff=True,
+        enforce_required=True,
+    )
     return Status(201, client_out(client))
 
 
@@ -119,12 +177,36 @@ def list_products(request: HttpRequest, order_page_id: int | None = None, visibl
     if visible is not None:
         qs = qs.filter(visible=visible)
     return [
-        {**{f: getattr(p, f) for f in ("id", "order_page_id", "name", "code", "description", "visible",
-                                      "price_type", "billing_type", "stock_enabled", "stock",
-                                      "limit_per_customer", "hostname_required", "hostname_validation")},
-         "tags": p.tag_list,
-         "prices": [{"cycle": r.cycle, "amount": str(r.amount), "setup_fee": str(r.setup_fee),
-                     "upgrade_fee": str(r.upgrade_fee)} for r in p.prices.all()]}
+        {
+            **{
+                f: getattr(p, f)
+                for f in (
+                    "id",
+                    "order_page_id",
+                    "name",
+                    "code",
+                    "description",
+                    "visible",
+                    "price_type",
+                    "billing_type",
+                    "stock_enabled",
+                    "stock",
+                    "limit_per_customer",
+                    "hostname_required",
+                    "hostname_validation",
+                )
+            },
+            "tags": p.tag_list,
+            "prices": [
+                {
+                    "cycle": r.cycle,
+                    "amount": str(r.amount),
+                    "setup_fee": str(r.setup_fee),
+                    "upgrade_fee": str(r.upgrade_fee),
+                }
+                for r in p.prices.all()
+            ],
+        }
         for p in qs
     ]
 
@@ -148,18 +230,33 @@ def get_invoice(request: HttpRequest, invoice_id: int):  # noqa: ANN201
     return invoice_out(_get(Invoice, invoice_id, "invoice"))
 
 
-@api.post("/invoices/{invoice_id}/payments", response={200: s.PaymentOut, 201: s.PaymentOut, **ERRORS},
-          tags=["invoices"])
+@api.post(
+    "/invoices/{invoice_id}/payments", response={200: s.PaymentOut, 201: s.PaymentOut, **ERRORS}, tags=["invoices"]
+)
 def create_payment(request: HttpRequest, invoice_id: int, payload: s.PaymentIn):  # noqa: ANN201
     """Record a payment. Sending the same (gateway, transaction_id) again returns the first one (200)."""
     _get(Invoice, invoice_id, "invoice")
-    payment, created = payment_record(invoice_id=invoice_id, amount=payload.amount, gateway=payload.gateway,
-                                      transaction_id=payload.transaction_id, now=clock.now(),
-                                      actor=request.user, note=payload.note)
+    payment, created = payment_record(
+        invoice_id=invoice_id,
+        amount=payload.amount,
+        gateway=payload.gateway,
+        transaction_id=payload.transaction_id,
+        now=clock.now(),
+        actor=request.user,
+        note=payload.note,
+    )
     payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
-    body = {"id": payment.pk, "invoice_id": payment.invoice_id, "gateway": payment.gateway,
-            "transaction_id": payment.transaction_id, "amount": str(payment.amount), "currency": payment.currency,
-            "received_at": payment.received_at, "created": created, "invoice": invoice_out(payment.invoice)}
+    body = {
+        "id": payment.pk,
+        "invoice_id": payment.invoice_id,
+        "gateway": payment.gateway,
+        "transaction_id": payment.transaction_id,
+        "amount": str(payment.amount),
+        "currency": payment.currency,
+        "received_at": payment.received_at,
+        "created": created,
+        "invoice": invoice_out(payment.invoice),
+    }
     return Status(201 if created else 200, body)
 
 

@@ -161,7 +161,7 @@ class OrderOut(Schema):
 
 
 class PaymentIn(Schema):
-    amount: str = Field(..., description="Decimal string, e.g. \"10.00\"")
+    amount: str = Field(..., description='Decimal string, e.g. "10.00"')
     gateway: str = "bank_transfer"
     transaction_id: str
     note: str = ""

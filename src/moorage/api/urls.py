@@ -18,7 +18,10 @@ class StaffToken(HttpBearer):
 
 
 api = NinjaAPI(
-    title="Moorage API", version="1", urls_namespace="api-v1", auth=StaffToken(),
+    title="Moorage API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=StaffToken(),
     description="Staff REST API of Moorage. Send `Authorization: Bearer TOKEN`. Amounts are decimal strings.",
 )
 
@@ -47,9 +50,14 @@ def validation_error(request: HttpRequest, exc: ValidationError):  # noqa: ANN20
     message = first.get("msg", "invalid request")
     return api.create_response(
         request,
-        {"code": "invalid", "message": f"{field}: {message}" if field else message, "field": field,
-         "errors": [{"field": ".".join(str(p) for p in e.get("loc", [])[1:]), "message": e.get("msg")}
-                    for e in exc.errors]},
+        {
+            "code": "invalid",
+            "message": f"{field}: {message}" if field else message,
+            "field": field,
+            "errors": [
+                {"field": ".".join(str(p) for p in e.get("loc", [])[1:]), "message": e.get("msg")} for e in exc.errors
+            ],
+        },
         status=422,
     )
 

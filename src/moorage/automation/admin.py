@@ -18,8 +18,17 @@ class RunItemInline(ReadOnlyTabularInline):
 
 @admin.register(AutomationRun)
 class AutomationRunAdmin(ReadOnlyAdmin):
-    list_display = ["run_date", "status", "started_at", "finished_at", "invoices", "suspensions", "terminations",
-                    "failures", "host"]
+    list_display = [
+        "run_date",
+        "status",
+        "started_at",
+        "finished_at",
+        "invoices",
+        "suspensions",
+        "terminations",
+        "failures",
+        "host",
+    ]
     list_filter = ["status", "run_date"]
     date_hierarchy = "run_date"
     readonly_fields = ["run_date", "status", "started_at", "finished_at", "host", "summary"]

@@ -36,21 +36,31 @@ def _housekeeping(now: dt.datetime) -> dict[str, int]:
     from moorage.provisioning.tasks import enqueue_job
 
     real_now = timezone.now()
-    jobs = list(_due(real_now).filter(next_attempt_at__lt=real_now - dt.timedelta(minutes=5))
-                .values_list("pk", flat=True)[:5000])
+    jobs = list(
+        _due(real_now)
+        .filter(next_attempt_at__lt=real_now - dt.timedelta(minutes=5))
+        .values_list("pk", flat=True)[:5000]
+    )
     for pk in jobs:
         enqueue_job(pk, None)
     stale = real_now - dt.timedelta(minutes=5)
-    mails = list(Notification.objects.filter(status=Notification.Status.QUEUED, queued_at__lt=stale)
-                 .values_list("pk", flat=True)[:5000])
+    mails = list(
+        Notification.objects.filter(status=Notification.Status.QUEUED, queued_at__lt=stale).values_list(
+            "pk", flat=True
+        )[:5000]
+    )
     for pk in mails:
         _enqueue(pk)
-    return {"jobs_requeued": len(jobs), "emails_requeued": len(mails),
-            "orders_deleted": order_finish_deletions(now=now)}
+    return {
+        "jobs_requeued": len(jobs),
+        "emails_requeued": len(mails),
+        "orders_deleted": order_finish_deletions(now=now),
+    }
 
 
-def automation_run(*, today: dt.date, now: dt.datetime, dry_run: bool = False,
-                   progress: Callable[[str], None] | None = None) -> RunResult:
+def automation_run(
+    *, today: dt.date, now: dt.datetime, dry_run: bool = False, progress: Callable[[str], None] | None = None
+) -> RunResult:
     """Perform (or, with `dry_run`, list) the steps of billing-semantics §3 for `today`.
 
     One item's failure is recorded with its reason and the run goes on. The same date run twice
@@ -60,8 +70,9 @@ def automation_run(*, today: dt.date, now: dt.datetime, dry_run: bool = False,
     ctx = Context(today=today, now=now, defaults=BillingDefaults.load())
     result = RunResult(run=None, counts=dict.fromkeys(COUNTERS, 0))
     if not dry_run:
-        result.run = AutomationRun.objects.create(run_date=today, started_at=timezone.now(),
-                                                  host=socket.gethostname()[:200])
+        result.run = AutomationRun.objects.create(
+            run_date=today, started_at=timezone.now(), host=socket.gethostname()[:200]
+        )
     for step in STEPS:
         done = 0
         for pk in step.plan(ctx):
@@ -72,16 +83,28 @@ def automation_run(*, today: dt.date, now: dt.datetime, dry_run: bool = False,
                 with transaction.atomic(durable=True):
                     outcome = step.apply(ctx, pk)
                     if outcome is not None:
-                        AutomationRunItem.objects.create(run=result.run, step=step.name, object_type=step.object_type,
-                                                         object_id=pk, outcome=AutomationRunItem.Outcome.DONE,
-                                                         message=outcome[:2000], created_at=now)
+                        AutomationRunItem.objects.create(
+                            run=result.run,
+                            step=step.name,
+                            object_type=step.object_type,
+                            object_id=pk,
+                            outcome=AutomationRunItem.Outcome.DONE,
+                            message=outcome[:2000],
+                            created_at=now,
+                        )
             except Exception as exc:  # recorded, and the run goes on with the rest
                 log.warning("automation %s %s #%s failed: %s", step.name, step.object_type, pk, exc)
                 message = f"{type(exc).__name__}: {exc}"
                 result.failures.append(f"{step.name} {step.object_type} #{pk}: {message}")
-                AutomationRunItem.objects.create(run=result.run, step=step.name, object_type=step.object_type,
-                                                 object_id=pk, outcome=AutomationRunItem.Outcome.FAILED,
-                                                 message=message[:2000], created_at=now)
+                AutomationRunItem.objects.create(
+                    run=result.run,
+                    step=step.name,
+                    object_type=step.object_type,
+                    object_id=pk,
+                    outcome=AutomationRunItem.Outcome.FAILED,
+                    message=message[:2000],
+                    created_at=now,
+                )
                 continue
             if outcome is not None:
                 done += 1

@@ -98,9 +98,14 @@ class AutoCreate(Step):
     name, counter = "auto_create", "accounts_queued"
 
     def plan(self, ctx: Context) -> Iterator[int]:
-        return _ids(Service.objects.filter(status=S.PENDING, product__auto_create=Product.AutoCreate.CRON,
-                                           start_date__isnull=False, panel_account__isnull=True)
-                    .exclude(product__module=""))
+        return _ids(
+            Service.objects.filter(
+                status=S.PENDING,
+                product__auto_create=Product.AutoCreate.CRON,
+                start_date__isnull=False,
+                panel_account__isnull=True,
+            ).exclude(product__module="")
+        )
 
     def apply(self, ctx: Context, pk: int) -> str | None:
         service = lock_service(pk)
@@ -118,22 +123,30 @@ class GenerateInvoices(Step):
     name, counter = "generate_invoices", "invoices_created"
 
     def plan(self, ctx: Context) -> Iterator[int]:
-        billed = InvoiceLine.objects.filter(service=OuterRef("pk"), kind=InvoiceLine.Kind.SERVICE,
-                                            period_start=OuterRef("next_due_date"))
-        pending_cancel = CancellationRequest.objects.filter(service=OuterRef("pk"),
-                                                            status=CancellationRequest.Status.PENDING)
-        base = (Service.objects.filter(status__in=LIVE, auto_renew=True, next_due_date__isnull=False)
-                .exclude(cycle=Cycle.ONE_TIME).exclude(Exists(billed)).exclude(Exists(pending_cancel)))
+        billed = InvoiceLine.objects.filter(
+            service=OuterRef("pk"), kind=InvoiceLine.Kind.SERVICE, period_start=OuterRef("next_due_date")
+        )
+        pending_cancel = CancellationRequest.objects.filter(
+            service=OuterRef("pk"), status=CancellationRequest.Status.PENDING
+        )
+        base = (
+            Service.objects.filter(status__in=LIVE, auto_renew=True, next_due_date__isnull=False)
+            .exclude(cycle=Cycle.ONE_TIME)
+            .exclude(Exists(billed))
+            .exclude(Exists(pending_cancel))
+        )
         for days in sorted(ctx.setting_values("invoice_generate_days")):
             # Services whose product uses this lead time (its own or, without one, the default).
             uses = Q(product__invoice_generate_days=days)
             if days == ctx.defaults.invoice_generate_days:
                 uses |= Q(product__invoice_generate_days__isnull=True)
-            yield from _ids(base.filter(uses, next_due_date__lte=ctx.today + dt.timedelta(days=days))
-                            .exclude(product__billing_type=Product.BillingType.POSTPAID))
+            yield from _ids(
+                base.filter(uses, next_due_date__lte=ctx.today + dt.timedelta(days=days)).exclude(
+                    product__billing_type=Product.BillingType.POSTPAID
+                )
+            )
         # Post-paid periods are billed after they end; the exact day is checked when applying.
-        yield from _ids(base.filter(product__billing_type=Product.BillingType.POSTPAID,
-                                    next_due_date__lte=ctx.today))
+        yield from _ids(base.filter(product__billing_type=Product.BillingType.POSTPAID, next_due_date__lte=ctx.today))
 
     def apply(self, ctx: Context, pk: int) -> str | None:
         service = lock_service(pk)
@@ -160,15 +173,23 @@ class ApplyCredit(Step):
         if not ctx.defaults.apply_credit_automatically:
             return iter(())
         with_unpaid = Invoice.objects.filter(status=Invoice.Status.UNPAID).values("client_id")
-        rows = (LedgerEntry.objects.filter(account=LedgerEntry.Account.CREDIT, client_id__in=with_unpaid)
-                .values("client_id").annotate(s=Sum("amount")).filter(s__gt=0).order_by("client_id"))
+        rows = (
+            LedgerEntry.objects.filter(account=LedgerEntry.Account.CREDIT, client_id__in=with_unpaid)
+            .values("client_id")
+            .annotate(s=Sum("amount"))
+            .filter(s__gt=0)
+            .order_by("client_id")
+        )
         return (row["client_id"] for row in rows.iterator(chunk_size=BATCH))
 
     def apply(self, ctx: Context, pk: int) -> str | None:
         Client.objects.select_for_update().get(pk=pk)
         used = Decimal("0.00")
-        for invoice in Invoice.objects.select_for_update().filter(client_id=pk, status=Invoice.Status.UNPAID) \
-                .order_by("due_date", "number"):
+        for invoice in (
+            Invoice.objects.select_for_update()
+            .filter(client_id=pk, status=Invoice.Status.UNPAID)
+            .order_by("due_date", "number")
+        ):
             amount = apply_credit(invoice=invoice, now=ctx.now, paid_on=ctx.today)
             if amount <= 0:
                 break
@@ -199,7 +220,8 @@ class PaymentReminders(Step):
         lead = max(ctx.setting_values("reminder_before_days"))
         if lead:
             needs |= Q(due_date__gt=today, due_date__lte=today + dt.timedelta(days=lead)) & ~recorded(
-                "invoice_reminder")
+                "invoice_reminder"
+            )
         for n in (1, 2, 3):
             days = [d for d in ctx.setting_values(f"overdue_reminder_{n}_days") if d]
             if days:
@@ -208,8 +230,11 @@ class PaymentReminders(Step):
         for i, (days, when) in enumerate(customs):
             key = Concat(Value(f"reminder:custom{i}:"), Cast(OuterRef("pk"), CharField()))
             sent = Exists(Notification.objects.filter(dedupe_key=key))
-            window = (Q(due_date__gt=today, due_date__lte=today + dt.timedelta(days=days)) if when == "before"
-                      else Q(due_date__lte=today - dt.timedelta(days=days)))
+            window = (
+                Q(due_date__gt=today, due_date__lte=today + dt.timedelta(days=days))
+                if when == "before"
+                else Q(due_date__lte=today - dt.timedelta(days=days))
+            )
             needs |= window & ~sent
         return _ids(Invoice.objects.filter(status=Invoice.Status.UNPAID).filter(needs))
 
@@ -244,8 +269,15 @@ class PaymentReminders(Step):
             # A run that missed days sends only the latest overdue stage; the earlier ones are
             # recorded as skipped, so they are never sent late.
             skip = key.startswith("overdue") and (key, template) != latest_overdue
-            row = notify(template=template, client=invoice.client, dedupe_key=f"reminder:{key}:{invoice.pk}",
-                         now=ctx.now, context={"invoice": invoice}, invoice_id=invoice.pk, skip=skip)
+            row = notify(
+                template=template,
+                client=invoice.client,
+                dedupe_key=f"reminder:{key}:{invoice.pk}",
+                now=ctx.now,
+                context={"invoice": invoice},
+                invoice_id=invoice.pk,
+                skip=skip,
+            )
             if row is not None and not skip:
                 sent.append(key)
         return f"reminder {', '.join(sent)}" if sent else None
@@ -274,9 +306,11 @@ class LateFees(Step):
             return iter(())
         first_day = min(ctx.setting_values("late_fee_days"))
         has_fee = InvoiceLine.objects.filter(invoice=OuterRef("pk"), kind=InvoiceLine.Kind.LATE_FEE)
-        return _ids(Invoice.objects.filter(status=Invoice.Status.UNPAID,
-                                           due_date__lte=ctx.today - dt.timedelta(days=first_day))
-                    .exclude(Exists(has_fee)))
+        return _ids(
+            Invoice.objects.filter(
+                status=Invoice.Status.UNPAID, due_date__lte=ctx.today - dt.timedelta(days=first_day)
+            ).exclude(Exists(has_fee))
+        )
 
     def apply(self, ctx: Context, pk: int) -> str | None:
         invoice = Invoice.objects.select_for_update().select_related("client__user").get(pk=pk)
@@ -295,12 +329,23 @@ class LateFees(Step):
             return None
         try:
             with transaction.atomic():
-                add_line(invoice=invoice, now=ctx.now, spec=LineSpec(
-                    kind=InvoiceLine.Kind.LATE_FEE, description=f"Late fee ({percent.normalize()}%)", amount=fee))
+                add_line(
+                    invoice=invoice,
+                    now=ctx.now,
+                    spec=LineSpec(
+                        kind=InvoiceLine.Kind.LATE_FEE, description=f"Late fee ({percent.normalize()}%)", amount=fee
+                    ),
+                )
         except IntegrityError:
             return None
-        notify(template="late_fee_added", client=invoice.client, dedupe_key=f"late_fee:{invoice.pk}", now=ctx.now,
-               context={"invoice": invoice, "fee": fee}, invoice_id=invoice.pk)
+        notify(
+            template="late_fee_added",
+            client=invoice.client,
+            dedupe_key=f"late_fee:{invoice.pk}",
+            now=ctx.now,
+            context={"invoice": invoice, "fee": fee},
+            invoice_id=invoice.pk,
+        )
         return f"late fee {fee}"
 
 
@@ -311,8 +356,11 @@ def _overdue_since(service: Service, ctx: Context) -> Invoice | None:
 
 def _service_candidates(ctx: Context, statuses: tuple[str, ...], setting: str) -> Iterator[int]:
     first_day = min(ctx.setting_values(setting))
-    overdue = InvoiceLine.objects.filter(service=OuterRef("pk"), invoice__status=Invoice.Status.UNPAID,
-                                         invoice__due_date__lte=ctx.today - dt.timedelta(days=first_day))
+    overdue = InvoiceLine.objects.filter(
+        service=OuterRef("pk"),
+        invoice__status=Invoice.Status.UNPAID,
+        invoice__due_date__lte=ctx.today - dt.timedelta(days=first_day),
+    )
     return _ids(Service.objects.filter(status__in=statuses).filter(Exists(overdue)))
 
 
@@ -331,17 +379,25 @@ class AutoSuspend(Step):
         if service.status != S.ACTIVE or not ctx.setting(service.product_id, "suspend_enabled"):
             return None
         invoice = _overdue_since(service, ctx)
-        if invoice is None or (ctx.today - invoice.due_date).days < int(ctx.setting(service.product_id, "suspend_days")):
+        if invoice is None or (ctx.today - invoice.due_date).days < int(
+            ctx.setting(service.product_id, "suspend_days")
+        ):
             return None
         if _has_account(service):
-            job = request_job(service=service, operation=Op.SUSPEND, now=ctx.now, key=f"overdue:{invoice.pk}",
-                              reason=OVERDUE)
+            job = request_job(
+                service=service, operation=Op.SUSPEND, now=ctx.now, key=f"overdue:{invoice.pk}", reason=OVERDUE
+            )
             if job.status != ProvisioningJob.Status.QUEUED or job.attempts:
                 return None  # asked before; the job is on its way
             return f"suspend job #{job.pk} (invoice {invoice.display_number})"
         lifecycle.transition(service, S.SUSPENDED, now=ctx.now, reason=OVERDUE)
-        notify_service(service, "account_suspended", now=ctx.now, key=f"overdue:{invoice.pk}",
-                       context={"reason": "unpaid invoice " + invoice.display_number})
+        notify_service(
+            service,
+            "account_suspended",
+            now=ctx.now,
+            key=f"overdue:{invoice.pk}",
+            context={"reason": "unpaid invoice " + invoice.display_number},
+        )
         return f"suspended (invoice {invoice.display_number})"
 
 
@@ -351,17 +407,22 @@ class AutoUnsuspend(Step):
     name, counter = "auto_unsuspend", "unsuspensions"
 
     def plan(self, ctx: Context) -> Iterator[int]:
-        overdue = InvoiceLine.objects.filter(service=OuterRef("pk"), invoice__status=Invoice.Status.UNPAID,
-                                             invoice__due_date__lt=ctx.today)
+        overdue = InvoiceLine.objects.filter(
+            service=OuterRef("pk"), invoice__status=Invoice.Status.UNPAID, invoice__due_date__lt=ctx.today
+        )
         return _ids(Service.objects.filter(status=S.SUSPENDED, status_reason=OVERDUE).exclude(Exists(overdue)))
 
     def apply(self, ctx: Context, pk: int) -> str | None:
         service = lock_service(pk)
-        if ProvisioningJob.objects.filter(service=service, operation=Op.UNSUSPEND,
-                                          status__in=ProvisioningJob.OPEN).exists():
+        if ProvisioningJob.objects.filter(
+            service=service, operation=Op.UNSUSPEND, status__in=ProvisioningJob.OPEN
+        ).exists():
             return None
-        return "unsuspend" if unsuspend_if_settled(service, today=ctx.today, now=ctx.now, actor=None,
-                                                   defaults=ctx.defaults) else None
+        return (
+            "unsuspend"
+            if unsuspend_if_settled(service, today=ctx.today, now=ctx.now, actor=None, defaults=ctx.defaults)
+            else None
+        )
 
 
 class AutoTerminate(Step):
@@ -379,19 +440,30 @@ class AutoTerminate(Step):
         if service.status not in LIVE or not ctx.setting(service.product_id, "terminate_enabled"):
             return None
         invoice = _overdue_since(service, ctx)
-        if invoice is None or (ctx.today - invoice.due_date).days < int(ctx.setting(service.product_id,
-                                                                                    "terminate_days")):
+        if invoice is None or (ctx.today - invoice.due_date).days < int(
+            ctx.setting(service.product_id, "terminate_days")
+        ):
             return None
         if _has_account(service):
-            job = request_job(service=service, operation=Op.TERMINATE, now=ctx.now,
-                              key=f"overdue-terminate:{invoice.pk}", reason=OVERDUE)
+            job = request_job(
+                service=service,
+                operation=Op.TERMINATE,
+                now=ctx.now,
+                key=f"overdue-terminate:{invoice.pk}",
+                reason=OVERDUE,
+            )
             if job.status != ProvisioningJob.Status.QUEUED or job.attempts:
                 return None
             done = f"terminate job #{job.pk}"
         else:
             lifecycle.transition(service, S.TERMINATED, now=ctx.now, reason=OVERDUE)
-            notify_service(service, "account_terminated", now=ctx.now, key=f"overdue:{invoice.pk}",
-                           context={"reason": "unpaid invoice " + invoice.display_number})
+            notify_service(
+                service,
+                "account_terminated",
+                now=ctx.now,
+                key=f"overdue:{invoice.pk}",
+                context={"reason": "unpaid invoice " + invoice.display_number},
+            )
             done = "terminated"
         if ctx.setting(service.product_id, "terminate_cancel_invoices"):
             cancelled = cancel_service_invoices(service, ctx, reason="service terminated for non-payment")
@@ -404,8 +476,11 @@ def cancel_service_invoices(service: Service, ctx: Context, *, reason: str) -> l
     """Cancel the unpaid invoices that bill only this service."""
     cancelled = []
     others = InvoiceLine.objects.filter(invoice=OuterRef("pk"), service__isnull=False).exclude(service=service)
-    ids = set(Invoice.objects.filter(status=Invoice.Status.UNPAID, lines__service=service)
-              .exclude(Exists(others)).values_list("pk", flat=True))
+    ids = set(
+        Invoice.objects.filter(status=Invoice.Status.UNPAID, lines__service=service)
+        .exclude(Exists(others))
+        .values_list("pk", flat=True)
+    )
     for invoice in Invoice.objects.select_for_update().filter(pk__in=ids, status=Invoice.Status.UNPAID).order_by("pk"):
         cancel_invoice(invoice=invoice, now=ctx.now, cancelled_on=ctx.today, reason=reason)
         cancelled.append(invoice.display_number)
@@ -423,8 +498,11 @@ class CancelUnpaidOrders(Step):
         first_day = min(ctx.setting_values("cancel_unpaid_orders_days"))
         # Orders placed on or before today − X (business dates): created before the next midnight.
         cutoff = dt.datetime.combine(ctx.today - dt.timedelta(days=first_day - 1), dt.time(0), tzinfo=business_tz())
-        return _ids(Order.objects.filter(status=Order.Status.PENDING, created_at__lt=cutoff)
-                    .filter(Q(invoice__isnull=True) | Q(invoice__status=Invoice.Status.UNPAID)))
+        return _ids(
+            Order.objects.filter(status=Order.Status.PENDING, created_at__lt=cutoff).filter(
+                Q(invoice__isnull=True) | Q(invoice__status=Invoice.Status.UNPAID)
+            )
+        )
 
     def apply(self, ctx: Context, pk: int) -> str | None:
         order = Order.objects.select_for_update().select_related("client__user").get(pk=pk)
@@ -433,15 +511,26 @@ class CancelUnpaidOrders(Step):
         item = order.items.order_by("pk").first()
         if item is None or not ctx.setting(item.product_id, "cancel_unpaid_orders_enabled"):
             return None
-        if (ctx.today - local_date(order.created_at)).days < int(ctx.setting(item.product_id,
-                                                                              "cancel_unpaid_orders_days")):
+        if (ctx.today - local_date(order.created_at)).days < int(
+            ctx.setting(item.product_id, "cancel_unpaid_orders_days")
+        ):
             return None
         for account in PanelAccount.objects.filter(service__order_item__order=order, exists_on_panel=True):
-            request_job(service=account.service, operation=Op.TERMINATE, now=ctx.now, key="order-unpaid",
-                        reason="unpaid order cancelled")
+            request_job(
+                service=account.service,
+                operation=Op.TERMINATE,
+                now=ctx.now,
+                key="order-unpaid",
+                reason="unpaid order cancelled",
+            )
         cancel_order(order, now=ctx.now, actor=None, reason="unpaid order cancelled automatically")
-        notify(template="order_cancelled", client=order.client, dedupe_key=f"order_cancelled:{order.pk}",
-               now=ctx.now, context={"order": order})
+        notify(
+            template="order_cancelled",
+            client=order.client,
+            dedupe_key=f"order_cancelled:{order.pk}",
+            now=ctx.now,
+            context={"order": order},
+        )
         return f"order {order.display_number} cancelled"
 
 
@@ -451,9 +540,13 @@ class CancellationRequests(Step):
     name, counter, object_type = "cancellation_requests", "cancellations", "cancellation_request"
 
     def plan(self, ctx: Context) -> Iterator[int]:
-        return _ids(CancellationRequest.objects.filter(status=CancellationRequest.Status.PENDING).filter(
-            Q(type=CancellationRequest.Type.IMMEDIATE) | Q(service__next_due_date__lte=ctx.today)
-            | Q(service__next_due_date__isnull=True)))
+        return _ids(
+            CancellationRequest.objects.filter(status=CancellationRequest.Status.PENDING).filter(
+                Q(type=CancellationRequest.Type.IMMEDIATE)
+                | Q(service__next_due_date__lte=ctx.today)
+                | Q(service__next_due_date__isnull=True)
+            )
+        )
 
     def apply(self, ctx: Context, pk: int) -> str | None:
         request = CancellationRequest.objects.select_related("service").get(pk=pk)
@@ -463,8 +556,11 @@ class CancellationRequests(Step):
             return None
         if not ctx.setting(service.product_id, "process_cancellation_requests"):
             return None
-        if request.type == CancellationRequest.Type.END_OF_PERIOD and service.next_due_date \
-                and service.next_due_date > ctx.today:
+        if (
+            request.type == CancellationRequest.Type.END_OF_PERIOD
+            and service.next_due_date
+            and service.next_due_date > ctx.today
+        ):
             return None
         return process_cancellation(request, service, ctx)
 
@@ -473,9 +569,14 @@ def process_cancellation(request: CancellationRequest, service: Service, ctx: Co
     """Inner step: carry out a cancellation request (terminate the account, cancel unpaid renewals)."""
     if service.status in (S.ACTIVE, S.SUSPENDED, S.PENDING, S.FRAUD):
         if _has_account(service):
-            job = request_job(service=service, operation=Op.TERMINATE, now=ctx.now, key=f"cancel-request:{request.pk}",
-                              reason=f"cancellation requested: {request.reason}"[:200],
-                              params={"final_status": S.CANCELLED})
+            job = request_job(
+                service=service,
+                operation=Op.TERMINATE,
+                now=ctx.now,
+                key=f"cancel-request:{request.pk}",
+                reason=f"cancellation requested: {request.reason}"[:200],
+                params={"final_status": S.CANCELLED},
+            )
             done = f"terminate job #{job.pk}"
         else:
             lifecycle.transition(service, S.CANCELLED, now=ctx.now, reason="cancellation requested")
@@ -500,8 +601,9 @@ class ExpirationNotices(Step):
 
     def plan(self, ctx: Context) -> Iterator[int]:
         lists = [ctx.defaults.expiration_notices or []]
-        lists += list(Product.objects.exclude(expiration_notices__isnull=True)
-                      .values_list("expiration_notices", flat=True))
+        lists += list(
+            Product.objects.exclude(expiration_notices__isnull=True).values_list("expiration_notices", flat=True)
+        )
         notices = [n for notices in lists for n in (notices or [])]
         if not notices:
             return iter(())
@@ -511,8 +613,10 @@ class ExpirationNotices(Step):
         if before >= 0:  # expiry = next due − 1 day; "X days before" → next due within X + 1 days
             window |= Q(next_due_date__gt=ctx.today, next_due_date__lte=ctx.today + dt.timedelta(days=before + 1))
         if after >= 0:
-            window |= Q(next_due_date__lte=ctx.today + dt.timedelta(days=1),
-                        next_due_date__gte=ctx.today - dt.timedelta(days=after + 31))
+            window |= Q(
+                next_due_date__lte=ctx.today + dt.timedelta(days=1),
+                next_due_date__gte=ctx.today - dt.timedelta(days=after + 31),
+            )
         return _ids(Service.objects.filter(status__in=LIVE, next_due_date__isnull=False).filter(window))
 
     def apply(self, ctx: Context, pk: int) -> str | None:
@@ -526,15 +630,29 @@ class ExpirationNotices(Step):
             # Sent on its day, or later in the same period if a run was missed (never before).
             if not (due_day <= ctx.today and (when == "after" or ctx.today <= expiry)):
                 continue
-            row = notify(template=template, client=service.client, now=ctx.now, service_id=service.pk,
-                         dedupe_key=f"expiry:{i}:{when}{days}:{service.pk}:{service.next_due_date}",
-                         context={"service": service, "expiry": expiry})
+            row = notify(
+                template=template,
+                client=service.client,
+                now=ctx.now,
+                service_id=service.pk,
+                dedupe_key=f"expiry:{i}:{when}{days}:{service.pk}:{service.next_due_date}",
+                context={"service": service, "expiry": expiry},
+            )
             if row is not None:
                 sent.append(f"{days} days {when}")
         return f"expiration notice {', '.join(sent)}" if sent else None
 
 
 STEPS: tuple[Step, ...] = (
-    AutoCreate(), GenerateInvoices(), ApplyCredit(), PaymentReminders(), LateFees(), AutoSuspend(),
-    AutoUnsuspend(), AutoTerminate(), CancelUnpaidOrders(), CancellationRequests(), ExpirationNotices(),
+    AutoCreate(),
+    GenerateInvoices(),
+    ApplyCredit(),
+    PaymentReminders(),
+    LateFees(),
+    AutoSuspend(),
+    AutoUnsuspend(),
+    AutoTerminate(),
+    CancelUnpaidOrders(),
+    CancellationRequests(),
+    ExpirationNotices(),
 )

@@ -47,41 +47,84 @@ def lock_invoice(invoice_id: int) -> Invoice:
         raise NotFound(f"no invoice with id {invoice_id}", field="invoice") from exc
 
 
-def _ledger(*, client: Client, account: str, kind: str, amount: Decimal, now: dt.datetime,
-            invoice: Invoice | None = None, payment: Payment | None = None, memo: str = "",
-            actor: User | None = None) -> LedgerEntry:
+def _ledger(
+    *,
+    client: Client,
+    account: str,
+    kind: str,
+    amount: Decimal,
+    now: dt.datetime,
+    invoice: Invoice | None = None,
+    payment: Payment | None = None,
+    memo: str = "",
+    actor: User | None = None,
+) -> LedgerEntry:
     return LedgerEntry.objects.create(
-        client=client, account=account, kind=kind, amount=round_money(amount),
-        currency=invoice.currency if invoice else settings.MOORAGE_CURRENCY, invoice=invoice,
-        payment=payment, memo=memo, actor=actor if actor is not None and actor.pk else None, created_at=now,
+        client=client,
+        account=account,
+        kind=kind,
+        amount=round_money(amount),
+        currency=invoice.currency if invoice else settings.MOORAGE_CURRENCY,
+        invoice=invoice,
+        payment=payment,
+        memo=memo,
+        actor=actor if actor is not None and actor.pk else None,
+        created_at=now,
     )
 
 
 def _line(invoice: Invoice, spec: LineSpec, now: dt.datetime) -> InvoiceLine:
     return InvoiceLine(
-        invoice=invoice, service=spec.service, kind=spec.kind, description=spec.description[:300],
-        amount=round_money(to_decimal(spec.amount)), cycle=spec.cycle, period_start=spec.period_start,
-        period_end=spec.period_end, created_at=now,
+        invoice=invoice,
+        service=spec.service,
+        kind=spec.kind,
+        description=spec.description[:300],
+        amount=round_money(to_decimal(spec.amount)),
+        cycle=spec.cycle,
+        period_start=spec.period_start,
+        period_end=spec.period_end,
+        created_at=now,
     )
 
 
-def issue_invoice(*, client: Client, kind: str, lines: list[LineSpec], issue_date: dt.date,
-                  due_date: dt.date, now: dt.datetime, actor: User | None = None) -> Invoice:
+def issue_invoice(
+    *,
+    client: Client,
+    kind: str,
+    lines: list[LineSpec],
+    issue_date: dt.date,
+    due_date: dt.date,
+    now: dt.datetime,
+    actor: User | None = None,
+) -> Invoice:
     """Inner step: number and write an invoice with its lines and the ledger entry, all or nothing."""
     _require_atomic()
     if not lines:
         raise DomainError("an invoice needs at least one line", field="lines")
     total = sum((round_money(to_decimal(spec.amount)) for spec in lines), ZERO)
     invoice = Invoice.objects.create(
-        number=next_number("invoice"), client=client, kind=kind, currency=settings.MOORAGE_CURRENCY,
-        issue_date=issue_date, due_date=due_date, created_at=now, total=total,
+        number=next_number("invoice"),
+        client=client,
+        kind=kind,
+        currency=settings.MOORAGE_CURRENCY,
+        issue_date=issue_date,
+        due_date=due_date,
+        created_at=now,
+        total=total,
     )
     InvoiceLine.objects.bulk_create([_line(invoice, spec, now) for spec in lines])
     if invoice.total:
-        _ledger(client=client, account=E.Account.RECEIVABLE, kind=E.Kind.INVOICE_ISSUED, amount=invoice.total,
-                now=now, invoice=invoice, actor=actor, memo=f"Invoice {invoice.display_number}")
-    audit(actor=actor, action="invoice_issue", obj=invoice, now=now,
-          data={"total": str(invoice.total), "kind": kind})
+        _ledger(
+            client=client,
+            account=E.Account.RECEIVABLE,
+            kind=E.Kind.INVOICE_ISSUED,
+            amount=invoice.total,
+            now=now,
+            invoice=invoice,
+            actor=actor,
+            memo=f"Invoice {invoice.display_number}",
+        )
+    audit(actor=actor, action="invoice_issue", obj=invoice, now=now, data={"total": str(invoice.total), "kind": kind})
     return invoice
 
 
@@ -89,15 +132,22 @@ def add_line(*, invoice: Invoice, spec: LineSpec, now: dt.datetime, actor: User 
     """Inner step: add a line to an unpaid invoice (late fee, queued charge) with its ledger entry."""
     _require_atomic()
     if invoice.status != Invoice.Status.UNPAID:
-        raise DomainError(f"a {invoice.get_status_display().lower()} invoice cannot get new lines",
-                          field="invoice")
+        raise DomainError(f"a {invoice.get_status_display().lower()} invoice cannot get new lines", field="invoice")
     line = _line(invoice, spec, now)
     line.save()
     invoice.total += line.amount
     invoice.save(update_fields=["total"])
     if line.amount:
-        _ledger(client=invoice.client, account=E.Account.RECEIVABLE, kind=E.Kind.INVOICE_LINE_ADDED,
-                amount=line.amount, now=now, invoice=invoice, actor=actor, memo=line.description)
+        _ledger(
+            client=invoice.client,
+            account=E.Account.RECEIVABLE,
+            kind=E.Kind.INVOICE_LINE_ADDED,
+            amount=line.amount,
+            now=now,
+            invoice=invoice,
+            actor=actor,
+            memo=line.description,
+        )
     return line
 
 
@@ -111,26 +161,44 @@ def mark_paid_if_settled(invoice: Invoice, *, paid_on: dt.date) -> bool:
     return False
 
 
-def apply_payment(*, invoice: Invoice, payment: Payment, now: dt.datetime, paid_on: dt.date,
-                  actor: User | None = None) -> bool:
+def apply_payment(
+    *, invoice: Invoice, payment: Payment, now: dt.datetime, paid_on: dt.date, actor: User | None = None
+) -> bool:
     """Inner step: apply a payment to an invoice; an overpayment goes to credit. True if now paid."""
     _require_atomic()
     outstanding = invoice_outstanding(invoice)
     applied = min(payment.amount, max(outstanding, ZERO))
     if applied:
-        _ledger(client=invoice.client, account=E.Account.RECEIVABLE, kind=E.Kind.PAYMENT, amount=-applied,
-                now=now, invoice=invoice, payment=payment, actor=actor,
-                memo=f"{payment.gateway} {payment.transaction_id}")
+        _ledger(
+            client=invoice.client,
+            account=E.Account.RECEIVABLE,
+            kind=E.Kind.PAYMENT,
+            amount=-applied,
+            now=now,
+            invoice=invoice,
+            payment=payment,
+            actor=actor,
+            memo=f"{payment.gateway} {payment.transaction_id}",
+        )
     excess = payment.amount - applied
     if excess > 0:
-        _ledger(client=invoice.client, account=E.Account.CREDIT, kind=E.Kind.OVERPAYMENT, amount=excess,
-                now=now, invoice=invoice, payment=payment, actor=actor,
-                memo=f"Overpayment of invoice {invoice.display_number}")
+        _ledger(
+            client=invoice.client,
+            account=E.Account.CREDIT,
+            kind=E.Kind.OVERPAYMENT,
+            amount=excess,
+            now=now,
+            invoice=invoice,
+            payment=payment,
+            actor=actor,
+            memo=f"Overpayment of invoice {invoice.display_number}",
+        )
     return mark_paid_if_settled(invoice, paid_on=paid_on)
 
 
-def apply_credit(*, invoice: Invoice, now: dt.datetime, paid_on: dt.date, actor: User | None = None,
-                 amount: Decimal | None = None) -> Decimal:
+def apply_credit(
+    *, invoice: Invoice, now: dt.datetime, paid_on: dt.date, actor: User | None = None, amount: Decimal | None = None
+) -> Decimal:
     """Inner step: spend the client's credit on the invoice (all that fits, or `amount`). Returns it."""
     _require_atomic()
     Client.objects.select_for_update().filter(pk=invoice.client_id).first()  # serialise credit spending
@@ -142,32 +210,76 @@ def apply_credit(*, invoice: Invoice, now: dt.datetime, paid_on: dt.date, actor:
     if use <= ZERO:
         return ZERO
     memo = f"Credit applied to invoice {invoice.display_number}"
-    _ledger(client=invoice.client, account=E.Account.CREDIT, kind=E.Kind.CREDIT_APPLIED, amount=-use, now=now,
-            invoice=invoice, actor=actor, memo=memo)
-    _ledger(client=invoice.client, account=E.Account.RECEIVABLE, kind=E.Kind.CREDIT_APPLIED, amount=-use,
-            now=now, invoice=invoice, actor=actor, memo=memo)
+    _ledger(
+        client=invoice.client,
+        account=E.Account.CREDIT,
+        kind=E.Kind.CREDIT_APPLIED,
+        amount=-use,
+        now=now,
+        invoice=invoice,
+        actor=actor,
+        memo=memo,
+    )
+    _ledger(
+        client=invoice.client,
+        account=E.Account.RECEIVABLE,
+        kind=E.Kind.CREDIT_APPLIED,
+        amount=-use,
+        now=now,
+        invoice=invoice,
+        actor=actor,
+        memo=memo,
+    )
     mark_paid_if_settled(invoice, paid_on=paid_on)
     return use
 
 
-def cancel_invoice(*, invoice: Invoice, now: dt.datetime, cancelled_on: dt.date, actor: User | None = None,
-                   reason: str = "") -> Invoice:
+def cancel_invoice(
+    *, invoice: Invoice, now: dt.datetime, cancelled_on: dt.date, actor: User | None = None, reason: str = ""
+) -> Invoice:
     """Inner step: cancel an unpaid invoice; what was already paid on it goes to the client's credit."""
     _require_atomic()
     if invoice.status != Invoice.Status.UNPAID:
-        raise DomainError(f"only an unpaid invoice can be cancelled; this one is {invoice.get_status_display().lower()}",
-                          field="invoice", code="invoice_not_unpaid")
+        raise DomainError(
+            f"only an unpaid invoice can be cancelled; this one is {invoice.get_status_display().lower()}",
+            field="invoice",
+            code="invoice_not_unpaid",
+        )
     outstanding = invoice_outstanding(invoice)
     paid = invoice.total - outstanding
     if invoice.total:
-        _ledger(client=invoice.client, account=E.Account.RECEIVABLE, kind=E.Kind.INVOICE_CANCELLED,
-                amount=-invoice.total, now=now, invoice=invoice, actor=actor, memo=reason)
+        _ledger(
+            client=invoice.client,
+            account=E.Account.RECEIVABLE,
+            kind=E.Kind.INVOICE_CANCELLED,
+            amount=-invoice.total,
+            now=now,
+            invoice=invoice,
+            actor=actor,
+            memo=reason,
+        )
     if paid > 0:
         memo = f"Paid part of cancelled invoice {invoice.display_number}"
-        _ledger(client=invoice.client, account=E.Account.RECEIVABLE, kind=E.Kind.CREDIT_ADDED, amount=paid,
-                now=now, invoice=invoice, actor=actor, memo=memo)
-        _ledger(client=invoice.client, account=E.Account.CREDIT, kind=E.Kind.CREDIT_ADDED, amount=paid,
-                now=now, invoice=invoice, actor=actor, memo=memo)
+        _ledger(
+            client=invoice.client,
+            account=E.Account.RECEIVABLE,
+            kind=E.Kind.CREDIT_ADDED,
+            amount=paid,
+            now=now,
+            invoice=invoice,
+            actor=actor,
+            memo=memo,
+        )
+        _ledger(
+            client=invoice.client,
+            account=E.Account.CREDIT,
+            kind=E.Kind.CREDIT_ADDED,
+            amount=paid,
+            now=now,
+            invoice=invoice,
+            actor=actor,
+            memo=memo,
+        )
     invoice.status = Invoice.Status.CANCELLED
     invoice.cancelled_date = cancelled_on
     invoice.save(update_fields=["status", "cancelled_date"])
@@ -176,11 +288,13 @@ def cancel_invoice(*, invoice: Invoice, now: dt.datetime, cancelled_on: dt.date,
 
 
 @transaction.atomic(durable=True)
-def invoice_cancel(*, invoice_id: int, now: dt.datetime, cancelled_on: dt.date, actor: User | None,
-                   reason: str = "") -> Invoice:
+def invoice_cancel(
+    *, invoice_id: int, now: dt.datetime, cancelled_on: dt.date, actor: User | None, reason: str = ""
+) -> Invoice:
     """Cancel an unpaid invoice (staff). Its number stays taken."""
-    return cancel_invoice(invoice=lock_invoice(invoice_id), now=now, cancelled_on=cancelled_on, actor=actor,
-                          reason=reason)
+    return cancel_invoice(
+        invoice=lock_invoice(invoice_id), now=now, cancelled_on=cancelled_on, actor=actor, reason=reason
+    )
 
 
 @transaction.atomic(durable=True)
@@ -196,8 +310,21 @@ def credit_add(*, client: Client, amount: Decimal, reason: str, now: dt.datetime
         raise DomainError(f"the credit amount must be at most {MAX_AMOUNT}", field="amount")
     if not reason.strip():
         raise DomainError("say why the credit is given", field="reason", code="required")
-    entry = _ledger(client=client, account=E.Account.CREDIT, kind=E.Kind.CREDIT_ADDED, amount=amount, now=now,
-                    actor=actor, memo=reason.strip())
-    audit(actor=actor, action="credit_add", obj=client, now=now, data={"amount": str(entry.amount)},
-          message=reason.strip())
+    entry = _ledger(
+        client=client,
+        account=E.Account.CREDIT,
+        kind=E.Kind.CREDIT_ADDED,
+        amount=amount,
+        now=now,
+        actor=actor,
+        memo=reason.strip(),
+    )
+    audit(
+        actor=actor,
+        action="credit_add",
+        obj=client,
+        now=now,
+        data={"amount": str(entry.amount)},
+        message=reason.strip(),
+    )
     return entry

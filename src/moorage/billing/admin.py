@@ -79,12 +79,8 @@ class CancelInvoiceForm(forms.Form):
 
 
 class AddCreditForm(forms.Form):
-    amount = forms.DecimalField(
-        label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01")
-    )
-    reason = forms.CharField(
-        label="Reason", max_length=300, help_text="Why the credit is given (recorded)."
-    )
+    amount = forms.DecimalField(label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(label="Reason", max_length=300, help_text="Why the credit is given (recorded).")
 
 
 @admin.register(Invoice)
@@ -202,9 +198,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
         ]
 
     def _invoice(self, request: HttpRequest, object_id: str, *, act: bool = True) -> Invoice:
-        invoice = get_object_or_404(
-            Invoice.objects.select_related("client", "client__user"), pk=object_id
-        )
+        invoice = get_object_or_404(Invoice.objects.select_related("client", "client__user"), pk=object_id)
         if act and not self.has_invoice_action_permission(request):
             raise PermissionDenied
         if not act and not self.has_view_permission(request, invoice):
@@ -329,9 +323,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
                     request,
                     f"{entry.amount} {entry.currency} credit added to {client.display_name}.",
                 )
-                return HttpResponseRedirect(
-                    reverse("admin:customers_client_change", args=[client.pk])
-                )
+                return HttpResponseRedirect(reverse("admin:customers_client_change", args=[client.pk]))
         return form_page(
             request,
             self,
@@ -349,9 +341,9 @@ def _billing_section(request: HttpRequest, client: Client) -> str:
         "credit_balance": client_credit_balance(client),
         "amount_due": client_amount_due(client),
         "invoices": client.invoices.order_by("-number")[:50],
-        "ledger": client.ledger_entries.select_related("invoice", "payment", "actor").order_by(
-            "-created_at", "-id"
-        )[:100],
+        "ledger": client.ledger_entries.select_related("invoice", "payment", "actor").order_by("-created_at", "-id")[
+            :100
+        ],
         "can_add_credit": request.user.has_perm("billing.add_ledgerentry"),
     }
     return render_to_string("admin/billing/client_section.html", context, request=request)

@@ -80,7 +80,8 @@ class InvoiceLine(models.Model):
         constraints = [
             # Never two invoices for the same period of a service.
             models.UniqueConstraint(
-                fields=["service", "period_start"], condition=Q(kind="service"),
+                fields=["service", "period_start"],
+                condition=Q(kind="service"),
                 name="invoiceline_one_per_service_period",
             ),
             # One late fee per invoice (an invoice-level line: no service, so not keyed by it).

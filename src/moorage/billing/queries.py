@@ -26,8 +26,7 @@ def invoice_outstanding(invoice: Invoice) -> Decimal:
 def invoice_paid_amount(invoice: Invoice) -> Decimal:
     """What was paid on the invoice, by payments and applied credit."""
     kinds = [LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.CREDIT_APPLIED]
-    return -_sum(LedgerEntry.objects.filter(invoice=invoice, account=LedgerEntry.Account.RECEIVABLE,
-                                            kind__in=kinds))
+    return -_sum(LedgerEntry.objects.filter(invoice=invoice, account=LedgerEntry.Account.RECEIVABLE, kind__in=kinds))
 
 
 def client_credit_balance(client: Client) -> Decimal:

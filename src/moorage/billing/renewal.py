@@ -31,12 +31,20 @@ def invoice_date_for(service: Service, defaults: BillingDefaults) -> dt.date:
     """The first day the invoice for the period at the next due date may be created."""
     if is_postpaid(service):
         return period_of(service, service.next_due_date)[1] + dt.timedelta(days=1)
-    return service.next_due_date - dt.timedelta(days=int(product_setting(service.product, "invoice_generate_days",
-                                                                          defaults)))
+    return service.next_due_date - dt.timedelta(
+        days=int(product_setting(service.product, "invoice_generate_days", defaults))
+    )
 
 
-def issue_renewal(service: Service, *, today: dt.date, now: dt.datetime, actor: User | None = None,
-                  defaults: BillingDefaults | None = None, force: bool = False) -> Invoice | None:
+def issue_renewal(
+    service: Service,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    actor: User | None = None,
+    defaults: BillingDefaults | None = None,
+    force: bool = False,
+) -> Invoice | None:
     """Inner step (service row locked by the caller): the renewal invoice for the period starting at
     the next due date, if it is time (or `force`, for a manual renew) and none exists yet.
 
@@ -53,17 +61,32 @@ def issue_renewal(service: Service, *, today: dt.date, now: dt.datetime, actor: 
         return None
     postpaid = is_postpaid(service)
     base = end + dt.timedelta(days=1) if postpaid else start
-    due = renewal_invoice_due(base, paid_before_days=int(product_setting(service.product, "invoice_due_before_days",
-                                                                          defaults)),
-                              move_days=int(product_setting(service.product, "invoice_due_move_days", defaults)))
+    due = renewal_invoice_due(
+        base,
+        paid_before_days=int(product_setting(service.product, "invoice_due_before_days", defaults)),
+        move_days=int(product_setting(service.product, "invoice_due_move_days", defaults)),
+    )
     label = service.product.name + (f" - {service.hostname}" if service.hostname else "")
-    line = LineSpec(kind=InvoiceLine.Kind.SERVICE, description=label, amount=service.recurring_amount,
-                    service=service, cycle=service.cycle, period_start=start, period_end=end)
+    line = LineSpec(
+        kind=InvoiceLine.Kind.SERVICE,
+        description=label,
+        amount=service.recurring_amount,
+        service=service,
+        cycle=service.cycle,
+        period_start=start,
+        period_end=end,
+    )
     try:
         with transaction.atomic():
-            invoice = issue_invoice(client=service.client, kind=Invoice.Kind.RENEWAL, lines=[line],
-                                    issue_date=today, due_date=max(due, today) if postpaid else due, now=now,
-                                    actor=actor)
+            invoice = issue_invoice(
+                client=service.client,
+                kind=Invoice.Kind.RENEWAL,
+                lines=[line],
+                issue_date=today,
+                due_date=max(due, today) if postpaid else due,
+                now=now,
+                actor=actor,
+            )
     except IntegrityError:
         return None  # another run issued it a moment ago: the unique key held
     if postpaid or product_setting(service.product, "renew_on", defaults) == "invoice_issued":

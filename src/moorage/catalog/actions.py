@@ -41,8 +41,12 @@ def create_premade_products(page: OrderPage) -> list[Product]:
     products = []
     for order, (name, monthly, annually, setup, description) in enumerate(SHARED_PACKAGES):
         product = Product.objects.create(
-            order_page=page, name=name, code=name.split()[0].lower(), description=description,
-            sort_order=order, price_type=Product.PriceType.RECURRING,
+            order_page=page,
+            name=name,
+            code=name.split()[0].lower(),
+            description=description,
+            sort_order=order,
+            price_type=Product.PriceType.RECURRING,
         )
         Price.objects.create(product=product, cycle=Cycle.MONTHLY, amount=Decimal(monthly), setup_fee=Decimal(setup))
         Price.objects.create(product=product, cycle=Cycle.ANNUALLY, amount=Decimal(annually), setup_fee=Decimal(setup))
@@ -51,10 +55,19 @@ def create_premade_products(page: OrderPage) -> list[Product]:
 
 
 @transaction.atomic(durable=True)
-def order_page_create(*, name: str, now: dt.datetime, actor: User | None, slug: str = "",
-                      contains: str = OrderPage.Contains.PRODUCTS, order_type: str = OrderPage.OrderType.SHARED,
-                      description: str = "", visible: bool = True, parent: OrderPage | None = None,
-                      premade: str = PREMADE_NONE) -> OrderPage:
+def order_page_create(
+    *,
+    name: str,
+    now: dt.datetime,
+    actor: User | None,
+    slug: str = "",
+    contains: str = OrderPage.Contains.PRODUCTS,
+    order_type: str = OrderPage.OrderType.SHARED,
+    description: str = "",
+    visible: bool = True,
+    parent: OrderPage | None = None,
+    premade: str = PREMADE_NONE,
+) -> OrderPage:
     """Add a new order page (or sub-category); with "4 Shared Hosting Packages" it gets four products."""
     if not name.strip():
         raise DomainError("Name is required", field="name", code="required")
@@ -68,8 +81,15 @@ def order_page_create(*, name: str, now: dt.datetime, actor: User | None, slug: 
         raise DomainError(f"{parent.name} contains products, not sub-categories", field="parent")
     if premade == PREMADE_SHARED4 and contains != OrderPage.Contains.PRODUCTS:
         raise DomainError("premade products need a page that contains products", field="premade")
-    page = OrderPage.objects.create(name=name.strip(), slug=slug or unique_slug(name), contains=contains,
-                                    order_type=order_type, description=description, visible=visible, parent=parent)
+    page = OrderPage.objects.create(
+        name=name.strip(),
+        slug=slug or unique_slug(name),
+        contains=contains,
+        order_type=order_type,
+        description=description,
+        visible=visible,
+        parent=parent,
+    )
     if premade == PREMADE_SHARED4:
         create_premade_products(page)
     audit(actor=actor, action="order_page_create", obj=page, now=now, data={"premade": premade})

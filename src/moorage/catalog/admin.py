@@ -146,9 +146,7 @@ class OrderPageAdmin(admin.ModelAdmin):
                     request,
                     f"Order page {page.name} added" + (f" with {made} products." if made else "."),
                 )
-                return HttpResponseRedirect(
-                    reverse("admin:catalog_orderpage_change", args=[page.pk])
-                )
+                return HttpResponseRedirect(reverse("admin:catalog_orderpage_change", args=[page.pk]))
         title = "Add new sub-category" if initial.get("parent") else "Add new order page"
         return form_page(request, self, title=title, form=form, submit_label=title)
 
@@ -159,9 +157,7 @@ class PriceInline(admin.TabularInline):
     fields = ["cycle", "amount", "setup_fee", "upgrade_fee"]
     extra = 1
     verbose_name = "price"
-    verbose_name_plural = (
-        "Prices (one row per billing cycle; a one-time product has one row with cycle One time)"
-    )
+    verbose_name_plural = "Prices (one row per billing cycle; a one-time product has one row with cycle One time)"
 
 
 @admin.register(Product)
@@ -254,9 +250,7 @@ class ProductAdmin(admin.ModelAdmin):
         extra = {**(extra_context or {}), "product_links": links}
         return super().change_view(request, object_id, form_url, extra)
 
-    def get_form(
-        self, request: HttpRequest, obj: Product | None = None, change: bool = False, **kwargs: Any
-    ):  # noqa: ANN201
+    def get_form(self, request: HttpRequest, obj: Product | None = None, change: bool = False, **kwargs: Any):  # noqa: ANN201
         form = super().get_form(request, obj, change, **kwargs)
         upgrades = form.base_fields.get("available_upgrades")
         if upgrades is not None and obj is not None:
@@ -316,9 +310,7 @@ class ProductAdmin(admin.ModelAdmin):
         """Import products: the file is checked by the action; a bad file creates nothing."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        initial = (
-            {"order_page": request.GET.get("order_page")} if request.GET.get("order_page") else {}
-        )
+        initial = {"order_page": request.GET.get("order_page")} if request.GET.get("order_page") else {}
         form = ProductImportForm(request.POST or None, request.FILES or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
@@ -333,18 +325,14 @@ class ProductAdmin(admin.ModelAdmin):
                     form.add_error("order_page", exc.message)
                 else:
                     # Name the place in the file, also for errors whose message does not say it.
-                    named = (
-                        not exc.field or exc.field == "file" or exc.message.startswith(exc.field)
-                    )
+                    named = not exc.field or exc.field == "file" or exc.message.startswith(exc.field)
                     form.add_error("file", exc.message if named else f"{exc.field}: {exc.message}")
             else:
                 messages.success(
                     request,
                     f"Product {product.name} imported with {product.prices.count()} prices.",
                 )
-                return HttpResponseRedirect(
-                    reverse("admin:catalog_product_change", args=[product.pk])
-                )
+                return HttpResponseRedirect(reverse("admin:catalog_product_change", args=[product.pk]))
         return form_page(request, self, title="Import products", form=form, submit_label="Import")
 
 
@@ -366,10 +354,6 @@ class BillingDefaultsAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         defaults = BillingDefaults.load()
-        return HttpResponseRedirect(
-            reverse("admin:catalog_billingdefaults_change", args=[defaults.pk])
-        )
+        return HttpResponseRedirect(reverse("admin:catalog_billingdefaults_change", args=[defaults.pk]))

@@ -45,21 +45,16 @@ class OrderPageCreateForm(forms.Form):
         choices=PREMADE_CHOICES,
         initial=PREMADE_NONE,
         widget=forms.RadioSelect,
-        help_text="4 Shared Hosting Packages creates Starter, Business, Premium and "
-        "Ultimate Hosting on the new page.",
+        help_text="4 Shared Hosting Packages creates Starter, Business, Premium and Ultimate Hosting on the new page.",
     )
-    description = forms.CharField(
-        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     visible = forms.BooleanField(label="Visible in the client area", required=False, initial=True)
 
 
 class ProductImportForm(forms.Form):
     """Import products: a product export file (JSON) into an order page."""
 
-    file = forms.FileField(
-        label="Product file (JSON)", help_text="A file made by Export on a product."
-    )
+    file = forms.FileField(label="Product file (JSON)", help_text="A file made by Export on a product.")
     order_page = forms.ModelChoiceField(
         label="Order page",
         queryset=OrderPage.objects.filter(contains=OrderPage.Contains.PRODUCTS),

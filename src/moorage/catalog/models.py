@@ -7,14 +7,16 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from moorage.core.cycles import CYCLE_LABELS, Cycle
 from moorage.catalog.hostname import RULE_LABELS, HostnameRule
+from moorage.core.cycles import CYCLE_LABELS, Cycle
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-RENEW_CHOICES = [("payment", "Renew account automatically after receiving payment"),
-                 ("invoice_issued", "When renewal invoice is issued")]
+RENEW_CHOICES = [
+    ("payment", "Renew account automatically after receiving payment"),
+    ("invoice_issued", "When renewal invoice is issued"),
+]
 UPGRADE_CHOICES = [("on_order", "When the order is placed"), ("after_payment", "After receiving payment")]
 
 
@@ -31,11 +33,16 @@ class OrderPage(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField("Order page URL", max_length=200, unique=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="subcategories",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subcategories",
         help_text="Set for a sub-category: the order page it belongs to",
     )
-    contains = models.CharField("This category will contain", max_length=20, choices=Contains.choices,
-                                default=Contains.PRODUCTS)
+    contains = models.CharField(
+        "This category will contain", max_length=20, choices=Contains.choices, default=Contains.PRODUCTS
+    )
     order_type = models.CharField(max_length=20, choices=OrderType.choices, default=OrderType.SHARED)
     description = models.TextField(blank=True)
     visible = models.BooleanField(default=True, help_text="Hidden pages are not shown in the client area")
@@ -83,12 +90,16 @@ class Product(models.Model):
     stock_enabled = models.BooleanField(default=False)
     stock = models.PositiveIntegerField(default=0)
     limit_per_customer = models.PositiveIntegerField(
-        null=True, blank=True, help_text="One customer is allowed to order X products of this type",
+        null=True,
+        blank=True,
+        help_text="One customer is allowed to order X products of this type",
     )
 
     hostname_required = models.BooleanField("Require hostname for this product", default=True)
     hostname_validation = models.CharField(
-        max_length=10, choices=[(r.value, RULE_LABELS[r]) for r in HostnameRule], default=HostnameRule.DOMAIN,
+        max_length=10,
+        choices=[(r.value, RULE_LABELS[r]) for r in HostnameRule],
+        default=HostnameRule.DOMAIN,
     )
 
     # Provisioning module name ("" = no module: the service is active when paid).
@@ -98,50 +109,66 @@ class Product(models.Model):
     auto_create = models.CharField(max_length=12, choices=AutoCreate.choices, default=AutoCreate.ON_PAYMENT)
     adjust_initial_period = models.BooleanField(null=True, blank=True)
     first_invoice_due_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="First invoice due date set to X days after order",
+        null=True,
+        blank=True,
+        help_text="First invoice due date set to X days after order",
     )
     invoice_generate_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Generate invoices X days before the due date",
+        null=True,
+        blank=True,
+        help_text="Generate invoices X days before the due date",
     )
     invoice_due_before_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Invoice is expected to be paid X days before the due date",
+        null=True,
+        blank=True,
+        help_text="Invoice is expected to be paid X days before the due date",
     )
     invoice_due_move_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Move due date X days into future for recurring invoices",
+        null=True,
+        blank=True,
+        help_text="Move due date X days into future for recurring invoices",
     )
     full_month_billing = models.BooleanField(default=False)
     # Automation tab, continued (null = the system default of Settings → Automation).
     renew_on = models.CharField("Automatic Renew", max_length=16, choices=RENEW_CHOICES, null=True, blank=True)
-    auto_upgrade = models.CharField("Automatic Upgrades", max_length=16, choices=UPGRADE_CHOICES, null=True,
-                                    blank=True)
+    auto_upgrade = models.CharField("Automatic Upgrades", max_length=16, choices=UPGRADE_CHOICES, null=True, blank=True)
     suspend_enabled = models.BooleanField("Automatic Suspension", null=True, blank=True)
     suspend_days = models.PositiveIntegerField("Autosuspend after X days past due date", null=True, blank=True)
     unsuspend_enabled = models.BooleanField("Automatic Unsuspension", null=True, blank=True)
     terminate_enabled = models.BooleanField("Automatic Termination", null=True, blank=True)
     terminate_days = models.PositiveIntegerField("Terminate after X days past due date", null=True, blank=True)
-    terminate_cancel_invoices = models.BooleanField("Automatically cancel related unpaid invoices", null=True,
-                                                    blank=True)
+    terminate_cancel_invoices = models.BooleanField(
+        "Automatically cancel related unpaid invoices", null=True, blank=True
+    )
     cancel_unpaid_orders_enabled = models.BooleanField("Auto-cancel unpaid orders", null=True, blank=True)
-    cancel_unpaid_orders_days = models.PositiveIntegerField("Cancel unpaid orders X days since creation",
-                                                            null=True, blank=True)
-    process_cancellation_requests = models.BooleanField("Automatic Cancellation Requests Processing", null=True,
-                                                        blank=True)
+    cancel_unpaid_orders_days = models.PositiveIntegerField(
+        "Cancel unpaid orders X days since creation", null=True, blank=True
+    )
+    process_cancellation_requests = models.BooleanField(
+        "Automatic Cancellation Requests Processing", null=True, blank=True
+    )
     reminders_enabled = models.BooleanField("Send payment reminder emails", null=True, blank=True)
-    reminder_before_days = models.PositiveIntegerField("Unpaid invoice reminder X days before due (0 = off)",
-                                                       null=True, blank=True)
-    overdue_reminder_1_days = models.PositiveIntegerField("1st overdue reminder X days after due (0 = off)",
-                                                          null=True, blank=True)
-    overdue_reminder_2_days = models.PositiveIntegerField("2nd overdue reminder X days after due (0 = off)",
-                                                          null=True, blank=True)
-    overdue_reminder_3_days = models.PositiveIntegerField("3rd overdue reminder X days after due (0 = off)",
-                                                          null=True, blank=True)
-    custom_reminders = models.JSONField(null=True, blank=True,
-                                        help_text='More reminders: [{"days": 10, "when": "after"}]')
+    reminder_before_days = models.PositiveIntegerField(
+        "Unpaid invoice reminder X days before due (0 = off)", null=True, blank=True
+    )
+    overdue_reminder_1_days = models.PositiveIntegerField(
+        "1st overdue reminder X days after due (0 = off)", null=True, blank=True
+    )
+    overdue_reminder_2_days = models.PositiveIntegerField(
+        "2nd overdue reminder X days after due (0 = off)", null=True, blank=True
+    )
+    overdue_reminder_3_days = models.PositiveIntegerField(
+        "3rd overdue reminder X days after due (0 = off)", null=True, blank=True
+    )
+    custom_reminders = models.JSONField(
+        null=True, blank=True, help_text='More reminders: [{"days": 10, "when": "after"}]'
+    )
     late_fee_enabled = models.BooleanField("Add Late Fee", null=True, blank=True)
     late_fee_percent = models.DecimalField("Late fee %", max_digits=6, decimal_places=2, null=True, blank=True)
     late_fee_days = models.PositiveIntegerField("Late fee Y days after the due date", null=True, blank=True)
     expiration_notices = models.JSONField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text='Expiration notifications: [{"days": 7, "when": "before", "template": "service_expiration"}]',
     )
 
@@ -198,8 +225,9 @@ class BillingDefaults(models.Model):
     invoice_due_before_days = models.PositiveIntegerField(default=0)
     invoice_due_move_days = models.PositiveIntegerField(default=0)
     renew_on = models.CharField("Automatic Renew", max_length=16, choices=RENEW_CHOICES, default="payment")
-    auto_upgrade = models.CharField("Automatic Upgrades", max_length=16, choices=UPGRADE_CHOICES,
-                                    default="after_payment")
+    auto_upgrade = models.CharField(
+        "Automatic Upgrades", max_length=16, choices=UPGRADE_CHOICES, default="after_payment"
+    )
     suspend_enabled = models.BooleanField("Automatic Suspension", default=True)
     suspend_days = models.PositiveIntegerField("Autosuspend after X days past due date", default=7)
     unsuspend_enabled = models.BooleanField("Automatic Unsuspension (after receiving due payment)", default=True)
@@ -210,26 +238,23 @@ class BillingDefaults(models.Model):
     cancel_unpaid_orders_days = models.PositiveIntegerField("Cancel unpaid orders X days since creation", default=14)
     process_cancellation_requests = models.BooleanField("Automatic Cancellation Requests Processing", default=True)
     reminders_enabled = models.BooleanField("Send payment reminder emails", default=True)
-    reminder_before_days = models.PositiveIntegerField("Unpaid invoice reminder X days before due (0 = off)",
-                                                       default=7)
-    overdue_reminder_1_days = models.PositiveIntegerField("1st overdue reminder X days after due (0 = off)",
-                                                          default=1)
-    overdue_reminder_2_days = models.PositiveIntegerField("2nd overdue reminder X days after due (0 = off)",
-                                                          default=3)
-    overdue_reminder_3_days = models.PositiveIntegerField("3rd overdue reminder X days after due (0 = off)",
-                                                          default=5)
-    custom_reminders = models.JSONField(default=list, blank=True,
-                                        help_text='More reminders: [{"days": 10, "when": "after"}]')
+    reminder_before_days = models.PositiveIntegerField("Unpaid invoice reminder X days before due (0 = off)", default=7)
+    overdue_reminder_1_days = models.PositiveIntegerField("1st overdue reminder X days after due (0 = off)", default=1)
+    overdue_reminder_2_days = models.PositiveIntegerField("2nd overdue reminder X days after due (0 = off)", default=3)
+    overdue_reminder_3_days = models.PositiveIntegerField("3rd overdue reminder X days after due (0 = off)", default=5)
+    custom_reminders = models.JSONField(
+        default=list, blank=True, help_text='More reminders: [{"days": 10, "when": "after"}]'
+    )
     late_fee_enabled = models.BooleanField("Add Late Fee", default=False)
     late_fee_percent = models.DecimalField("Late fee %", max_digits=6, decimal_places=2, default=Decimal("10.00"))
     late_fee_days = models.PositiveIntegerField("Late fee Y days after the due date", default=5)
     expiration_notices = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text='Expiration notifications: [{"days": 7, "when": "before", "template": "service_expiration"}]',
     )
     # System-only settings.
-    apply_credit_automatically = models.BooleanField(
-        "Apply credit balance to new invoices automatically", default=True)
+    apply_credit_automatically = models.BooleanField("Apply credit balance to new invoices automatically", default=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "billing defaults"

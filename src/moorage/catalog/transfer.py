@@ -64,7 +64,7 @@ def _fail(path: str, message: str) -> DomainError:
 
 def _money(value: Any, path: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _fail(path, "must be a decimal string such as \"9.99\"")
+        raise _fail(path, 'must be a decimal string such as "9.99"')
     try:
         amount = Decimal(str(value))
     except InvalidOperation as exc:
@@ -87,7 +87,7 @@ def parse_product(raw: str | bytes) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise _fail("file", "must be a JSON object")
     if doc.get("format") != FORMAT:
-        raise _fail("format", f"must be \"{FORMAT}\"")
+        raise _fail("format", f'must be "{FORMAT}"')
     if doc.get("version") != VERSION:
         raise _fail("version", f"must be {VERSION}")
     data = doc.get("product")
@@ -137,12 +137,14 @@ def parse_product(raw: str | bytes) -> dict[str, Any]:
         seen.add(cycle)
         if "amount" not in row:
             raise _fail(f"{path}.amount", "is required")
-        clean_prices.append({
-            "cycle": cycle,
-            "amount": _money(row["amount"], f"{path}.amount"),
-            "setup_fee": _money(row.get("setup_fee", "0"), f"{path}.setup_fee"),
-            "upgrade_fee": _money(row.get("upgrade_fee", "0"), f"{path}.upgrade_fee"),
-        })
+        clean_prices.append(
+            {
+                "cycle": cycle,
+                "amount": _money(row["amount"], f"{path}.amount"),
+                "setup_fee": _money(row.get("setup_fee", "0"), f"{path}.setup_fee"),
+                "upgrade_fee": _money(row.get("upgrade_fee", "0"), f"{path}.upgrade_fee"),
+            }
+        )
     check_prices(clean["price_type"], [p["cycle"] for p in clean_prices], field="product.prices")
     clean["prices"] = clean_prices
     return clean
@@ -153,14 +155,14 @@ def check_prices(price_type: str, cycles: list[str], *, field: str = "prices") -
     if price_type == Product.PriceType.FREE and cycles:
         raise DomainError("a free product has no prices", field=field, code="invalid_prices")
     if price_type == Product.PriceType.ONE_TIME and cycles != [Cycle.ONE_TIME.value]:
-        raise DomainError("a one-time product has exactly one price, with cycle one_time", field=field,
-                          code="invalid_prices")
+        raise DomainError(
+            "a one-time product has exactly one price, with cycle one_time", field=field, code="invalid_prices"
+        )
     if price_type == Product.PriceType.RECURRING:
         if not cycles:
             raise DomainError("a recurring product needs at least one price", field=field, code="invalid_prices")
         if Cycle.ONE_TIME.value in cycles:
-            raise DomainError("a recurring product cannot have a one_time price", field=field,
-                              code="invalid_prices")
+            raise DomainError("a recurring product cannot have a one_time price", field=field, code="invalid_prices")
 
 
 def create_from_clean(clean: dict[str, Any], *, order_page_id: int) -> Product:

@@ -63,9 +63,7 @@ def count(session) -> int:  # noqa: ANN001
 def add(session, item: CartItem) -> None:  # noqa: ANN001
     rows = _raw(session)
     if len(rows) >= MAX_ITEMS:
-        raise DomainError(
-            f"a cart holds at most {MAX_ITEMS} items", field="items", code="cart_full"
-        )
+        raise DomainError(f"a cart holds at most {MAX_ITEMS} items", field="items", code="cart_full")
     rows.append({"product_id": item.product_id, "cycle": item.cycle, "hostname": item.hostname})
     session[SESSION_KEY] = rows
     session.modified = True

@@ -49,12 +49,8 @@ def profile_field(field: RegistrationField, initial: Any = None) -> forms.Field:
         labels = dict(Client.AccountType.choices) if field.key == "account_type" else {}
         choices = [(o, labels.get(o, o)) for o in field.option_list]
         if not field.required:
-            choices.insert(
-                0, ("", "Optional — leave blank" if field.key == "account_type" else "—")
-            )
-        return forms.ChoiceField(
-            label=label, required=field.required, choices=choices, initial=initial
-        )
+            choices.insert(0, ("", "Optional — leave blank" if field.key == "account_type" else "—"))
+        return forms.ChoiceField(label=label, required=field.required, choices=choices, initial=initial)
     attrs = {}
     if field.key in FIELD_AUTOCOMPLETE:
         attrs["autocomplete"] = FIELD_AUTOCOMPLETE[field.key]
@@ -88,9 +84,7 @@ class ProfileFieldsMixin:
 
 
 class RegistrationForm(ProfileFieldsMixin, forms.Form):
-    email = forms.EmailField(
-        label="Email Address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
+    email = forms.EmailField(label="Email Address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label="Password",
         strip=False,
@@ -126,9 +120,7 @@ class LoginForm(forms.Form):
 
 
 class AccountForm(ProfileFieldsMixin, forms.Form):
-    email = forms.EmailField(
-        label="Email Address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
+    email = forms.EmailField(label="Email Address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

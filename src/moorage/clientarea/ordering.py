@@ -34,17 +34,11 @@ def _visible_pages():  # noqa: ANN202
 
 
 def _products(page: OrderPage):  # noqa: ANN202
-    return page.products.filter(visible=True).prefetch_related(
-        Prefetch("prices", Price.objects.order_by("id"))
-    )
+    return page.products.filter(visible=True).prefetch_related(Prefetch("prices", Price.objects.order_by("id")))
 
 
 def order_index(request: HttpRequest) -> HttpResponse:
-    pages = (
-        _visible_pages()
-        .filter(parent__isnull=True)
-        .prefetch_related(Prefetch("subcategories", _visible_pages()))
-    )
+    pages = _visible_pages().filter(parent__isnull=True).prefetch_related(Prefetch("subcategories", _visible_pages()))
     return render(request, "clientarea/order_index.html", {"pages": pages})
 
 
@@ -80,9 +74,7 @@ def product_configure(request: HttpRequest, product_id: int) -> HttpResponse:
     )
     unavailable = "" if request.method == "POST" else _unavailable(product)
     if request.method == "POST" and form.is_valid():
-        item = CartItem(
-            product.pk, form.cleaned_data.get("cycle", ""), form.cleaned_data.get("hostname", "")
-        )
+        item = CartItem(product.pk, form.cleaned_data.get("cycle", ""), form.cleaned_data.get("hostname", ""))
         try:
             priced = price_item(item)
             cart.add(request.session, CartItem(product.pk, priced.cycle, priced.hostname))
@@ -145,9 +137,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if client_of(request.user) is None:
         if request.user.is_authenticated:
             return render(request, "clientarea/not_a_client.html", status=403)
-        messages.info(
-            request, "Sign in or create an account to complete your order; your cart is kept."
-        )
+        messages.info(request, "Sign in or create an account to complete your order; your cart is kept.")
         return redirect(f"{reverse('clientarea:login')}?next={reverse('clientarea:cart')}")
     return _checkout(request)
 
@@ -193,9 +183,7 @@ def _checkout(request: HttpRequest) -> HttpResponse:
 
 @client_required
 def order_complete(request: HttpRequest, number: int) -> HttpResponse:
-    order = get_object_or_404(
-        Order.objects.select_related("invoice"), number=number, client=request.client
-    )  # type: ignore[attr-defined]
+    order = get_object_or_404(Order.objects.select_related("invoice"), number=number, client=request.client)  # type: ignore[attr-defined]
     return render(
         request,
         "clientarea/order_complete.html",

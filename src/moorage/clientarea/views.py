@@ -117,9 +117,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is None:
             form.add_error(None, "The email address or password is not correct.")
         elif client is None:
-            form.add_error(
-                None, "This is a staff login without a client account; sign in to the staff area."
-            )
+            form.add_error(None, "This is a staff login without a client account; sign in to the staff area.")
         elif client.status == Client.Status.CLOSED:
             form.add_error(None, "This client account is closed. Please contact us.")
         else:
@@ -161,11 +159,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def stop_impersonation(request: HttpRequest) -> HttpResponse:
     """End "log in as client": sign the staff member back in and return to the staff area."""
     staff_id = request.session.get(IMPERSONATOR_KEY)
-    staff = (
-        User.objects.filter(pk=staff_id, is_staff=True, is_active=True).first()
-        if staff_id
-        else None
-    )
+    staff = User.objects.filter(pk=staff_id, is_staff=True, is_active=True).first() if staff_id else None
     client = client_of(request.user)
     if staff is None:
         logout(request)
@@ -174,11 +168,7 @@ def stop_impersonation(request: HttpRequest) -> HttpResponse:
     request.session.pop(IMPERSONATOR_KEY, None)
     target = "/admin/"
     with contextlib.suppress(NoReverseMatch):
-        target = (
-            reverse("admin:customers_client_change", args=[client.pk])
-            if client
-            else reverse("admin:index")
-        )
+        target = reverse("admin:customers_client_change", args=[client.pk]) if client else reverse("admin:index")
     return HttpResponseRedirect(target)
 
 
@@ -188,12 +178,8 @@ def stop_impersonation(request: HttpRequest) -> HttpResponse:
 @client_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     client: Client = request.client  # type: ignore[attr-defined]
-    services = list(
-        client.services.filter(status__in=OPEN_SERVICE_STATUSES).select_related("product")[:10]
-    )
-    unpaid = list(
-        client.invoices.filter(status=Invoice.Status.UNPAID).order_by("due_date", "number")[:10]
-    )
+    services = list(client.services.filter(status__in=OPEN_SERVICE_STATUSES).select_related("product")[:10])
+    unpaid = list(client.invoices.filter(status=Invoice.Status.UNPAID).order_by("due_date", "number")[:10])
     for invoice in unpaid:
         invoice.outstanding = invoice_outstanding(invoice)  # type: ignore[attr-defined]
     return render(
@@ -222,9 +208,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client: Client = request.client  # type: ignore[attr-defined]
     service = get_object_or_404(Service.objects.select_related("product"), pk=pk, client=client)
-    invoices = (
-        Invoice.objects.filter(client=client, lines__service=service).distinct().order_by("-number")
-    )
+    invoices = Invoice.objects.filter(client=client, lines__service=service).distinct().order_by("-number")
     order_item = getattr(service, "order_item", None)
     control_panel = _control_panel(service)
     response = render(
@@ -253,9 +237,7 @@ SETUP_MESSAGES = {
 SSO_MESSAGES = {
     "not_active": "The control panel is not available while the service is {status}.",
     "no_account": "Your control panel account is not ready yet. Please try again in a few minutes.",
-    "panel_error": (
-        "The control panel could not be reached just now. Please try again in a few minutes."
-    ),
+    "panel_error": ("The control panel could not be reached just now. Please try again in a few minutes."),
 }
 
 
@@ -264,11 +246,7 @@ def _control_panel(service: Service) -> dict | None:
     the panel account row and its create job, or None when the service has no panel account."""
     account = PanelAccount.objects.filter(service=service).first()
     if account is None:
-        if (
-            service.status == Service.Status.PENDING
-            and service.product.module
-            and service.start_date
-        ):
+        if service.status == Service.Status.PENDING and service.product.module and service.start_date:
             # Paid, but the account is not queued yet (created by cron or by staff).
             return _setup("setting_up")
         return None
@@ -342,9 +320,7 @@ def service_control_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _own_invoice(request: HttpRequest, number: int) -> Invoice:
-    return get_object_or_404(
-        Invoice.objects.select_related("client__user"), number=number, client=request.client
-    )  # type: ignore[attr-defined]
+    return get_object_or_404(Invoice.objects.select_related("client__user"), number=number, client=request.client)  # type: ignore[attr-defined]
 
 
 @client_required
@@ -380,9 +356,7 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
     )
     rows = []
     for entry in transactions:
-        gateway = (
-            GATEWAYS.get(entry.payment.gateway) if entry.payment else GATEWAYS["credit_balance"]
-        )
+        gateway = GATEWAYS.get(entry.payment.gateway) if entry.payment else GATEWAYS["credit_balance"]
         rows.append(
             {
                 "date": clock.local_date(entry.created_at),
@@ -423,9 +397,7 @@ def invoice_pdf(request: HttpRequest, number: int) -> HttpResponse:
 def invoice_pay_credit(request: HttpRequest, number: int) -> HttpResponse:
     invoice = _own_invoice(request, number)
     try:
-        used = invoice_pay_from_credit(
-            invoice_id=invoice.pk, now=clock.now(), actor=acting_user(request)
-        )
+        used = invoice_pay_from_credit(invoice_id=invoice.pk, now=clock.now(), actor=acting_user(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

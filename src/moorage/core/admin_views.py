@@ -18,9 +18,7 @@ from django.template.response import TemplateResponse
 from moorage.core.errors import DomainError
 
 
-def add_domain_error(
-    form: forms.BaseForm, exc: DomainError, field_map: dict[str, str] | None = None
-) -> None:
+def add_domain_error(form: forms.BaseForm, exc: DomainError, field_map: dict[str, str] | None = None) -> None:
     """Put the action's error on the form field it names, or at the top of the form."""
     name = exc.field
     if name and field_map:

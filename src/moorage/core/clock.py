@@ -22,9 +22,7 @@ def parse_clock(value: str) -> dt.datetime:
             return dt.datetime.combine(day, dt.time(12, 0), tzinfo=business_tz())
         moment = dt.datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(
-            f"MOORAGE_CLOCK_DATE must be YYYY-MM-DD or an ISO date-time, not {value!r}"
-        ) from exc
+        raise ValueError(f"MOORAGE_CLOCK_DATE must be YYYY-MM-DD or an ISO date-time, not {value!r}") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=business_tz())
     return moment

@@ -95,7 +95,9 @@ def next_due_after(anchor: dt.date, cycle: Cycle | str, due: dt.date, anchor_day
     return nth_due_date(anchor, cycle, n + 1, anchor_day)
 
 
-def period_end(start: dt.date, cycle: Cycle | str, anchor: dt.date | None = None, anchor_day: int | None = None) -> dt.date:
+def period_end(
+    start: dt.date, cycle: Cycle | str, anchor: dt.date | None = None, anchor_day: int | None = None
+) -> dt.date:
     """Last day (inclusive) of the period that starts at `start`: the next due date minus a day."""
     base = anchor or start
     return next_due_after(base, cycle, start, anchor_day) - dt.timedelta(days=1)

@@ -13,7 +13,7 @@ MAX_AMOUNT = Decimal("9999999999.99")
 
 def to_decimal(value: object) -> Decimal:
     """Turn an int, str or Decimal into a Decimal; floats are refused (they cannot hold cents)."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError("money amounts must not be floats or booleans")
     if isinstance(value, Decimal):
         # NaN and Infinity are Decimals too, but no amount of money.

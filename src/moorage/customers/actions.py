@@ -62,8 +62,9 @@ def client_register(
     builtin, custom = clean_profile(profile, enforce_required=enforce_required)
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("A client with this email address already exists", field="email", code="email_taken")
-    user = User(email=email, first_name=builtin.get("first_name", ""), last_name=builtin.get("last_name", ""),
-                date_joined=now)
+    user = User(
+        email=email, first_name=builtin.get("first_name", ""), last_name=builtin.get("last_name", ""), date_joined=now
+    )
     if password:
         _check_password(password, user=user)
         user.set_password(password)
@@ -73,19 +74,29 @@ def client_register(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise Conflict("A client with this email address already exists", field="email",
-                       code="email_taken") from exc
-    client = Client.objects.create(user=user, status=status, group=group, custom_fields=custom,
-                                   created_at=now, **builtin)
-    audit(actor=actor or user, action="client_register", obj=client, now=now,
-          message="registered by staff" if by_staff else "self-registration")
+        raise Conflict("A client with this email address already exists", field="email", code="email_taken") from exc
+    client = Client.objects.create(
+        user=user, status=status, group=group, custom_fields=custom, created_at=now, **builtin
+    )
+    audit(
+        actor=actor or user,
+        action="client_register",
+        obj=client,
+        now=now,
+        message="registered by staff" if by_staff else "self-registration",
+    )
     return client
 
 
 @transaction.atomic(durable=True)
 def client_update(
-    *, client: Client, profile: dict[str, Any], now: dt.datetime, actor: User | None,
-    email: str | None = None, by_staff: bool = False,
+    *,
+    client: Client,
+    profile: dict[str, Any],
+    now: dt.datetime,
+    actor: User | None,
+    email: str | None = None,
+    by_staff: bool = False,
 ) -> Client:
     """Change a client's profile (and optionally login email); the change is audited."""
     builtin, custom = clean_profile(profile, enforce_required=not by_staff)
@@ -99,8 +110,7 @@ def client_update(
         email = _clean_email(email)
         if email != user.email:
             if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-                raise Conflict("A client with this email address already exists", field="email",
-                               code="email_taken")
+                raise Conflict("A client with this email address already exists", field="email", code="email_taken")
             user.email = email
     user.first_name, user.last_name = client.first_name, client.last_name
     user.save()
@@ -125,6 +135,7 @@ def client_login_as(*, client: Client, staff: User, now: dt.datetime) -> User:
         raise DomainError("Only staff can log in as a client", code="forbidden")
     if client.status == Client.Status.CLOSED:
         raise DomainError("This client account is closed", field="status")
-    audit(actor=staff, action="client_login_as", obj=client, now=now,
-          message=f"{staff.email} logged in as {client.email}")
+    audit(
+        actor=staff, action="client_login_as", obj=client, now=now, message=f"{staff.email} logged in as {client.email}"
+    )
     return client.user

@@ -98,24 +98,18 @@ class RegistrationFieldAdmin(admin.ModelAdmin):
     search_fields = ["key", "label"]
     ordering = ["sort_order", "id"]
 
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         ensure_builtin_fields()
         return super().changelist_view(request, extra_context)
 
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: RegistrationField | None = None
-    ) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: RegistrationField | None = None) -> list[str]:
         if obj is not None and obj.builtin:
             return ["key", "kind", "options", "builtin"]
         if obj is not None:
             return ["key", "builtin"]  # the key names stored answers of existing clients
         return ["builtin"]
 
-    def has_delete_permission(
-        self, request: HttpRequest, obj: RegistrationField | None = None
-    ) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: RegistrationField | None = None) -> bool:
         if obj is not None and obj.builtin:
             return False
         return super().has_delete_permission(request, obj)
@@ -175,11 +169,7 @@ class ClientAdmin(admin.ModelAdmin):
 
     def _client(self, request: HttpRequest, object_id: str, *, change: bool = True) -> Client:
         client = get_object_or_404(Client.objects.select_related("user", "group"), pk=object_id)
-        allowed = (
-            self.has_change_permission(request, client)
-            if change
-            else self.has_view_permission(request, client)
-        )
+        allowed = self.has_change_permission(request, client) if change else self.has_view_permission(request, client)
         if not allowed:
             raise PermissionDenied
         return client
@@ -211,9 +201,7 @@ class ClientAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, f"Client {client.display_name} registered.")
                 return HttpResponseRedirect(self._page_url(client))
-        return form_page(
-            request, self, title="Register New Client", form=form, submit_label="Register"
-        )
+        return form_page(request, self, title="Register New Client", form=form, submit_label="Register")
 
     def change_view(
         self,
@@ -290,6 +278,4 @@ class ClientAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, "Password set.")
                 return HttpResponseRedirect(self._page_url(client))
-        return form_page(
-            request, self, title="Set password", form=form, obj=client, submit_label="Set password"
-        )
+        return form_page(request, self, title="Set password", form=form, obj=client, submit_label="Set password")

@@ -32,13 +32,9 @@ def profile_form_fields() -> dict[str, forms.Field]:
             field: forms.Field = forms.BooleanField(label=rf.label, required=False, help_text=hint)
         elif rf.kind == RegistrationField.Kind.SELECT:
             choices = [("", "---------")] + [(o, _option_label(rf, o)) for o in rf.option_list]
-            field = forms.ChoiceField(
-                label=rf.label, choices=choices, required=False, help_text=hint
-            )
+            field = forms.ChoiceField(label=rf.label, choices=choices, required=False, help_text=hint)
         else:
-            field = forms.CharField(
-                label=rf.label, required=False, help_text=hint, max_length=MAX_LENGTHS.get(rf.key)
-            )
+            field = forms.CharField(label=rf.label, required=False, help_text=hint, max_length=MAX_LENGTHS.get(rf.key))
         fields[rf.key] = field
     return fields
 
@@ -67,8 +63,7 @@ class ClientRegisterForm(ProfileFormMixin, forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to register the client without a password "
-        "(the client cannot log in until one is set).",
+        help_text="Leave empty to register the client without a password (the client cannot log in until one is set).",
     )
     password2 = forms.CharField(
         label="Repeat Password",
@@ -80,9 +75,7 @@ class ClientRegisterForm(ProfileFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._add_profile_fields()
-        self.fields["status"] = forms.ChoiceField(
-            choices=Client.Status.choices, initial=Client.Status.ACTIVE
-        )
+        self.fields["status"] = forms.ChoiceField(choices=Client.Status.choices, initial=Client.Status.ACTIVE)
         self.fields["group"] = forms.ModelChoiceField(
             queryset=ClientGroup.objects.all(), required=False, empty_label="None"
         )

@@ -31,8 +31,14 @@ def ensure_builtin_fields() -> None:
     for order, (key, label, kind, options, shown, required) in enumerate(BUILTIN_FIELDS):
         if key not in existing:
             RegistrationField.objects.create(
-                key=key, label=label, kind=kind, options=options, shown=shown, required=required,
-                builtin=True, sort_order=order * 10,
+                key=key,
+                label=label,
+                kind=kind,
+                options=options,
+                shown=shown,
+                required=required,
+                builtin=True,
+                sort_order=order * 10,
             )
 
 
@@ -71,13 +77,16 @@ def clean_profile(data: dict[str, Any], *, enforce_required: bool = True) -> tup
             if field.key == "country" and value:
                 value = value.upper()
                 if len(value) != 2 or not value.isalpha():
-                    raise DomainError("Country must be a two-letter ISO code, such as DE", field="country",
-                                      code="invalid")
+                    raise DomainError(
+                        "Country must be a two-letter ISO code, such as DE", field="country", code="invalid"
+                    )
             builtin[field.key] = value
         else:
             custom[field.key] = value
-    if builtin.get("account_type") == Client.AccountType.ORGANIZATION and "organization" in builtin \
-            and not builtin["organization"]:
-        raise DomainError("Organization is required for an organization account", field="organization",
-                          code="required")
+    if (
+        builtin.get("account_type") == Client.AccountType.ORGANIZATION
+        and "organization" in builtin
+        and not builtin["organization"]
+    ):
+        raise DomainError("Organization is required for an organization account", field="organization", code="required")
     return builtin, custom

@@ -31,8 +31,17 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
     return subject.render(ctx).strip(), body.render(ctx)
 
 
-def notify(*, template: str, client: Client, dedupe_key: str, now: dt.datetime, context: dict[str, Any] | None = None,
-           service_id: int | None = None, invoice_id: int | None = None, skip: bool = False) -> Notification | None:
+def notify(
+    *,
+    template: str,
+    client: Client,
+    dedupe_key: str,
+    now: dt.datetime,
+    context: dict[str, Any] | None = None,
+    service_id: int | None = None,
+    invoice_id: int | None = None,
+    skip: bool = False,
+) -> Notification | None:
     """Inner step: record one notification, at most once per `dedupe_key`; delivery follows the commit.
 
     Returns None when that key was already used (the event was already produced). `skip=True`
@@ -46,8 +55,15 @@ def notify(*, template: str, client: Client, dedupe_key: str, now: dt.datetime, 
     try:
         with transaction.atomic():
             row = Notification.objects.create(
-                client=client, template=template, dedupe_key=dedupe_key, to_email=client.user.email,
-                subject=subject[:300], body=body, service_id=service_id, invoice_id=invoice_id, created_at=now,
+                client=client,
+                template=template,
+                dedupe_key=dedupe_key,
+                to_email=client.user.email,
+                subject=subject[:300],
+                body=body,
+                service_id=service_id,
+                invoice_id=invoice_id,
+                created_at=now,
                 status=Notification.Status.SKIPPED if skip else Notification.Status.QUEUED,
             )
     except IntegrityError:
@@ -69,15 +85,19 @@ def _enqueue(notification_id: int) -> None:
 def deliver(notification_id: int, *, now: dt.datetime) -> str:
     """Send one queued notification through Django's email backend (outside any transaction)."""
     with transaction.atomic():
-        row = Notification.objects.select_for_update(skip_locked=True).filter(
-            pk=notification_id, status=Notification.Status.QUEUED).first()
+        row = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, status=Notification.Status.QUEUED)
+            .first()
+        )
         if row is None:
             return "not queued"
         row.attempts += 1
         row.save(update_fields=["attempts"])
     try:
-        EmailMessage(subject=row.subject, body=row.body, from_email=settings.DEFAULT_FROM_EMAIL,
-                     to=[row.to_email]).send(fail_silently=False)
+        EmailMessage(
+            subject=row.subject, body=row.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[row.to_email]
+        ).send(fail_silently=False)
     except Exception as exc:  # SMTP down: keep it queued for the next delivery run, up to 5 tries
         row.last_error = f"{type(exc).__name__}: {exc}"
         row.status = Notification.Status.FAILED if row.attempts >= 5 else Notification.Status.QUEUED
@@ -91,8 +111,11 @@ def deliver(notification_id: int, *, now: dt.datetime) -> str:
 def deliver_pending(*, now: dt.datetime, limit: int = 1000) -> int:
     """Send every queued notification (the cron safety net for lost wake-ups)."""
     sent = 0
-    for pk in list(Notification.objects.filter(status=Notification.Status.QUEUED)
-                   .order_by("pk").values_list("pk", flat=True)[:limit]):
+    for pk in list(
+        Notification.objects.filter(status=Notification.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    ):
         if deliver(pk, now=now) == Notification.Status.SENT:
             sent += 1
     return sent

@@ -13,5 +13,19 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "template", "to_email", "subject", "status", "sent_at", "client"]
     list_filter = ["status", "template", "audience"]
     search_fields = ["to_email", "subject", "dedupe_key"]
-    readonly_fields = ["client", "audience", "template", "dedupe_key", "to_email", "subject", "body", "service_id",
-                       "invoice_id", "status", "attempts", "last_error", "created_at", "sent_at"]
+    readonly_fields = [
+        "client",
+        "audience",
+        "template",
+        "dedupe_key",
+        "to_email",
+        "subject",
+        "body",
+        "service_id",
+        "invoice_id",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]

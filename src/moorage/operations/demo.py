@@ -22,17 +22,58 @@ PANEL_NAME = "Demo ispmanager (emulator)"
 
 # Presets created on the demo panel, one per premade package: (preset, product, limits).
 DEMO_PRESETS = [
-    ("starter", "Starter Hosting", {"limit_quota": 5120, "limit_webdomains": 1, "limit_db": 1, "limit_emails": 5,
-                                    "limit_ftp_users": 1, "limit_domains": 1, "limit_emaildomains": 1}),
-    ("business", "Business Hosting", {"limit_quota": 20480, "limit_webdomains": 5, "limit_db": 10,
-                                      "limit_emails": 25, "limit_ftp_users": 5, "limit_domains": 5,
-                                      "limit_emaildomains": 5}),
-    ("premium", "Premium Hosting", {"limit_quota": 51200, "limit_webdomains": 20, "limit_db": 50,
-                                    "limit_emails": 100, "limit_ftp_users": 20, "limit_domains": 20,
-                                    "limit_emaildomains": 20}),
-    ("ultimate", "Ultimate Hosting", {"limit_quota": 102400, "limit_webdomains": 1000, "limit_db": 1000,
-                                      "limit_emails": 10000, "limit_ftp_users": 100, "limit_domains": 1000,
-                                      "limit_emaildomains": 1000}),
+    (
+        "starter",
+        "Starter Hosting",
+        {
+            "limit_quota": 5120,
+            "limit_webdomains": 1,
+            "limit_db": 1,
+            "limit_emails": 5,
+            "limit_ftp_users": 1,
+            "limit_domains": 1,
+            "limit_emaildomains": 1,
+        },
+    ),
+    (
+        "business",
+        "Business Hosting",
+        {
+            "limit_quota": 20480,
+            "limit_webdomains": 5,
+            "limit_db": 10,
+            "limit_emails": 25,
+            "limit_ftp_users": 5,
+            "limit_domains": 5,
+            "limit_emaildomains": 5,
+        },
+    ),
+    (
+        "premium",
+        "Premium Hosting",
+        {
+            "limit_quota": 51200,
+            "limit_webdomains": 20,
+            "limit_db": 50,
+            "limit_emails": 100,
+            "limit_ftp_users": 20,
+            "limit_domains": 20,
+            "limit_emaildomains": 20,
+        },
+    ),
+    (
+        "ultimate",
+        "Ultimate Hosting",
+        {
+            "limit_quota": 102400,
+            "limit_webdomains": 1000,
+            "limit_db": 1000,
+            "limit_emails": 10000,
+            "limit_ftp_users": 100,
+            "limit_domains": 1000,
+            "limit_emaildomains": 1000,
+        },
+    ),
 ]
 
 
@@ -42,8 +83,11 @@ def seed_panel(url: str, username: str, password: str) -> None:
         existing = {row.get("name") for row in _elems(panel.call("preset"))}
         for preset, _product, limits in DEMO_PRESETS:
             if preset not in existing:
-                panel.call("preset.edit", {"sok": "ok", "name": preset, "php_enable": True, "limit_ssl": True,
-                                           "backup": True, **limits}, mutating=True)
+                panel.call(
+                    "preset.edit",
+                    {"sok": "ok", "name": preset, "php_enable": True, "limit_ssl": True, "backup": True, **limits},
+                    mutating=True,
+                )
 
 
 def _elems(doc: dict[str, Any]) -> list[dict[str, str]]:
@@ -64,21 +108,42 @@ def load_demo_data(*, staff_password: str, panel: dict[str, Any] | None = None) 
             staff.set_password(staff_password)
             staff.save(update_fields=["password"])
     if not OrderPage.objects.filter(slug="shared-hosting").exists():
-        order_page_create(name="Shared Hosting", slug="shared-hosting", now=now, actor=staff, premade=PREMADE_SHARED4,
-                          description="Fast, reliable web hosting on ispmanager, ready in minutes.")
+        order_page_create(
+            name="Shared Hosting",
+            slug="shared-hosting",
+            now=now,
+            actor=staff,
+            premade=PREMADE_SHARED4,
+            description="Fast, reliable web hosting on ispmanager, ready in minutes.",
+        )
     if not User.objects.filter(email=CLIENT_EMAIL).exists():
-        client_register(email=CLIENT_EMAIL, password=CLIENT_PASSWORD, now=now, actor=staff,
-                        profile={"first_name": "Demo", "last_name": "Client", "country": "DE", "city": "Berlin"})
+        client_register(
+            email=CLIENT_EMAIL,
+            password=CLIENT_PASSWORD,
+            now=now,
+            actor=staff,
+            profile={"first_name": "Demo", "last_name": "Client", "country": "DE", "city": "Berlin"},
+        )
     if panel:
         with transaction.atomic():
             ModuleState.objects.update_or_create(name="ispmanager", defaults={"active": True, "changed_at": now})
             conn, _ = AppConnection.objects.update_or_create(
                 name=PANEL_NAME,
-                defaults={"module": "ispmanager", "ip_address": panel["host"], "hostname": "panel.demo.localhost",
-                          "username": panel["username"], "password": panel["password"], "api_port": panel["port"],
-                          "path": panel["url"], "verify_tls": False, "max_accounts": 500,
-                          "nameservers": [{"name": "ns1.demo.localhost", "ip": "192.0.2.53"},
-                                          {"name": "ns2.demo.localhost", "ip": "192.0.2.54"}]},
+                defaults={
+                    "module": "ispmanager",
+                    "ip_address": panel["host"],
+                    "hostname": "panel.demo.localhost",
+                    "username": panel["username"],
+                    "password": panel["password"],
+                    "api_port": panel["port"],
+                    "path": panel["url"],
+                    "verify_tls": False,
+                    "max_accounts": 500,
+                    "nameservers": [
+                        {"name": "ns1.demo.localhost", "ip": "192.0.2.53"},
+                        {"name": "ns2.demo.localhost", "ip": "192.0.2.54"},
+                    ],
+                },
             )
             for preset, product_name, _limits in DEMO_PRESETS:
                 product = Product.objects.filter(order_page__slug="shared-hosting", name=product_name).first()
@@ -89,8 +154,14 @@ def load_demo_data(*, staff_password: str, panel: dict[str, Any] | None = None) 
                     product.save(update_fields=["module"])
                 ProductApp.objects.get_or_create(
                     product=product,
-                    defaults={"connection": conn, "options": {"preset": preset, "create_www_domain": True,
-                                                              "username_pattern": "{hostname}"}},
+                    defaults={
+                        "connection": conn,
+                        "options": {"preset": preset, "create_www_domain": True, "username_pattern": "{hostname}"},
+                    },
                 )
-    return {"staff_email": STAFF_EMAIL, "staff_password": staff_password, "client_email": CLIENT_EMAIL,
-            "client_password": CLIENT_PASSWORD}
+    return {
+        "staff_email": STAFF_EMAIL,
+        "staff_password": staff_password,
+        "client_email": CLIENT_EMAIL,
+        "client_password": CLIENT_PASSWORD,
+    }

@@ -22,8 +22,16 @@ LAST = ["Novak", "Schmidt", "Rossi", "Ivanova", "Kowalski", "Dubois", "Jensen", 
 CITIES = [("Berlin", "DE"), ("Prague", "CZ"), ("Warsaw", "PL"), ("Lyon", "FR"), ("Porto", "PT"), ("Oslo", "NO")]
 
 
-def seed(*, clients: int, services: int, today: dt.date, due_share: float = 0.05, generate_days: int = 14,
-         rng_seed: int = 1, progress=print) -> dict[str, int]:  # noqa: ANN001
+def seed(
+    *,
+    clients: int,
+    services: int,
+    today: dt.date,
+    due_share: float = 0.05,
+    generate_days: int = 14,
+    rng_seed: int = 1,
+    progress=print,
+) -> dict[str, int]:  # noqa: ANN001
     """Create `clients` clients and `services` active services spread over them.
 
     A share `due_share` of the services has its next due date inside the invoice window (they need
@@ -33,8 +41,9 @@ def seed(*, clients: int, services: int, today: dt.date, due_share: float = 0.05
     now = dt.datetime.combine(today, dt.time(9), tzinfo=dt.UTC)
     page = OrderPage.objects.filter(slug="shared-hosting").first()
     if page is None:
-        page = order_page_create(name="Shared Hosting", slug="shared-hosting", now=now, actor=None,
-                                 premade=PREMADE_SHARED4)
+        page = order_page_create(
+            name="Shared Hosting", slug="shared-hosting", now=now, actor=None, premade=PREMADE_SHARED4
+        )
     products = list(Product.objects.filter(order_page=page).prefetch_related("prices"))
     prices = {(p.pk, pr.cycle): pr.amount for p in products for pr in p.prices.all()}
     password = make_password(None)  # unusable: seeded clients do not log in
@@ -43,20 +52,37 @@ def seed(*, clients: int, services: int, today: dt.date, due_share: float = 0.05
     for offset in range(0, clients, BATCH):
         size = min(BATCH, clients - offset)
         with transaction.atomic():
-            users = User.objects.bulk_create([
-                User(email=f"seed{start_id + offset + i}@example.com", password=password,
-                     first_name=rng.choice(FIRST), last_name=rng.choice(LAST), date_joined=now)
-                for i in range(size)
-            ])
+            users = User.objects.bulk_create(
+                [
+                    User(
+                        email=f"seed{start_id + offset + i}@example.com",
+                        password=password,
+                        first_name=rng.choice(FIRST),
+                        last_name=rng.choice(LAST),
+                        date_joined=now,
+                    )
+                    for i in range(size)
+                ]
+            )
             if connection.vendor == "sqlite" and users and users[0].pk is None:
                 users = list(User.objects.filter(email__in=[u.email for u in users]))
             city = [rng.choice(CITIES) for _ in users]
-            Client.objects.bulk_create([
-                Client(user=u, first_name=u.first_name, last_name=u.last_name, city=c[0], country=c[1],
-                       address1=f"{rng.randint(1, 200)} Harbour Street", zip_code=f"{rng.randint(10000, 99999)}",
-                       account_type=Client.AccountType.PRIVATE, created_at=now)
-                for u, c in zip(users, city, strict=True)
-            ])
+            Client.objects.bulk_create(
+                [
+                    Client(
+                        user=u,
+                        first_name=u.first_name,
+                        last_name=u.last_name,
+                        city=c[0],
+                        country=c[1],
+                        address1=f"{rng.randint(1, 200)} Harbour Street",
+                        zip_code=f"{rng.randint(10000, 99999)}",
+                        account_type=Client.AccountType.PRIVATE,
+                        created_at=now,
+                    )
+                    for u, c in zip(users, city, strict=True)
+                ]
+            )
         made_clients += size
         progress(f"clients: {made_clients}/{clients}")
     client_ids = list(Client.objects.order_by("-pk").values_list("pk", flat=True)[:clients])
@@ -72,12 +98,21 @@ def seed(*, clients: int, services: int, today: dt.date, due_share: float = 0.05
             else:
                 due = today + dt.timedelta(days=rng.randint(generate_days + 1, generate_days + 30))
             anchor = nth_due_date(due, cycle, -rng.randint(1, 12))
-            rows.append(Service(
-                client_id=rng.choice(client_ids), product=product, cycle=cycle,
-                recurring_amount=prices.get((product.pk, cycle.value), Decimal("9.99")),
-                hostname=f"site{rng.randint(1, 10**9)}.example.com", status=Service.Status.ACTIVE,
-                created_at=now, start_date=anchor, anchor_date=anchor, anchor_day=anchor.day, next_due_date=due,
-            ))
+            rows.append(
+                Service(
+                    client_id=rng.choice(client_ids),
+                    product=product,
+                    cycle=cycle,
+                    recurring_amount=prices.get((product.pk, cycle.value), Decimal("9.99")),
+                    hostname=f"site{rng.randint(1, 10**9)}.example.com",
+                    status=Service.Status.ACTIVE,
+                    created_at=now,
+                    start_date=anchor,
+                    anchor_date=anchor,
+                    anchor_day=anchor.day,
+                    next_due_date=due,
+                )
+            )
         with transaction.atomic():
             Service.objects.bulk_create(rows)
         made += size

@@ -58,11 +58,13 @@ def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
         raise DomainError("no such product", field=prefix + "product", code="not_found")
     page = product.order_page
     if not product.visible or not page.visible or (page.parent_id and not page.parent.visible):
-        raise DomainError(f"{product.name} is not available for order", field=prefix + "product",
-                          code="product_hidden")
+        raise DomainError(f"{product.name} is not available for order", field=prefix + "product", code="product_hidden")
     if product.price_type == Product.PriceType.METERED:
-        raise DomainError(f"{product.name} is billed by usage and cannot be ordered yet",
-                          field=prefix + "product", code="not_orderable")
+        raise DomainError(
+            f"{product.name} is billed by usage and cannot be ordered yet",
+            field=prefix + "product",
+            code="not_orderable",
+        )
     if product.price_type == Product.PriceType.FREE:
         cycle, amount, setup = Cycle.ONE_TIME.value, Decimal("0.00"), Decimal("0.00")
     else:
@@ -72,7 +74,8 @@ def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
             offered = ", ".join(CYCLE_LABELS[Cycle(p)] for p in product.prices.values_list("cycle", flat=True))
             raise DomainError(
                 f"{product.name} is not offered with the billing cycle {item.cycle or '(none)'}; offered: {offered}",
-                field=prefix + "cycle", code="invalid_cycle",
+                field=prefix + "cycle",
+                code="invalid_cycle",
             )
         cycle, amount, setup = price.cycle, price.amount, price.setup_fee
     hostname = (item.hostname or "").strip()
@@ -99,8 +102,13 @@ def auto_create(service: Service, *, now: dt.datetime, actor: User | None = None
     """Inner step: queue the panel account's creation. A configuration problem (no server, module
     inactive) never undoes the order or the payment: it is recorded and the service waits for staff."""
     if not is_active(service.product.module):
-        audit(actor=actor, action="auto_create_skipped", obj=service, now=now,
-              message=f"the {service.product.module} module is not active")
+        audit(
+            actor=actor,
+            action="auto_create_skipped",
+            obj=service,
+            now=now,
+            message=f"the {service.product.module} module is not active",
+        )
         return
     try:
         with transaction.atomic():
@@ -131,15 +139,25 @@ def fulfil_paid_order(order: Order, *, now: dt.datetime, paid_on: dt.date, actor
 
 
 @transaction.atomic(durable=True)
-def order_checkout(*, client: Client, items: list[CartItem], now: dt.datetime, actor: User | None = None,
-                   notes: str = "", ip_address: str | None = None) -> Order:
+def order_checkout(
+    *,
+    client: Client,
+    items: list[CartItem],
+    now: dt.datetime,
+    actor: User | None = None,
+    notes: str = "",
+    ip_address: str | None = None,
+) -> Order:
     """Turn a cart into an order: its services (pending), order items and first invoice, all or nothing."""
     if not items:
         raise DomainError("the cart is empty", field="items", code="empty_cart")
     client = Client.objects.select_for_update().get(pk=client.pk)  # one checkout per client at a time
     if client.status != Client.Status.ACTIVE:
-        raise DomainError(f"a {client.get_status_display().lower()} client account cannot place orders",
-                          field="client", code="client_not_active")
+        raise DomainError(
+            f"a {client.get_status_display().lower()} client account cannot place orders",
+            field="client",
+            code="client_not_active",
+        )
     priced = [price_item(item, index=i) for i, item in enumerate(items)]
 
     wanted = Counter(p.product.pk for p in priced)
@@ -149,8 +167,9 @@ def order_checkout(*, client: Client, items: list[CartItem], now: dt.datetime, a
             owned = Service.objects.filter(client=client, product=product, status__in=COUNTED_STATUSES).count()
             if owned + count > product.limit_per_customer:
                 raise DomainError(
-                    f"one customer may order at most {product.limit_per_customer} of {product.name}; "
-                    f"you have {owned}", field="items", code="limit_per_customer",
+                    f"one customer may order at most {product.limit_per_customer} of {product.name}; you have {owned}",
+                    field="items",
+                    code="limit_per_customer",
                 )
         if product.stock_enabled:
             taken = Product.objects.filter(pk=product.pk, stock__gte=count).update(stock=F("stock") - count)
@@ -158,47 +177,98 @@ def order_checkout(*, client: Client, items: list[CartItem], now: dt.datetime, a
                 raise DomainError(f"{product.name} is out of stock", field="items", code="out_of_stock")
 
     order_date = local_date(now)
-    order = Order.objects.create(number=next_number("order"), client=client, created_at=now, notes=notes,
-                                 ip_address=ip_address)
+    order = Order.objects.create(
+        number=next_number("order"), client=client, created_at=now, notes=notes, ip_address=ip_address
+    )
     defaults = BillingDefaults.load()
     lines: list[LineSpec] = []
     due_days: list[int] = []
     for p in priced:
-        service = Service.objects.create(client=client, product=p.product, cycle=p.cycle,
-                                         recurring_amount=p.amount if p.cycle != Cycle.ONE_TIME else 0,
-                                         hostname=p.hostname, created_at=now)
-        lifecycle.ServiceStatusChange.objects.create(service=service, from_status="", to_status=service.status,
-                                                     reason=f"order {order.display_number}", created_at=now,
-                                                     actor=actor if actor and actor.pk else None)
-        OrderItem.objects.create(order=order, product=p.product, cycle=p.cycle, hostname=p.hostname,
-                                 amount=p.amount, setup_fee=p.setup_fee, service=service)
+        service = Service.objects.create(
+            client=client,
+            product=p.product,
+            cycle=p.cycle,
+            recurring_amount=p.amount if p.cycle != Cycle.ONE_TIME else 0,
+            hostname=p.hostname,
+            created_at=now,
+        )
+        lifecycle.ServiceStatusChange.objects.create(
+            service=service,
+            from_status="",
+            to_status=service.status,
+            reason=f"order {order.display_number}",
+            created_at=now,
+            actor=actor if actor and actor.pk else None,
+        )
+        OrderItem.objects.create(
+            order=order,
+            product=p.product,
+            cycle=p.cycle,
+            hostname=p.hostname,
+            amount=p.amount,
+            setup_fee=p.setup_fee,
+            service=service,
+        )
         if p.product.price_type == Product.PriceType.FREE:
             continue
         start, end = _first_period(p.product, p.cycle, order_date)
         label = p.product.name + (f" - {p.hostname}" if p.hostname else "")
         if p.cycle == Cycle.ONE_TIME:
-            lines.append(LineSpec(kind=InvoiceLine.Kind.ONE_TIME, description=label, amount=p.amount,
-                                  service=service, cycle=p.cycle, period_start=start))
+            lines.append(
+                LineSpec(
+                    kind=InvoiceLine.Kind.ONE_TIME,
+                    description=label,
+                    amount=p.amount,
+                    service=service,
+                    cycle=p.cycle,
+                    period_start=start,
+                )
+            )
         elif p.product.billing_type != Product.BillingType.POSTPAID:
             # Post-paid periods are billed after they end (by the automation run), not at checkout.
-            lines.append(LineSpec(kind=InvoiceLine.Kind.SERVICE, amount=p.amount, service=service, cycle=p.cycle,
-                                  description=label, period_start=start, period_end=end))
+            lines.append(
+                LineSpec(
+                    kind=InvoiceLine.Kind.SERVICE,
+                    amount=p.amount,
+                    service=service,
+                    cycle=p.cycle,
+                    description=label,
+                    period_start=start,
+                    period_end=end,
+                )
+            )
         if p.setup_fee:
-            lines.append(LineSpec(kind=InvoiceLine.Kind.SETUP, description=f"Setup fee: {p.product.name}",
-                                  amount=p.setup_fee, service=service))
+            lines.append(
+                LineSpec(
+                    kind=InvoiceLine.Kind.SETUP,
+                    description=f"Setup fee: {p.product.name}",
+                    amount=p.setup_fee,
+                    service=service,
+                )
+            )
         due_days.append(int(product_setting(p.product, "first_invoice_due_days", defaults)))
 
     if lines:
         order.invoice = issue_invoice(
-            client=client, kind=Invoice.Kind.ORDER, lines=lines, issue_date=order_date,
-            due_date=first_invoice_due(order_date, min(due_days)), now=now, actor=actor,
+            client=client,
+            kind=Invoice.Kind.ORDER,
+            lines=lines,
+            issue_date=order_date,
+            due_date=first_invoice_due(order_date, min(due_days)),
+            now=now,
+            actor=actor,
         )
         order.save(update_fields=["invoice"])
     for item in order.items.select_related("service__product"):
         if item.product.module and item.product.auto_create == Product.AutoCreate.ON_ORDER:
             auto_create(item.service, now=now, actor=actor)
-    audit(actor=actor, action="order_checkout", obj=order, now=now,
-          data={"items": len(priced), "invoice": order.invoice.number if order.invoice else None})
+    audit(
+        actor=actor,
+        action="order_checkout",
+        obj=order,
+        now=now,
+        data={"items": len(priced), "invoice": order.invoice.number if order.invoice else None},
+    )
     if order.invoice is None or order.invoice.total == 0:
         # Nothing to pay (free products, zero prices): the order is settled as placed.
         if order.invoice is not None:
@@ -221,19 +291,25 @@ def order_cancel(*, order_id: int, now: dt.datetime, actor: User | None, reason:
 def cancel_order(order: Order, *, now: dt.datetime, actor: User | None, reason: str = "") -> Order:
     """Inner step (order row locked): cancel a pending order, its pending services and unpaid invoice."""
     if order.status != Order.Status.PENDING:
-        raise DomainError(f"only a pending order can be cancelled; this one is {order.get_status_display().lower()}",
-                          field="order", code="order_not_pending")
+        raise DomainError(
+            f"only a pending order can be cancelled; this one is {order.get_status_display().lower()}",
+            field="order",
+            code="order_not_pending",
+        )
     for item in order.items.order_by("pk"):
         service = service_steps.lock_service(item.service_id)
         if service.status == Service.Status.PENDING:
-            lifecycle.transition(service, Service.Status.CANCELLED, now=now, actor=actor, reason=reason or "order cancelled")
+            lifecycle.transition(
+                service, Service.Status.CANCELLED, now=now, actor=actor, reason=reason or "order cancelled"
+            )
             if item.product.stock_enabled:
                 Product.objects.filter(pk=item.product_id).update(stock=F("stock") + 1)
     if order.invoice_id:
         invoice = Invoice.objects.select_for_update().get(pk=order.invoice_id)
         if invoice.status == Invoice.Status.UNPAID:
-            cancel_invoice(invoice=invoice, now=now, cancelled_on=local_date(now), actor=actor,
-                           reason=reason or "order cancelled")
+            cancel_invoice(
+                invoice=invoice, now=now, cancelled_on=local_date(now), actor=actor, reason=reason or "order cancelled"
+            )
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status"])
     audit(actor=actor, action="order_cancel", obj=order, now=now, message=reason)

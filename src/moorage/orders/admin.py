@@ -240,9 +240,7 @@ class OrderAdmin(ReadOnlyAdmin):
                         f"Deletion of {name} pending: accounts are being terminated. The order is "
                         "removed when the panel confirms (or click Complete deletion).",
                     )
-                    return HttpResponseRedirect(
-                        reverse("admin:orders_order_change", args=[order.pk])
-                    )
+                    return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
                 messages.success(request, f"{name} and all its related data deleted.")
                 return HttpResponseRedirect(reverse("admin:orders_order_changelist"))
         pending = order.delete_requested_at is not None
@@ -285,6 +283,4 @@ class OrderAdmin(ReadOnlyAdmin):
 @client_page_section(25)
 def _orders_section(request: HttpRequest, client: Client) -> str:
     orders = client.orders.select_related("invoice").order_by("-number")[:50]
-    return render_to_string(
-        "admin/orders/order/client_section.html", {"orders": orders}, request=request
-    )
+    return render_to_string("admin/orders/order/client_section.html", {"orders": orders}, request=request)

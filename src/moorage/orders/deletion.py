@@ -19,8 +19,11 @@ KEY = "order-delete"
 
 
 def _live_accounts(order: Order) -> list[PanelAccount]:
-    return list(PanelAccount.objects.filter(service__order_item__order=order, exists_on_panel=True)
-                .select_related("service__product"))
+    return list(
+        PanelAccount.objects.filter(service__order_item__order=order, exists_on_panel=True).select_related(
+            "service__product"
+        )
+    )
 
 
 def _purge(order: Order, *, now: dt.datetime, actor: User | None) -> dict:
@@ -31,17 +34,28 @@ def _purge(order: Order, *, now: dt.datetime, actor: User | None) -> dict:
     foreign = InvoiceLine.objects.filter(invoice_id__in=invoice_ids).exclude(service__in=services)
     foreign = foreign.exclude(service__isnull=True)
     if foreign.exists():
-        raise DomainError("an invoice of this order also bills services of other orders; cancel instead",
-                          field="order", code="shared_invoice")
+        raise DomainError(
+            "an invoice of this order also bills services of other orders; cancel instead",
+            field="order",
+            code="shared_invoice",
+        )
     snapshot = {
-        "order": order.display_number, "client": order.client_id,
+        "order": order.display_number,
+        "client": order.client_id,
         "services": [s.pk for s in services],
         "invoices": sorted(Invoice.objects.filter(pk__in=invoice_ids).values_list("number", flat=True)),
-        "payments": [[p.gateway, p.transaction_id, str(p.amount)]
-                     for p in Payment.objects.filter(invoice_id__in=invoice_ids)],
+        "payments": [
+            [p.gateway, p.transaction_id, str(p.amount)] for p in Payment.objects.filter(invoice_id__in=invoice_ids)
+        ],
     }
-    audit(actor=actor, action="order_delete", obj=order, now=now, message=f"order {order.display_number} deleted",
-          data=snapshot)
+    audit(
+        actor=actor,
+        action="order_delete",
+        obj=order,
+        now=now,
+        message=f"order {order.display_number} deleted",
+        data=snapshot,
+    )
     order.invoice = None
     order.save(update_fields=["invoice"])
     LedgerEntry.objects.filter(invoice_id__in=invoice_ids).delete()
@@ -73,23 +87,34 @@ def order_delete(*, order_id: int, terminate_accounts: bool, now: dt.datetime, a
     accounts = _live_accounts(order)
     if accounts and not terminate_accounts:
         names = ", ".join(a.username for a in accounts)
-        raise DomainError(f"the order's accounts still exist on the panel ({names}); choose "
-                          "'Delete all order related data and terminate accounts'", field="terminate_accounts",
-                          code="accounts_exist")
+        raise DomainError(
+            f"the order's accounts still exist on the panel ({names}); choose "
+            "'Delete all order related data and terminate accounts'",
+            field="terminate_accounts",
+            code="accounts_exist",
+        )
     if accounts:
         for account in accounts:
-            request_job(service=account.service, operation=ProvisioningJob.Operation.TERMINATE, now=now, actor=actor,
-                        key=KEY, reason=f"order {order.display_number} deleted")
+            request_job(
+                service=account.service,
+                operation=ProvisioningJob.Operation.TERMINATE,
+                now=now,
+                actor=actor,
+                key=KEY,
+                reason=f"order {order.display_number} deleted",
+            )
         if order.delete_requested_at is None:
             order.delete_requested_at = now
             order.save(update_fields=["delete_requested_at"])
             audit(actor=actor, action="order_delete_requested", obj=order, now=now)
         return "pending"
-    failed = ProvisioningJob.objects.filter(service__order_item__order=order, operation="terminate",
-                                            idempotency_key=KEY, status="failed")
+    failed = ProvisioningJob.objects.filter(
+        service__order_item__order=order, operation="terminate", idempotency_key=KEY, status="failed"
+    )
     if failed.exists():
-        raise DomainError("terminating an account failed; see the service's provisioning jobs", field="order",
-                          code="terminate_failed")
+        raise DomainError(
+            "terminating an account failed; see the service's provisioning jobs", field="order", code="terminate_failed"
+        )
     _purge(order, now=now, actor=actor)
     return "deleted"
 

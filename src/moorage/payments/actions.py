@@ -47,8 +47,9 @@ def after_invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None
         unsuspend_if_settled(service, today=today, now=now, actor=actor, defaults=defaults)
 
 
-def unsuspend_if_settled(service: Service, *, today: dt.date, now: dt.datetime, actor: User | None,
-                         defaults: BillingDefaults) -> bool:
+def unsuspend_if_settled(
+    service: Service, *, today: dt.date, now: dt.datetime, actor: User | None, defaults: BillingDefaults
+) -> bool:
     """Inner step: a service suspended for non-payment, with no overdue invoice left, is unsuspended
     (through the panel when it has an account there). A manual suspension stays. True if asked."""
     if service.status != Service.Status.SUSPENDED or service.status_reason != OVERDUE:
@@ -59,9 +60,14 @@ def unsuspend_if_settled(service: Service, *, today: dt.date, now: dt.datetime, 
         return False
     account = PanelAccount.objects.filter(service=service, exists_on_panel=True).first()
     if account is not None:
-        request_job(service=service, operation=ProvisioningJob.Operation.UNSUSPEND, now=now, actor=actor,
-                    key=f"unsuspend-paid:{service.status_changes.filter(to_status='suspended').count()}",
-                    reason="overdue invoices paid")
+        request_job(
+            service=service,
+            operation=ProvisioningJob.Operation.UNSUSPEND,
+            now=now,
+            actor=actor,
+            key=f"unsuspend-paid:{service.status_changes.filter(to_status='suspended').count()}",
+            reason="overdue invoices paid",
+        )
     else:
         lifecycle.transition(service, Service.Status.ACTIVE, now=now, actor=actor, reason="overdue invoices paid")
         notify_service(service, "account_unsuspended", now=now, key=f"unsuspended:{service.pk}:{now.isoformat()}")
@@ -79,14 +85,23 @@ def _existing(gateway: str, transaction_id: str, invoice: Invoice, amount: Decim
         raise Conflict(
             f"transaction {transaction_id} of {gateway} was already recorded "
             f"(invoice {existing.invoice.display_number if existing.invoice else '-'}, amount {existing.amount})",
-            field="transaction_id", code="duplicate_transaction",
+            field="transaction_id",
+            code="duplicate_transaction",
         )
     return existing
 
 
 @transaction.atomic(durable=True)
-def payment_record(*, invoice_id: int, amount: Decimal | str, gateway: str, transaction_id: str,
-                   now: dt.datetime, actor: User | None, note: str = "") -> tuple[Payment, bool]:
+def payment_record(
+    *,
+    invoice_id: int,
+    amount: Decimal | str,
+    gateway: str,
+    transaction_id: str,
+    now: dt.datetime,
+    actor: User | None,
+    note: str = "",
+) -> tuple[Payment, bool]:
     """Record money received for an invoice. Returns (payment, created).
 
     The same (gateway, transaction id) with the same invoice and amount returns the first payment
@@ -109,23 +124,36 @@ def payment_record(*, invoice_id: int, amount: Decimal | str, gateway: str, tran
     if Payment.objects.filter(gateway=gateway, transaction_id=transaction_id).exists():
         return _existing(gateway, transaction_id, invoice, amount), False
     if invoice.status == Invoice.Status.CANCELLED:
-        raise DomainError(f"invoice {invoice.display_number} is cancelled and cannot be paid", field="invoice",
-                          code="invoice_cancelled")
+        raise DomainError(
+            f"invoice {invoice.display_number} is cancelled and cannot be paid",
+            field="invoice",
+            code="invoice_cancelled",
+        )
     if invoice.status == Invoice.Status.PAID:
-        raise DomainError(f"invoice {invoice.display_number} is already paid", field="invoice",
-                          code="invoice_paid")
+        raise DomainError(f"invoice {invoice.display_number} is already paid", field="invoice", code="invoice_paid")
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
-                client=invoice.client, invoice=invoice, gateway=gateway, transaction_id=transaction_id,
-                amount=amount, currency=invoice.currency, received_at=now, note=note,
+                client=invoice.client,
+                invoice=invoice,
+                gateway=gateway,
+                transaction_id=transaction_id,
+                amount=amount,
+                currency=invoice.currency,
+                received_at=now,
+                note=note,
                 recorded_by=actor if actor is not None and actor.pk else None,
             )
     except IntegrityError:
         # Another process recorded the same transaction a moment ago.
         return _existing(gateway, transaction_id, invoice, amount), False
-    audit(actor=actor, action="payment_record", obj=payment, now=now,
-          data={"invoice": invoice.number, "amount": str(amount), "gateway": GATEWAYS[gateway].name})
+    audit(
+        actor=actor,
+        action="payment_record",
+        obj=payment,
+        now=now,
+        data={"invoice": invoice.number, "amount": str(amount), "gateway": GATEWAYS[gateway].name},
+    )
     if apply_payment(invoice=invoice, payment=payment, now=now, paid_on=local_date(now), actor=actor):
         after_invoice_paid(invoice, now=now, actor=actor)
     return payment, True
@@ -136,8 +164,11 @@ def invoice_pay_from_credit(*, invoice_id: int, now: dt.datetime, actor: User | 
     """Pay an invoice from the client's credit balance (all of it if enough, else part). Returns the amount."""
     invoice = lock_invoice(invoice_id)
     if invoice.status != Invoice.Status.UNPAID:
-        raise DomainError(f"invoice {invoice.display_number} is {invoice.get_status_display().lower()}",
-                          field="invoice", code=f"invoice_{invoice.status}")
+        raise DomainError(
+            f"invoice {invoice.display_number} is {invoice.get_status_display().lower()}",
+            field="invoice",
+            code=f"invoice_{invoice.status}",
+        )
     used = apply_credit(invoice=invoice, now=now, paid_on=local_date(now), actor=actor)
     if used <= 0:
         raise DomainError("there is no credit balance to apply", field="gateway", code="no_credit")

@@ -29,9 +29,7 @@ class RecordPaymentForm(forms.Form):
         min_value=Decimal("0.01"),
         help_text="More than the outstanding amount goes to the client's credit balance.",
     )
-    gateway = forms.ChoiceField(
-        label="Gateway", choices=[(code, GATEWAYS[code].name) for code in RECORDABLE]
-    )
+    gateway = forms.ChoiceField(label="Gateway", choices=[(code, GATEWAYS[code].name) for code in RECORDABLE])
     transaction_id = forms.CharField(
         label="Transaction ID",
         max_length=128,
@@ -126,8 +124,7 @@ class InvoiceWithPaymentsAdmin(InvoiceAdmin):
                 else:
                     messages.warning(
                         request,
-                        f"Transaction {payment.transaction_id} was already recorded; "
-                        "nothing changed.",
+                        f"Transaction {payment.transaction_id} was already recorded; nothing changed.",
                     )
                 return HttpResponseRedirect(self._page(invoice))
         return form_page(
@@ -146,9 +143,7 @@ class InvoiceWithPaymentsAdmin(InvoiceAdmin):
         invoice = self._invoice(request, object_id)
         if request.method == "POST":
             try:
-                used = invoice_pay_from_credit(
-                    invoice_id=invoice.pk, now=clock.now(), actor=request.user
-                )
+                used = invoice_pay_from_credit(invoice_id=invoice.pk, now=clock.now(), actor=request.user)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:

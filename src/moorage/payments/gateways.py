@@ -15,11 +15,17 @@ class Gateway:
 
 
 BANK_TRANSFER = Gateway(
-    code="bank_transfer", name="Bank / Wire Transfer", manual=True,
+    code="bank_transfer",
+    name="Bank / Wire Transfer",
+    manual=True,
     instructions="Pay by bank transfer quoting the invoice number; staff record the payment when it arrives.",
 )
-CREDIT_BALANCE = Gateway(code="credit_balance", name="Credit balance", manual=False,
-                         instructions="Pay the invoice from your account's credit balance.")
+CREDIT_BALANCE = Gateway(
+    code="credit_balance",
+    name="Credit balance",
+    manual=False,
+    instructions="Pay the invoice from your account's credit balance.",
+)
 
 GATEWAYS: dict[str, Gateway] = {g.code: g for g in (BANK_TRANSFER, CREDIT_BALANCE)}
 # Gateways a payment row can be recorded for (credit balance is a ledger move, not a payment).

@@ -21,9 +21,14 @@ _ALPHABET = string.ascii_lowercase + string.digits
 def connection_info(conn: AppConnection, module: ProvisioningModule) -> Connection:
     """The plain connection values a module needs (password decrypted)."""
     return Connection(
-        url=conn.path or module.default_url(conn.ip_address, conn.api_port), username=conn.username,
-        password=conn.password, ip_address=conn.ip_address, hostname=conn.hostname, verify_tls=conn.verify_tls,
-        tls_fingerprint=conn.tls_fingerprint, timeout=float(conn.timeout),
+        url=conn.path or module.default_url(conn.ip_address, conn.api_port),
+        username=conn.username,
+        password=conn.password,
+        ip_address=conn.ip_address,
+        hostname=conn.hostname,
+        verify_tls=conn.verify_tls,
+        tls_fingerprint=conn.tls_fingerprint,
+        timeout=float(conn.timeout),
         nameservers=tuple((ns.get("name", ""), ns.get("ip", "")) for ns in conn.nameservers if ns.get("name")),
     )
 
@@ -39,16 +44,20 @@ def choose_connection(app: ProductApp) -> AppConnection:
     elif app.group_id:
         candidates = AppConnection.objects.filter(group_id=app.group_id)
     else:
-        raise DomainError(f"{app.product.name} has no app connection or server group (App tab)",
-                          field="connection", code="no_connection")
+        raise DomainError(
+            f"{app.product.name} has no app connection or server group (App tab)",
+            field="connection",
+            code="no_connection",
+        )
     candidates = candidates.filter(active=True, module=app.product.module)
     locked = list(candidates.select_for_update().order_by("pk"))
     loads = dict(candidates.annotate(live=Count("accounts", filter=LIVE)).values_list("pk", "live"))
     for conn in sorted(locked, key=lambda c: (loads.get(c.pk, 0), c.pk)):
         if conn.max_accounts is None or loads.get(conn.pk, 0) < conn.max_accounts:
             return conn
-    raise DomainError(f"every server for {app.product.name} is full or inactive", field="connection",
-                      code="servers_full")
+    raise DomainError(
+        f"every server for {app.product.name} is full or inactive", field="connection", code="servers_full"
+    )
 
 
 def _render(pattern: str, service: Service) -> str:
@@ -75,8 +84,14 @@ def _fit(name: str) -> str:
     return name[:16]
 
 
-def generate_username(*, pattern: str, service: Service, connection: AppConnection, module: ProvisioningModule,
-                      taken_on_panel: set[str] | None = None) -> str:
+def generate_username(
+    *,
+    pattern: str,
+    service: Service,
+    connection: AppConnection,
+    module: ProvisioningModule,
+    taken_on_panel: set[str] | None = None,
+) -> str:
     """A username from the product's pattern, made valid and unique on the server.
 
     Uniqueness: not used by another account of this connection in billing, nor on the panel (when
@@ -87,13 +102,14 @@ def generate_username(*, pattern: str, service: Service, connection: AppConnecti
         base = _fit(f"u{service.client_id}{base}")
     taken = set(PanelAccount.objects.filter(connection=connection).values_list("username", flat=True))
     taken |= taken_on_panel or set()
-    candidates = [base] + [f"{base[:16 - len(str(n))]}{n}" for n in range(2, 100)]
+    candidates = [base] + [f"{base[: 16 - len(str(n))]}{n}" for n in range(2, 100)]
     candidates += [f"{base[:11]}{''.join(secrets.choice(_ALPHABET) for _ in range(5))}" for _ in range(20)]
     for name in candidates:
         if name not in taken and module.validate_username(name) is None:
             return name
-    raise DomainError("cannot find a free username with the product's pattern", field="username_pattern",
-                      code="username_exhausted")
+    raise DomainError(
+        "cannot find a free username with the product's pattern", field="username_pattern", code="username_exhausted"
+    )
 
 
 def new_password(length: int = 16) -> str:

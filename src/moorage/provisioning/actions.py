@@ -40,8 +40,16 @@ def _enqueue_after_commit(job: ProvisioningJob) -> None:
     transaction.on_commit(lambda: enqueue_job(job.pk, job.next_attempt_at))
 
 
-def request_job(*, service: Service, operation: str, now: dt.datetime, actor: User | None = None,
-                key: str | None = None, reason: str = "", params: dict[str, Any] | None = None) -> ProvisioningJob:
+def request_job(
+    *,
+    service: Service,
+    operation: str,
+    now: dt.datetime,
+    actor: User | None = None,
+    key: str | None = None,
+    reason: str = "",
+    params: dict[str, Any] | None = None,
+) -> ProvisioningJob:
     """Inner step: one job per (service, operation, key); asking twice returns the first job."""
     if not service.product.module:
         raise DomainError(f"{service.product.name} has no provisioning module", field="module", code="no_module")
@@ -52,8 +60,14 @@ def request_job(*, service: Service, operation: str, now: dt.datetime, actor: Us
     try:
         with transaction.atomic():
             job = ProvisioningJob.objects.create(
-                service=service, operation=operation, idempotency_key=key, params=params or {}, reason=reason,
-                next_attempt_at=_due_now(now), created_at=now, requested_by=actor if actor is not None and actor.pk else None,
+                service=service,
+                operation=operation,
+                idempotency_key=key,
+                params=params or {},
+                reason=reason,
+                next_attempt_at=_due_now(now),
+                created_at=now,
+                requested_by=actor if actor is not None and actor.pk else None,
             )
     except IntegrityError:
         return ProvisioningJob.objects.get(service=service, operation=operation, idempotency_key=key)
@@ -74,12 +88,13 @@ def request_create(*, service: Service, now: dt.datetime, actor: User | None = N
             raise DomainError(f"{service.product.name} has no App settings", field="app", code="no_app")
         module = get_module(service.product.module)
         conn = choose_connection(app)
-        username = generate_username(pattern=str(app.options.get("username_pattern") or ""), service=service,
-                                     connection=conn, module=module)
-        account = PanelAccount.objects.create(service=service, connection=conn, username=username,
-                                              password=new_password(), created_at=now)
-    return request_job(service=service, operation=Op.CREATE, now=now, actor=actor, key="initial",
-                       reason="new account")
+        username = generate_username(
+            pattern=str(app.options.get("username_pattern") or ""), service=service, connection=conn, module=module
+        )
+        account = PanelAccount.objects.create(
+            service=service, connection=conn, username=username, password=new_password(), created_at=now
+        )
+    return request_job(service=service, operation=Op.CREATE, now=now, actor=actor, key="initial", reason="new account")
 
 
 def open_job(service: Service, operation: str) -> ProvisioningJob | None:
@@ -87,8 +102,15 @@ def open_job(service: Service, operation: str) -> ProvisioningJob | None:
 
 
 @transaction.atomic(durable=True)
-def service_provision(*, service_id: int, operation: str, now: dt.datetime, actor: User | None, reason: str = "",
-                      params: dict[str, Any] | None = None) -> ProvisioningJob:
+def service_provision(
+    *,
+    service_id: int,
+    operation: str,
+    now: dt.datetime,
+    actor: User | None,
+    reason: str = "",
+    params: dict[str, Any] | None = None,
+) -> ProvisioningJob:
     """Staff ask for a remote action on a service (Create, Suspend, Unsuspend, Terminate, Change package,
     Change password). The status changes when the panel confirms."""
     service = Service.objects.select_for_update().select_related("product").get(pk=service_id)
@@ -96,8 +118,11 @@ def service_provision(*, service_id: int, operation: str, now: dt.datetime, acto
         raise DomainError(f"unknown operation {operation!r}", field="operation")
     pending = open_job(service, operation)
     if pending:
-        raise DomainError(f"a {pending.get_operation_display().lower()} job for this service is already queued "
-                          f"(job #{pending.pk})", field="operation", code="job_open")
+        raise DomainError(
+            f"a {pending.get_operation_display().lower()} job for this service is already queued (job #{pending.pk})",
+            field="operation",
+            code="job_open",
+        )
     account = PanelAccount.objects.filter(service=service).first()
     if operation == Op.CREATE:
         if account and account.exists_on_panel:
@@ -116,17 +141,18 @@ def service_provision(*, service_id: int, operation: str, now: dt.datetime, acto
             Op.CHANGE_PASSWORD: (Service.Status.ACTIVE, Service.Status.SUSPENDED),
         }[operation]
         if service.status not in allowed:
-            raise DomainError(f"cannot {Op(operation).label.lower()} a {service.get_status_display().lower()} service",
-                              field="operation", code="illegal_transition")
+            raise DomainError(
+                f"cannot {Op(operation).label.lower()} a {service.get_status_display().lower()} service",
+                field="operation",
+                code="illegal_transition",
+            )
         job_params = dict(params or {})
         if operation == Op.CHANGE_PASSWORD:
             # The new password is stored encrypted on the account, never in the job row.
             account.password = job_params.pop("password", "") or new_password()
             account.save(update_fields=["password"])
-        job = request_job(service=service, operation=operation, now=now, actor=actor, reason=reason,
-                          params=job_params)
-    audit(actor=actor, action=f"provision_{operation}", obj=service, now=now, message=reason,
-          data={"job": job.pk})
+        job = request_job(service=service, operation=operation, now=now, actor=actor, reason=reason, params=job_params)
+    audit(actor=actor, action=f"provision_{operation}", obj=service, now=now, message=reason, data={"job": job.pk})
     return job
 
 
@@ -146,15 +172,34 @@ def job_retry(*, job_id: int, now: dt.datetime, actor: User | None) -> Provision
     return job
 
 
-def connection_test(*, module_name: str, ip_address: str, username: str, password: str, api_port: int = 1500,
-                    path: str = "", hostname: str = "", verify_tls: bool = True, tls_fingerprint: str = "",
-                    timeout: int = 15) -> tuple[bool, str]:
+def connection_test(
+    *,
+    module_name: str,
+    ip_address: str,
+    username: str,
+    password: str,
+    api_port: int = 1500,
+    path: str = "",
+    hostname: str = "",
+    verify_tls: bool = True,
+    tls_fingerprint: str = "",
+    timeout: int = 15,
+) -> tuple[bool, str]:
     """Test Configuration: try the values without saving. Returns (ok, Success or the panel's error)."""
     module = get_module(module_name)
     conn = connection_info(
-        AppConnection(module=module_name, ip_address=ip_address, username=username, password=password,
-                      api_port=api_port, path=path, hostname=hostname, verify_tls=verify_tls,
-                      tls_fingerprint=tls_fingerprint, timeout=timeout),
+        AppConnection(
+            module=module_name,
+            ip_address=ip_address,
+            username=username,
+            password=password,
+            api_port=api_port,
+            path=path,
+            hostname=hostname,
+            verify_tls=verify_tls,
+            tls_fingerprint=tls_fingerprint,
+            timeout=timeout,
+        ),
         module,
     )
     try:
@@ -169,8 +214,9 @@ def fetch_presets(*, connection: AppConnection) -> list[str]:
     try:
         return module.list_presets(connection_info(connection, module))
     except ModuleError as exc:
-        raise DomainError(f"cannot read presets from {connection.name}: {exc.message}", field="connection",
-                          code="panel_error") from exc
+        raise DomainError(
+            f"cannot read presets from {connection.name}: {exc.message}", field="connection", code="panel_error"
+        ) from exc
 
 
 def sso_url(*, service: Service) -> str:
@@ -209,9 +255,14 @@ def panel_account_state(*, service: Service) -> dict[str, Any]:
         state = module.account_state(connection_info(account.connection, module), account.username)
     except ModuleError as exc:
         return {"known": False, "message": exc.message}
-    return {"known": True, "exists": state.exists, "suspended": state.suspended,
-            "disk_used_mib": state.disk_used_mib, "disk_limit_mib": state.disk_limit_mib,
-            "message": ("suspended" if state.suspended else "active") if state.exists else "not on the panel"}
+    return {
+        "known": True,
+        "exists": state.exists,
+        "suspended": state.suspended,
+        "disk_used_mib": state.disk_used_mib,
+        "disk_limit_mib": state.disk_limit_mib,
+        "message": ("suspended" if state.suspended else "active") if state.exists else "not on the panel",
+    }
 
 
 def login_details(*, service: Service) -> dict[str, str] | None:
@@ -220,9 +271,13 @@ def login_details(*, service: Service) -> dict[str, str] | None:
     if account is None:
         return None
     module = get_module(account.connection.module)
-    return {"panel_url": connection_info(account.connection, module).url, "username": account.username,
-            "password": account.password, "exists": "yes" if account.exists_on_panel else "no",
-            "server": account.connection.name}
+    return {
+        "panel_url": connection_info(account.connection, module).url,
+        "username": account.username,
+        "password": account.password,
+        "exists": "yes" if account.exists_on_panel else "no",
+        "server": account.connection.name,
+    }
 
 
 # A made-up service the username pattern is tried on before it is saved.
@@ -257,38 +312,45 @@ def _clean_option(f: Field, raw: Any) -> Any:
 
 
 @transaction.atomic(durable=True)
-def product_app_save(*, product: Product, module: str, connection: AppConnection | None,
-                     group: ServerGroup | None, options: dict[str, Any], auto_create: str,
-                     now: dt.datetime, actor: User | None) -> ProductApp:
+def product_app_save(
+    *,
+    product: Product,
+    module: str,
+    connection: AppConnection | None,
+    group: ServerGroup | None,
+    options: dict[str, Any],
+    auto_create: str,
+    now: dt.datetime,
+    actor: User | None,
+) -> ProductApp:
     """Product → App tab: the module, its connection or server group, the preset and overrides, and
     Auto-create. An empty option means "as the preset says" and is not stored."""
     from moorage.provisioning.accounts import _render
 
     mod = get_module(module)
     if (connection is None) == (group is None):
-        raise DomainError("choose either an app connection or a server group", field="connection",
-                          code="connection_or_group")
+        raise DomainError(
+            "choose either an app connection or a server group", field="connection", code="connection_or_group"
+        )
     if connection is not None and connection.module != module:
-        raise DomainError(f"{connection.name} is a connection of {connection.module}, not {module}",
-                          field="connection")
+        raise DomainError(f"{connection.name} is a connection of {connection.module}, not {module}", field="connection")
     if group is not None and group.module != module:
-        raise DomainError(f"{group.name} is a server group of {group.module}, not {module}",
-                          field="group")
+        raise DomainError(f"{group.name} is a server group of {group.module}, not {module}", field="group")
     if auto_create not in Product.AutoCreate.values:
         raise DomainError(f"unknown auto-create option {auto_create!r}", field="auto_create")
     fields = {f.name: f for f in mod.product_fields}
     unknown = sorted(set(options) - set(fields))
     if unknown:
-        raise DomainError(f"{module} has no product field {unknown[0]!r}", field=unknown[0],
-                          code="unknown_option")
+        raise DomainError(f"{module} has no product field {unknown[0]!r}", field=unknown[0], code="unknown_option")
     clean: dict[str, Any] = {}
     for name, raw in options.items():
         if raw is None or raw == "":
             continue
         f = fields[name]
         if f.not_applicable:
-            raise DomainError(f"{f.label} is not applicable to {mod.display_name or module}",
-                              field=name, code="not_applicable")
+            raise DomainError(
+                f"{f.label} is not applicable to {mod.display_name or module}", field=name, code="not_applicable"
+            )
         clean[name] = _clean_option(f, raw)
     for f in fields.values():
         if f.required and clean.get(f.name) in (None, ""):
@@ -296,22 +358,33 @@ def product_app_save(*, product: Product, module: str, connection: AppConnection
     pattern = clean.get("username_pattern")
     if pattern:
         sample = _render(pattern, Service(**_SAMPLE))
-        problem = ("it has an unknown placeholder" if "{" in sample or "}" in sample
-                   else mod.validate_username(sample))
+        problem = "it has an unknown placeholder" if "{" in sample or "}" in sample else mod.validate_username(sample)
         if problem:
-            raise DomainError(f"the pattern gives {sample!r} for a sample service (client 1234, "
-                              f"service 5678, hostname example.com): {problem}",
-                              field="username_pattern", code="bad_username_pattern")
+            raise DomainError(
+                f"the pattern gives {sample!r} for a sample service (client 1234, "
+                f"service 5678, hostname example.com): {problem}",
+                field="username_pattern",
+                code="bad_username_pattern",
+            )
     locked = Product.objects.select_for_update().get(pk=product.pk)
     locked.module, locked.auto_create = module, auto_create
     locked.save(update_fields=["module", "auto_create"])
-    app = (ProductApp.objects.select_for_update().filter(product=locked).first()
-           or ProductApp(product=locked))
+    app = ProductApp.objects.select_for_update().filter(product=locked).first() or ProductApp(product=locked)
     app.connection, app.group, app.options = connection, group, clean
     app.save()
-    audit(actor=actor, action="product_app_save", obj=locked, now=now,
-          message=f"App: {module} on {connection or group}",
-          data={"module": module, "connection": connection.pk if connection else None,
-                "group": group.pk if group else None, "options": clean, "auto_create": auto_create})
+    audit(
+        actor=actor,
+        action="product_app_save",
+        obj=locked,
+        now=now,
+        message=f"App: {module} on {connection or group}",
+        data={
+            "module": module,
+            "connection": connection.pk if connection else None,
+            "group": group.pk if group else None,
+            "options": clean,
+            "auto_create": auto_create,
+        },
+    )
     product.module, product.auto_create = module, auto_create
     return app

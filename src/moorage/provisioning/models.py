@@ -42,23 +42,24 @@ class AppConnection(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="Visible to staff only")
     hostname = models.CharField(max_length=253, blank=True)
     ip_address = models.CharField("IP address", max_length=64)
-    max_accounts = models.PositiveIntegerField("Max no. of accounts", null=True, blank=True,
-                                               help_text="Empty means no limit")
+    max_accounts = models.PositiveIntegerField(
+        "Max no. of accounts", null=True, blank=True, help_text="Empty means no limit"
+    )
     username = models.CharField(max_length=100)
     password = EncryptedTextField()
     api_port = models.PositiveIntegerField("API port", default=1500)
-    path = models.CharField(max_length=300, blank=True,
-                            help_text="Panel URL; empty means https://IP:PORT/ispmgr")
+    path = models.CharField(max_length=300, blank=True, help_text="Panel URL; empty means https://IP:PORT/ispmgr")
     verify_tls = models.BooleanField("Verify TLS certificate", default=True)
     tls_fingerprint = models.CharField(
-        "Pinned certificate SHA-256 fingerprint", max_length=120, blank=True,
+        "Pinned certificate SHA-256 fingerprint",
+        max_length=120,
+        blank=True,
         help_text="For a self-signed panel certificate: hex SHA-256, with or without colons",
     )
     timeout = models.PositiveIntegerField("Timeout (seconds)", default=30)
     nameservers = models.JSONField(default=list, blank=True, help_text='[{"name": "ns1.example.com", "ip": "…"}]')
     monthly_cost = models.DecimalField(**MONEY, default=0)
-    group = models.ForeignKey(ServerGroup, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="connections")
+    group = models.ForeignKey(ServerGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections")
     active = models.BooleanField(default=True, help_text="Inactive connections get no new accounts")
 
     class Meta:
@@ -83,8 +84,9 @@ class ProductApp(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(connection__isnull=True) | Q(group__isnull=True),
-                                   name="productapp_connection_or_group"),
+            models.CheckConstraint(
+                condition=Q(connection__isnull=True) | Q(group__isnull=True), name="productapp_connection_or_group"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,8 +163,9 @@ class ProvisioningJob(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["service", "operation", "idempotency_key"],
-                                    name="provisioningjob_once_per_key"),
+            models.UniqueConstraint(
+                fields=["service", "operation", "idempotency_key"], name="provisioningjob_once_per_key"
+            ),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 

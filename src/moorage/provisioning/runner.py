@@ -18,8 +18,8 @@ from moorage.core.actions import audit
 from moorage.core.clock import local_date
 from moorage.provisioning.accounts import connection_info, generate_username
 from moorage.provisioning.interface import PERMANENT, TRANSIENT, UNKNOWN, AccountSpec, ModuleError
-from moorage.provisioning.notices import notify_service
 from moorage.provisioning.models import JobAttempt, PanelAccount, ProductApp, ProvisioningJob
+from moorage.provisioning.notices import notify_service
 from moorage.provisioning.registry import get_module
 from moorage.services import actions as service_steps
 from moorage.services import lifecycle
@@ -68,9 +68,15 @@ def _perform(job: ProvisioningJob, account: PanelAccount, service: Service) -> d
     app = ProductApp.objects.filter(product_id=service.product_id).first()
     options = dict(app.options) if app else {}
     if job.operation == Op.CREATE:
-        spec = AccountSpec(username=account.username, password=account.password, options=options,
-                           email=service.client.user.email, fullname=service.client.display_name,
-                           domain=service.hostname, adopt_existing=bool(job.params.get("adopt")))
+        spec = AccountSpec(
+            username=account.username,
+            password=account.password,
+            options=options,
+            email=service.client.user.email,
+            fullname=service.client.display_name,
+            domain=service.hostname,
+            adopt_existing=bool(job.params.get("adopt")),
+        )
         try:
             return module.create(conn, spec)
         except ModuleError as exc:
@@ -78,9 +84,13 @@ def _perform(job: ProvisioningJob, account: PanelAccount, service: Service) -> d
                 raise
             # Someone else's account holds the reserved name: take another name and create that.
             taken = module.list_usernames(conn)
-            account.username = generate_username(pattern=str(options.get("username_pattern") or ""),
-                                                 service=service, connection=account.connection, module=module,
-                                                 taken_on_panel=taken)
+            account.username = generate_username(
+                pattern=str(options.get("username_pattern") or ""),
+                service=service,
+                connection=account.connection,
+                module=module,
+                taken_on_panel=taken,
+            )
             account.save(update_fields=["username"])
             return module.create(conn, AccountSpec(**{**spec.__dict__, "username": account.username}))
     if job.operation == Op.SUSPEND:
@@ -110,40 +120,70 @@ def _apply_effect(job: ProvisioningJob, *, business_now: dt.datetime) -> None:
             service_steps.activate(service, now=business_now, reason="account created on the panel")
         from moorage.provisioning.actions import login_details
 
-        notify_service(service, "account_created", now=business_now, key=f"job{job.pk}",
-                       context={"login": login_details(service=service)})
+        notify_service(
+            service,
+            "account_created",
+            now=business_now,
+            key=f"job{job.pk}",
+            context={"login": login_details(service=service)},
+        )
     elif job.operation == Op.SUSPEND:
         account.panel_state = "suspended"
         account.save(update_fields=["panel_state"])
         if lifecycle.can_transition(service.status, S.SUSPENDED):
-            lifecycle.transition(service, S.SUSPENDED, now=business_now, reason=job.reason or "suspended by staff",
-                                 actor=job.requested_by)
-            notify_service(service, "account_suspended", now=business_now, key=f"job{job.pk}",
-                           context={"reason": job.reason})
+            lifecycle.transition(
+                service,
+                S.SUSPENDED,
+                now=business_now,
+                reason=job.reason or "suspended by staff",
+                actor=job.requested_by,
+            )
+            notify_service(
+                service, "account_suspended", now=business_now, key=f"job{job.pk}", context={"reason": job.reason}
+            )
     elif job.operation == Op.UNSUSPEND:
         account.panel_state = "active"
         account.save(update_fields=["panel_state"])
         if service.status == S.SUSPENDED:
-            lifecycle.transition(service, S.ACTIVE, now=business_now, reason=job.reason or "unsuspended",
-                                 actor=job.requested_by)
+            lifecycle.transition(
+                service, S.ACTIVE, now=business_now, reason=job.reason or "unsuspended", actor=job.requested_by
+            )
             notify_service(service, "account_unsuspended", now=business_now, key=f"job{job.pk}")
     elif job.operation == Op.TERMINATE:
         account.exists_on_panel, account.panel_state = False, "deleted"
         account.save(update_fields=["exists_on_panel", "panel_state"])
         final = job.params.get("final_status") or S.TERMINATED  # a cancellation request ends "cancelled"
         if lifecycle.can_transition(service.status, final):
-            lifecycle.transition(service, final, now=business_now, reason=job.reason or "terminated",
-                                 actor=job.requested_by)
-            notify_service(service, "account_terminated", now=business_now, key=f"job{job.pk}",
-                           context={"reason": job.reason})
+            lifecycle.transition(
+                service, final, now=business_now, reason=job.reason or "terminated", actor=job.requested_by
+            )
+            notify_service(
+                service, "account_terminated", now=business_now, key=f"job{job.pk}", context={"reason": job.reason}
+            )
 
 
-def _record(job_id: int, *, outcome: str, message: str, panel_type: str, started: dt.datetime, duration_ms: int,
-            now: dt.datetime, business_now: dt.datetime, result: dict[str, Any]) -> ProvisioningJob:
+def _record(
+    job_id: int,
+    *,
+    outcome: str,
+    message: str,
+    panel_type: str,
+    started: dt.datetime,
+    duration_ms: int,
+    now: dt.datetime,
+    business_now: dt.datetime,
+    result: dict[str, Any],
+) -> ProvisioningJob:
     with transaction.atomic():
         job = ProvisioningJob.objects.select_for_update().get(pk=job_id)
-        JobAttempt.objects.create(job=job, number=job.attempts, started_at=started, duration_ms=duration_ms,
-                                  outcome=outcome, message=message[:2000])
+        JobAttempt.objects.create(
+            job=job,
+            number=job.attempts,
+            started_at=started,
+            duration_ms=duration_ms,
+            outcome=outcome,
+            message=message[:2000],
+        )
         job.locked_until = None
         job.panel_error_type = panel_type
         if outcome == "done":
@@ -154,8 +194,14 @@ def _record(job_id: int, *, outcome: str, message: str, panel_type: str, started
         elif outcome == PERMANENT or job.attempts >= job.max_attempts:
             job.status, job.finished_at = J.FAILED, now
             job.last_error = message if outcome == PERMANENT else f"gave up after {job.attempts} attempts: {message}"
-            audit(actor=None, action="provisioning_failed", obj=job.service, now=business_now,
-                  message=f"{job.get_operation_display()} failed: {job.last_error}", data={"job": job.pk})
+            audit(
+                actor=None,
+                action="provisioning_failed",
+                obj=job.service,
+                now=business_now,
+                message=f"{job.get_operation_display()} failed: {job.last_error}",
+                data={"job": job.pk},
+            )
         else:
             job.status = J.UNKNOWN if outcome == UNKNOWN else J.ERRORED
             job.last_error = message
@@ -193,8 +239,17 @@ def run_job(job_id: int | None, *, now: dt.datetime, business_now: dt.datetime |
             log.exception("provisioning job %s crashed", job.pk)
             outcome, message, panel_type = TRANSIENT, f"internal error: {type(exc).__name__}: {exc}", "internal"
     duration_ms = int((time.monotonic() - started) * 1000)
-    return _record(job.pk, outcome=outcome, message=message, panel_type=panel_type, started=now,
-                   duration_ms=duration_ms, now=now, business_now=business_now, result=result)
+    return _record(
+        job.pk,
+        outcome=outcome,
+        message=message,
+        panel_type=panel_type,
+        started=now,
+        duration_ms=duration_ms,
+        now=now,
+        business_now=business_now,
+        result=result,
+    )
 
 
 def run_due_jobs(*, now: dt.datetime, business_now: dt.datetime | None = None, limit: int = 1000) -> int:

@@ -27,7 +27,9 @@ def lock_service(service_id: int) -> Service:
 def set_initial_dates(service: Service, *, paid_on: dt.date) -> None:
     """Inner step: fix start date, anchor and next due date when the first invoice is paid."""
     dates = initial_dates(
-        cycle=service.cycle, order_date=local_date(service.created_at), paid_on=paid_on,
+        cycle=service.cycle,
+        order_date=local_date(service.created_at),
+        paid_on=paid_on,
         adjust_initial_period=bool(product_setting(service.product, "adjust_initial_period")),
         full_month_billing=service.product.full_month_billing,
     )
@@ -48,8 +50,9 @@ def activate(service: Service, *, now: dt.datetime, actor: User | None = None, r
 
 
 @transaction.atomic(durable=True)
-def service_set_status(*, service_id: int, status: str, now: dt.datetime, actor: User | None,
-                       reason: str = "") -> Service:
+def service_set_status(
+    *, service_id: int, status: str, now: dt.datetime, actor: User | None, reason: str = ""
+) -> Service:
     """Change a service's status by hand (staff), through the lifecycle table.
 
     For services with a provisioning module, suspend/unsuspend/terminate go through provisioning

@@ -188,14 +188,10 @@ class ServiceAdmin(ReadOnlyAdmin):
     def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if not self.has_status_permission(request):
             raise PermissionDenied
-        service = get_object_or_404(
-            Service.objects.select_related("product", "client"), pk=object_id
-        )
+        service = get_object_or_404(Service.objects.select_related("product", "client"), pk=object_id)
         page = reverse("admin:services_service_change", args=[service.pk])
         if not TRANSITIONS[service.status]:
-            messages.error(
-                request, f"A {service.get_status_display().lower()} service cannot change status."
-            )
+            messages.error(request, f"A {service.get_status_display().lower()} service cannot change status.")
             return HttpResponseRedirect(page)
         form = ServiceStatusForm(request.POST or None, service=service)
         if request.method == "POST" and form.is_valid():
@@ -210,9 +206,7 @@ class ServiceAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(
-                    request, f"Service is now {Service.Status(form.cleaned_data['status']).label}."
-                )
+                messages.success(request, f"Service is now {Service.Status(form.cleaned_data['status']).label}.")
                 return HttpResponseRedirect(page)
         return form_page(
             request,
@@ -228,6 +222,4 @@ class ServiceAdmin(ReadOnlyAdmin):
 @client_page_section(20)
 def _services_section(request: HttpRequest, client: Client) -> str:
     services = client.services.select_related("product").order_by("-id")
-    return render_to_string(
-        "admin/services/service/client_section.html", {"services": services}, request=request
-    )
+    return render_to_string("admin/services/service/client_section.html", {"services": services}, request=request)

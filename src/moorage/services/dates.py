@@ -16,8 +16,9 @@ class ServiceDates:
     next_due_date: dt.date | None
 
 
-def initial_dates(*, cycle: str, order_date: dt.date, paid_on: dt.date, adjust_initial_period: bool,
-                  full_month_billing: bool = False) -> ServiceDates:
+def initial_dates(
+    *, cycle: str, order_date: dt.date, paid_on: dt.date, adjust_initial_period: bool, full_month_billing: bool = False
+) -> ServiceDates:
     """Start, anchor and next due date of a service whose first invoice was paid on `paid_on`.
 
     Adjust Initial Period: paid after the order date → the service starts on the payment date.

@@ -46,6 +46,10 @@ def transition(
     service.status_reason = reason if target == S.SUSPENDED else ""
     service.save(update_fields=["status", "status_reason"])
     return ServiceStatusChange.objects.create(
-        service=service, from_status=current, to_status=target, reason=reason,
-        actor=actor if actor is not None and actor.pk else None, created_at=now,
+        service=service,
+        from_status=current,
+        to_status=target,
+        reason=reason,
+        actor=actor if actor is not None and actor.pk else None,
+        created_at=now,
     )

@@ -108,8 +108,9 @@ class CancellationRequest(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["service"], condition=models.Q(status="pending"),
-                                    name="cancellationrequest_one_pending"),
+            models.UniqueConstraint(
+                fields=["service"], condition=models.Q(status="pending"), name="cancellationrequest_one_pending"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -34,6 +34,4 @@ def cycle_label(value: str) -> str:
 @register.filter
 def badge(status: str, label: str = "") -> str:
     """A coloured status label; the colour comes from the status value (see style.css)."""
-    return format_html(
-        '<span class="badge badge-{}">{}</span>', status, label or str(status).title()
-    )
+    return format_html('<span class="badge badge-{}">{}</span>', status, label or str(status).title())

@@ -50,8 +50,9 @@ class _PinningStream(httpcore.NetworkStream):
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
 
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
         stream = self._inner.start_tls(ssl_context, server_hostname, timeout)
         der = stream.get_extra_info("ssl_object").getpeercert(True)
         seen = hashlib.sha256(der).hexdigest()
@@ -131,15 +132,26 @@ def _shared_http(verify_tls: bool, fingerprint: str, timeout: float) -> httpx.Cl
     Credentials travel in each request's body, so sharing the pool between connections is safe.
     httpx.Client is thread-safe.
     """
-    return httpx.Client(transport=_transport(verify_tls, fingerprint),
-                        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=False)
+    return httpx.Client(
+        transport=_transport(verify_tls, fingerprint),
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        follow_redirects=False,
+    )
 
 
 class IspManagerClient:
     """Calls ispmanager functions with `authinfo` in the POST body and `out=json`."""
 
-    def __init__(self, url: str, username: str, password: str, *, verify_tls: bool = True,
-                 tls_fingerprint: str = "", timeout: float = 30.0):
+    def __init__(
+        self,
+        url: str,
+        username: str,
+        password: str,
+        *,
+        verify_tls: bool = True,
+        tls_fingerprint: str = "",
+        timeout: float = 30.0,
+    ):
         self.url = url
         self._authinfo = f"{username}:{password}"
         self._http = _shared_http(verify_tls, normalize_fingerprint(tls_fingerprint), float(timeout))
@@ -186,26 +198,32 @@ class IspManagerClient:
         except httpx.ConnectError as exc:
             text = str(exc)
             if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-                raise ModuleError(f"TLS verification failed for {self.url}: {text}", kind=PERMANENT,
-                                  panel_type="tls") from None
-            raise ModuleError(f"cannot connect to {self.url}: {text or 'connection refused'}", kind=TRANSIENT,
-                              panel_type="connect") from None
+                raise ModuleError(
+                    f"TLS verification failed for {self.url}: {text}", kind=PERMANENT, panel_type="tls"
+                ) from None
+            raise ModuleError(
+                f"cannot connect to {self.url}: {text or 'connection refused'}", kind=TRANSIENT, panel_type="connect"
+            ) from None
         except httpx.TimeoutException:
             raise ModuleError(f"{func}: the panel did not answer in time", kind=lost, panel_type="timeout") from None
         except httpx.TransportError as exc:
-            raise ModuleError(f"{func}: the connection was dropped ({type(exc).__name__})", kind=lost,
-                              panel_type="dropped") from None
+            raise ModuleError(
+                f"{func}: the connection was dropped ({type(exc).__name__})", kind=lost, panel_type="dropped"
+            ) from None
         if response.status_code >= 500:
-            raise ModuleError(f"{func}: the panel answered HTTP {response.status_code}", kind=lost,
-                              panel_type="http")
+            raise ModuleError(f"{func}: the panel answered HTTP {response.status_code}", kind=lost, panel_type="http")
         if response.status_code != 200:
-            raise ModuleError(f"{func}: unexpected HTTP {response.status_code} from {self.url}", kind=PERMANENT,
-                              panel_type="http")
+            raise ModuleError(
+                f"{func}: unexpected HTTP {response.status_code} from {self.url}", kind=PERMANENT, panel_type="http"
+            )
         try:
             doc = response.json()["doc"]
         except (ValueError, KeyError, TypeError):
-            raise ModuleError(f"{func}: the panel's reply is not ispmanager JSON (is the path right?)",
-                              kind=PERMANENT, panel_type="format") from None
+            raise ModuleError(
+                f"{func}: the panel's reply is not ispmanager JSON (is the path right?)",
+                kind=PERMANENT,
+                panel_type="format",
+            ) from None
         error = doc.get("error")
         if error:
             raise _panel_error(func, error)
@@ -223,5 +241,6 @@ def _panel_error(func: str, error: dict[str, Any]) -> ModuleError:
         name = p.get("$name", "") if isinstance(p, dict) else ""
         msg = msg.replace(f"__{name}__", value(p))
     kind = PERMANENT if etype in PERMANENT_TYPES else TRANSIENT
-    return ModuleError(f"{func}: {msg.strip()} ({etype}{'/' + obj if obj else ''})", kind=kind, panel_type=etype,
-                       panel_object=obj)
+    return ModuleError(
+        f"{func}: {msg.strip()} ({etype}{'/' + obj if obj else ''})", kind=kind, panel_type=etype, panel_object=obj
+    )

@@ -26,12 +26,17 @@ NA = "Not applicable to shared hosting on ispmanager"
 # the panel's real parameter. Rows the description marks "not applicable" are shown disabled.
 RESOURCE_FIELDS: tuple[Field, ...] = (
     Field("create_mail_domain", "Create mail domain", "bool", not_applicable=True, help=NA, group="resources"),
-    Field("create_www_domain", "Create WWW domain", "bool", default=True, group="resources",
-          help="Create a website for the order's hostname in the client's ispmanager account"),
+    Field(
+        "create_www_domain",
+        "Create WWW domain",
+        "bool",
+        default=True,
+        group="resources",
+        help="Create a website for the order's hostname in the client's ispmanager account",
+    ),
     Field("mail_domain_ip", "Mail domain IP", "text", not_applicable=True, help=NA, group="resources"),
     Field("mail_greylisting", "Mail domain Greylisting", "bool", not_applicable=True, help=NA, group="resources"),
-    Field("mail_spamassassin", "Mail domain SpamAssassin", "bool", not_applicable=True, help=NA,
-          group="resources"),
+    Field("mail_spamassassin", "Mail domain SpamAssassin", "bool", not_applicable=True, help=NA, group="resources"),
     Field("mail_virus_scan", "Mail domain virus scanning", "bool", not_applicable=True, help=NA, group="resources"),
     Field("mail_dkim", "Mail domain DKIM", "bool", not_applicable=True, help=NA, group="resources"),
     Field("mail_dmarc", "Mail domain DMARC", "bool", not_applicable=True, help=NA, group="resources"),
@@ -51,25 +56,34 @@ RESOURCE_FIELDS: tuple[Field, ...] = (
     Field("limit_dbsize", "Database size limit", "int", unit="MiB", group="resources"),
     Field("limit_maxclientsvhost", "Apache handlers", "int", unit="per WWW domain", group="resources"),
     Field("limit_mysql_query", "MySQL query limit", "int", unit="queries/hour", group="resources"),
-    Field("limit_mysql_maxuserconn", "MySQL query limit per user", "int", unit="simultaneous connections",
-          group="resources"),
+    Field(
+        "limit_mysql_maxuserconn",
+        "MySQL query limit per user",
+        "int",
+        unit="simultaneous connections",
+        group="resources",
+    ),
     Field("limit_mysql_maxconn", "MySQL query limit per hour", "int", unit="connections/hour", group="resources"),
     Field("limit_mysql_update", "MySQL update query limit", "int", unit="updates/hour", group="resources"),
-    Field("limit_nginxlimitconn", "Connection limit for the IP address", "int", unit="connections",
-          group="resources"),
+    Field("limit_nginxlimitconn", "Connection limit for the IP address", "int", unit="connections", group="resources"),
     Field("limit_scheduler", "Cron jobs limit", "int", group="resources"),
     Field("limit_cpu", "CPU time limit", "int", unit="seconds", group="resources"),
     Field("limit_memory", "RAM limit", "int", unit="MiB", group="resources"),
     Field("limit_process", "User processes limit", "int", group="resources"),
-    Field("www_extra", "WWW-domains additional parameters", "text", not_applicable=True, help=NA,
-          group="resources"),
+    Field("www_extra", "WWW-domains additional parameters", "text", not_applicable=True, help=NA, group="resources"),
     Field("php_enable", "PHP", "bool", group="permissions"),
     Field("limit_shell", "Shell", "bool", group="permissions"),
     Field("limit_ssl", "SSL", "bool", group="permissions"),
     Field("limit_cgi", "CGI", "bool", group="permissions"),
     Field("limit_php_mode_cgi", "PHP as CGI", "bool", group="permissions"),
-    Field("ssi", "SSI", "bool", not_applicable=True, group="permissions",
-          help="ispmanager 5/6 have no user-level SSI permission; SSI is switched per website"),
+    Field(
+        "ssi",
+        "SSI",
+        "bool",
+        not_applicable=True,
+        group="permissions",
+        help="ispmanager 5/6 have no user-level SSI permission; SSI is switched per website",
+    ),
     Field("limit_php_mode_mod", "PHP as Apache module", "bool", group="permissions"),
     Field("php_safe_mode", "PHP in safe_mode", "bool", not_applicable=True, help=NA, group="permissions"),
     Field("limit_php_mode_fcgi_apache", "PHP FastCGI Apache", "bool", group="permissions"),
@@ -104,14 +118,31 @@ class IspManagerModule(ProvisioningModule):
     description = "ispmanager provisioning module: shared hosting accounts on ispmanager 5 and 6"
     default_port = 1500
     product_fields = (
-        Field("preset", "Preset", "preset", required=True, group="app",
-              help="User template on the panel; the account gets its resources and permissions"),
-        Field("domain_ip", "IP", "text", group="app",
-              help="IP address for the A record of the client's domain (empty: the server's IP)"),
-        Field("username_pattern", "Username generation pattern", "text", group="app", default="{hostname}",
-              help="Placeholders: {client_id}, {service_id}, {hostname}, {random} (4 characters), "
-                   "{random:N}. Panel rule: a lower-case letter, then letters, digits, - or _, "
-                   "16 characters at most."),
+        Field(
+            "preset",
+            "Preset",
+            "preset",
+            required=True,
+            group="app",
+            help="User template on the panel; the account gets its resources and permissions",
+        ),
+        Field(
+            "domain_ip",
+            "IP",
+            "text",
+            group="app",
+            help="IP address for the A record of the client's domain (empty: the server's IP)",
+        ),
+        Field(
+            "username_pattern",
+            "Username generation pattern",
+            "text",
+            group="app",
+            default="{hostname}",
+            help="Placeholders: {client_id}, {service_id}, {hostname}, {random} (4 characters), "
+            "{random:N}. Panel rule: a lower-case letter, then letters, digits, - or _, "
+            "16 characters at most.",
+        ),
         *RESOURCE_FIELDS,
     )
 
@@ -119,13 +150,20 @@ class IspManagerModule(ProvisioningModule):
         return f"https://{ip_address}:{port or self.default_port}/ispmgr"
 
     def _client(self, conn: Connection) -> IspManagerClient:
-        return IspManagerClient(conn.url, conn.username, conn.password, verify_tls=conn.verify_tls,
-                                tls_fingerprint=conn.tls_fingerprint, timeout=conn.timeout)
+        return IspManagerClient(
+            conn.url,
+            conn.username,
+            conn.password,
+            verify_tls=conn.verify_tls,
+            tls_fingerprint=conn.tls_fingerprint,
+            timeout=conn.timeout,
+        )
 
     def validate_username(self, username: str) -> str | None:
         if not USERNAME_RE.match(username):
-            return ("a username starts with a lower-case letter and has at most 16 lower-case letters, "
-                    "digits, '-' or '_'")
+            return (
+                "a username starts with a lower-case letter and has at most 16 lower-case letters, digits, '-' or '_'"
+            )
         return None
 
     def test_connection(self, conn: Connection) -> str:
@@ -152,9 +190,14 @@ class IspManagerModule(ProvisioningModule):
     def _state(self, c: IspManagerClient, username: str) -> AccountState:
         for row in elems(c.call("user")):
             if row.get("name") == username:
-                return AccountState(username=username, exists=True, suspended=row.get("active") == "off",
-                                    disk_used_mib=_dec(row.get("quota_used")),
-                                    disk_limit_mib=_dec(row.get("quota_total")), extra=row)
+                return AccountState(
+                    username=username,
+                    exists=True,
+                    suspended=row.get("active") == "off",
+                    disk_used_mib=_dec(row.get("quota_used")),
+                    disk_limit_mib=_dec(row.get("quota_total")),
+                    extra=row,
+                )
         return AccountState(username=username, exists=False)
 
     def account_state(self, conn: Connection, username: str) -> AccountState:
@@ -176,8 +219,12 @@ class IspManagerModule(ProvisioningModule):
         except ModuleError as exc:
             if exc.panel_type != "missed":
                 raise
-            raise ModuleError(f"the preset {preset!r} does not exist on the panel (Get values from server)",
-                              kind=PERMANENT, panel_type="missed", panel_object="preset") from None
+            raise ModuleError(
+                f"the preset {preset!r} does not exist on the panel (Get values from server)",
+                kind=PERMANENT,
+                panel_type="missed",
+                panel_object="preset",
+            ) from None
         return {k: v for k, v in form.items() if (k.startswith("limit_") or k in ("backup", "php_enable")) and v != ""}
 
     def create(self, conn: Connection, spec: AccountSpec) -> dict[str, Any]:
@@ -195,8 +242,13 @@ class IspManagerModule(ProvisioningModule):
                 result["adopted"] = True
             else:
                 params: dict[str, Any] = {
-                    "sok": "ok", "name": spec.username, "passwd": spec.password, "confirm": spec.password,
-                    "preset": preset, "fullname": spec.fullname, "email": spec.email,
+                    "sok": "ok",
+                    "name": spec.username,
+                    "passwd": spec.password,
+                    "confirm": spec.password,
+                    "preset": preset,
+                    "fullname": spec.fullname,
+                    "email": spec.email,
                 }
                 # Copy the template's limits explicitly (changing `preset` alone may not apply them),
                 # then the product's overrides on top.
@@ -208,8 +260,12 @@ class IspManagerModule(ProvisioningModule):
                     if exc.panel_type != "exists":
                         raise
                     if not spec.adopt_existing:
-                        raise ModuleError(f"a user named {spec.username} already exists on the panel",
-                                          kind=PERMANENT, panel_type="exists", panel_object="user") from None
+                        raise ModuleError(
+                            f"a user named {spec.username} already exists on the panel",
+                            kind=PERMANENT,
+                            panel_type="exists",
+                            panel_object="user",
+                        ) from None
                     result["adopted"] = True
             if spec.domain and _truthy(spec.options.get("create_www_domain", True)):
                 self._ensure_site(c, conn, spec)
@@ -219,12 +275,24 @@ class IspManagerModule(ProvisioningModule):
         """The client's website and DNS zone; one that already exists (a retry) counts as made."""
         domain = spec.domain
         ip = str(spec.options.get("domain_ip") or conn.ip_address or "")
-        _create_unless_exists(c, "site.edit", {"sok": "ok", "su": spec.username, "site_name": domain,
-                                               "site_owner": spec.username, "site_aliases": f"www.{domain}"})
+        _create_unless_exists(
+            c,
+            "site.edit",
+            {
+                "sok": "ok",
+                "su": spec.username,
+                "site_name": domain,
+                "site_owner": spec.username,
+                "site_aliases": f"www.{domain}",
+            },
+        )
         if conn.nameservers:
             ns = " ".join(f"{name.rstrip('.')}." for name, _ip in conn.nameservers)
-            _create_unless_exists(c, "domain.edit", {"sok": "ok", "name": domain, "ip": ip or None, "ns": ns,
-                                                     "owner": spec.username, "dtype": "master"})
+            _create_unless_exists(
+                c,
+                "domain.edit",
+                {"sok": "ok", "name": domain, "ip": ip or None, "ns": ns, "owner": spec.username, "dtype": "master"},
+            )
 
     def suspend(self, conn: Connection, username: str) -> None:
         with self._client(conn) as c:
@@ -252,8 +320,7 @@ class IspManagerModule(ProvisioningModule):
 
     def change_password(self, conn: Connection, username: str, password: str) -> None:
         with self._client(conn) as c:
-            c.call("user.edit", {"sok": "ok", "elid": username, "passwd": password, "confirm": password},
-                   mutating=True)
+            c.call("user.edit", {"sok": "ok", "elid": username, "passwd": password, "confirm": password}, mutating=True)
 
     def sso_url(self, conn: Connection, username: str) -> str:
         key = secrets.token_hex(24)
@@ -265,10 +332,16 @@ class IspManagerModule(ProvisioningModule):
     def usage(self, conn: Connection) -> dict[str, AccountState]:
         with self._client(conn) as c:
             return {
-                row["name"]: AccountState(username=row["name"], exists=True, suspended=row.get("active") == "off",
-                                          disk_used_mib=_dec(row.get("quota_used")),
-                                          disk_limit_mib=_dec(row.get("quota_total")), extra=row)
-                for row in elems(c.call("user")) if row.get("name")
+                row["name"]: AccountState(
+                    username=row["name"],
+                    exists=True,
+                    suspended=row.get("active") == "off",
+                    disk_used_mib=_dec(row.get("quota_used")),
+                    disk_limit_mib=_dec(row.get("quota_total")),
+                    extra=row,
+                )
+                for row in elems(c.call("user"))
+                if row.get("name")
             }
 
 

@@ -77,16 +77,12 @@ class AppConnectionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["module"].choices = module_choices()
-        self.fields[
-            "ip_address"
-        ].help_text = "The address on the server's network interface used to reach the panel."
+        self.fields["ip_address"].help_text = "The address on the server's network interface used to reach the panel."
         port = self.initial.get("api_port") or 1500
         self.fields["path"].widget.attrs["placeholder"] = f"https://IP:{port}/ispmgr"
         self.fields[
             "path"
-        ].help_text = (
-            "The panel's URL. Empty: https://IP:PORT/ispmgr with the IP address and API port above."
-        )
+        ].help_text = "The panel's URL. Empty: https://IP:PORT/ispmgr with the IP address and API port above."
         if self.instance.pk:
             self.fields["password"].required = False
             self.fields["password"].help_text = "Leave empty to keep the stored password."
@@ -123,19 +119,14 @@ class NameserverForm(forms.Form):
 NameserverFormSet = forms.formset_factory(NameserverForm, extra=0)
 
 
-def _nameserver_formset(
-    request: HttpRequest, obj: AppConnection | None, add_row: bool = False
-) -> forms.BaseFormSet:
+def _nameserver_formset(request: HttpRequest, obj: AppConnection | None, add_row: bool = False) -> forms.BaseFormSet:
     if request.method == "POST":
         data = request.POST
         if add_row:
             data = data.copy()
             data["ns-TOTAL_FORMS"] = str(int(data.get("ns-TOTAL_FORMS") or 0) + 1)
         return NameserverFormSet(data, prefix="ns")
-    rows = [
-        {"name": ns.get("name", ""), "ip": ns.get("ip", "")}
-        for ns in (obj.nameservers if obj else [])
-    ]
+    rows = [{"name": ns.get("name", ""), "ip": ns.get("ip", "")} for ns in (obj.nameservers if obj else [])]
     while len(rows) < 2:
         rows.append({"name": "", "ip": ""})
     return NameserverFormSet(initial=rows, prefix="ns")
@@ -154,9 +145,7 @@ def _test_configuration(form: AppConnectionForm) -> tuple[bool, str]:
     form.is_valid()
     missing = [form.fields[name].label or name for name in TEST_FIELDS if name in form.errors]
     if missing:
-        return False, "Correct these fields to test the connection: " + ", ".join(
-            str(label) for label in missing
-        )
+        return False, "Correct these fields to test the connection: " + ", ".join(str(label) for label in missing)
     d = form.cleaned_data
     try:
         return connection_test(
@@ -258,19 +247,13 @@ class AppConnectionAdmin(admin.ModelAdmin):
                     self.log_addition(request, saved, [{"added": {}}])
                     messages.success(request, f"Connection {saved.name} added.")
                 else:
-                    self.log_change(
-                        request, saved, self.construct_change_message(request, form, None)
-                    )
+                    self.log_change(request, saved, self.construct_change_message(request, form, None))
                     messages.success(request, f"Connection {saved.name} saved.")
                 if "_continue" in request.POST:
-                    return HttpResponseRedirect(
-                        reverse("admin:provisioning_appconnection_change", args=[saved.pk])
-                    )
+                    return HttpResponseRedirect(reverse("admin:provisioning_appconnection_change", args=[saved.pk]))
                 return HttpResponseRedirect(reverse("admin:provisioning_appconnection_changelist"))
         else:
-            form = AppConnectionForm(
-                instance=obj, initial={"api_port": 1500} if obj is None else None
-            )
+            form = AppConnectionForm(instance=obj, initial={"api_port": 1500} if obj is None else None)
             nameservers = _nameserver_formset(request, obj)
         title = f"Edit connection {obj.name}" if obj else "Add new Connection"
         return form_page(

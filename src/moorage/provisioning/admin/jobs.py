@@ -57,9 +57,7 @@ class JobAttemptInline(ReadOnlyTabularInline):
 class ServiceOperationForm(forms.Form):
     """What a remote action needs beyond the button: a reason, a preset, a new password."""
 
-    reason = forms.CharField(
-        label="Reason", max_length=200, required=False, help_text="Recorded with the job."
-    )
+    reason = forms.CharField(label="Reason", max_length=200, required=False, help_text="Recorded with the job.")
 
     def __init__(self, *args: Any, operation: str, presets: list[str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -212,9 +210,7 @@ class ProvisioningJobAdmin(ReadOnlyAdmin):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(
-                request, f"Job #{job.pk} ({job.get_operation_display()}) queued again."
-            )
+            messages.success(request, f"Job #{job.pk} ({job.get_operation_display()}) queued again.")
         return HttpResponseRedirect(
             safe_next(request, reverse("admin:provisioning_provisioningjob_change", args=[job.pk]))
         )

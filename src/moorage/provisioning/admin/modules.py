@@ -43,17 +43,11 @@ class HostingModuleAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         states = dict(ModuleState.objects.values_list("name", "active"))
-        connections = dict(
-            AppConnection.objects.values("module")
-            .annotate(n=Count("pk"))
-            .values_list("module", "n")
-        )
+        connections = dict(AppConnection.objects.values("module").annotate(n=Count("pk")).values_list("module", "n"))
         rows = [
             {
                 "name": name,
@@ -93,9 +87,7 @@ class HostingModuleAdmin(ReadOnlyAdmin):
             messages.success(request, f"Module {name} {'activated' if active else 'deactivated'}.")
         # Show the tab the module moved to.
         tab = "active" if active else "inactive"
-        return HttpResponseRedirect(
-            reverse("admin:provisioning_modulestate_changelist") + f"?tab={tab}"
-        )
+        return HttpResponseRedirect(reverse("admin:provisioning_modulestate_changelist") + f"?tab={tab}")
 
 
 # ---------------------------------------------------------------- Server groups

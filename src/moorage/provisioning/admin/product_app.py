@@ -109,16 +109,9 @@ class ProductAppForm(forms.Form):
         data = args[0] if args else kwargs.get("data")
         stored = dict(app.options) if app else {}
         modules = available_modules()
-        module_name = (
-            (data.get("module") if data is not None else None)
-            or product.module
-            or next(iter(modules), "")
-        )
+        module_name = (data.get("module") if data is not None else None) or product.module or next(iter(modules), "")
         known = (data.get("known_presets", "") if data is not None else "") or ""
-        presets = sorted(
-            {p for p in known.split(",") if p}
-            | ({stored["preset"]} if stored.get("preset") else set())
-        )
+        presets = sorted({p for p in known.split(",") if p} | ({stored["preset"]} if stored.get("preset") else set()))
         initial = kwargs.setdefault("initial", {})
         initial.update(
             {
@@ -253,9 +246,7 @@ class ProductAppAdmin(admin.ModelAdmin):
                     data["known_presets"] = ",".join(presets)
                     form = ProductAppForm(data, product=product, app=app)
                     names = ", ".join(presets) or "none"
-                    messages.success(
-                        request, f"Got {len(presets)} presets from {conn.name}: {names}."
-                    )
+                    messages.success(request, f"Got {len(presets)} presets from {conn.name}: {names}.")
             elif form.is_valid():
                 d = form.cleaned_data
                 try:

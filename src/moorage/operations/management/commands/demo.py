@@ -48,10 +48,23 @@ class Command(BaseCommand):
         panel = None
         if not options["setup_only"]:
             state = settings.DATA_DIR / "ispmanager-emulator.sqlite3"
-            children.append(subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "ispmanager_emulator", "--host", "127.0.0.1", "--port", str(port),
-                 "--admin", f"root:{panel_password}", "--state", str(state)],
-            ))
+            children.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        sys.executable,
+                        "-m",
+                        "ispmanager_emulator",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--admin",
+                        f"root:{panel_password}",
+                        "--state",
+                        str(state),
+                    ],
+                )
+            )
             if not _wait_for_port("127.0.0.1", port):
                 self._stop(children)
                 raise CommandError(f"the ispmanager emulator did not start on 127.0.0.1:{port} (port taken?)")

@@ -16,8 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # noqa: ANN001
         parser.add_argument("--clients", type=int, required=True)
         parser.add_argument("--services", type=int, required=True)
-        parser.add_argument("--due-share", type=float, default=0.05,
-                            help="share of services that need a renewal invoice on --date (default 0.05)")
+        parser.add_argument(
+            "--due-share",
+            type=float,
+            default=0.05,
+            help="share of services that need a renewal invoice on --date (default 0.05)",
+        )
         parser.add_argument("--date", help="the business date the data is made for (default: today)")
         parser.add_argument("--seed", type=int, default=1, help="random seed")
 
@@ -30,7 +34,12 @@ class Command(BaseCommand):
             today = dt.date.fromisoformat(options["date"]) if options["date"] else clock.today()
         except ValueError as exc:
             raise CommandError("--date must be YYYY-MM-DD") from exc
-        counts = seed(clients=options["clients"], services=options["services"], today=today,
-                      due_share=options["due_share"], rng_seed=options["seed"],
-                      progress=lambda msg: self.stdout.write(msg) if options["verbosity"] > 1 else None)
+        counts = seed(
+            clients=options["clients"],
+            services=options["services"],
+            today=today,
+            due_share=options["due_share"],
+            rng_seed=options["seed"],
+            progress=lambda msg: self.stdout.write(msg) if options["verbosity"] > 1 else None,
+        )
         self.stdout.write(f"seeded {counts['clients']} clients and {counts['services']} services for {today}")
