@@ -279,19 +279,21 @@ def test_billing_defaults_singleton(browser):
     defaults = BillingDefaults.load()
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:catalog_billingdefaults_change", args=[defaults.pk])
-    response = browser.post(
-        response["Location"],
-        {
-            "first_invoice_due_days": 3,
-            "invoice_generate_days": 10,
-            "invoice_due_before_days": 0,
-            "invoice_due_move_days": 0,
-            "adjust_initial_period": "on",
-        },
-    )
+    import json
+
+    from django.forms.models import model_to_dict
+
+    form = {k: v for k, v in model_to_dict(defaults).items() if v is not False and k != "id"}
+    form.update(custom_reminders=json.dumps([{"days": 10, "when": "after"}]), expiration_notices="[]")
+    form.update(first_invoice_due_days=3, invoice_generate_days=10, adjust_initial_period="on")
+    response = browser.post(response["Location"], form)
     assert response.status_code == 302
     defaults.refresh_from_db()
     assert defaults.first_invoice_due_days == 3 and defaults.adjust_initial_period
+    assert defaults.custom_reminders == [{"days": 10, "when": "after"}]
+    bad = {**form, "custom_reminders": json.dumps([{"days": 0, "when": "later"}])}
+    response = browser.post(reverse("admin:catalog_billingdefaults_change", args=[defaults.pk]), bad)
+    assert response.status_code == 200 and "days must be a whole number" in response.content.decode()
     assert browser.get(reverse("admin:catalog_billingdefaults_add")).status_code == 403
     assert (
         browser.post(reverse("admin:catalog_billingdefaults_delete", args=[defaults.pk]), {"post": "yes"}).status_code

@@ -211,18 +211,52 @@ class ProductAdmin(admin.ModelAdmin):
                 "fields": [
                     "module",
                     "auto_create",
+                    "auto_upgrade",
+                    "renew_on",
                     "adjust_initial_period",
                     "full_month_billing",
-                    "first_invoice_due_days",
-                    "invoice_generate_days",
-                    "invoice_due_before_days",
-                    "invoice_due_move_days",
+                    "process_cancellation_requests",
                 ],
-                "description": "Empty day counts and an unknown Adjust Initial Period use the "
-                "billing defaults. The module (App), its server and preset are chosen on the "
-                "product's App settings page.",
+                "description": "Empty settings use Settings → Automation (the billing defaults). The module "
+                "(App), its server and preset are chosen on the product's App settings page.",
             },
         ),
+        (
+            "Invoices and due dates",
+            {
+                "fields": [
+                    "invoice_generate_days",
+                    "first_invoice_due_days",
+                    "invoice_due_before_days",
+                    "invoice_due_move_days",
+                ]
+            },
+        ),
+        (
+            "Suspension, termination, unpaid orders",
+            {
+                "fields": [
+                    ("suspend_enabled", "suspend_days"),
+                    "unsuspend_enabled",
+                    ("terminate_enabled", "terminate_days"),
+                    "terminate_cancel_invoices",
+                    ("cancel_unpaid_orders_enabled", "cancel_unpaid_orders_days"),
+                ]
+            },
+        ),
+        (
+            "Payment reminders and late fee",
+            {
+                "fields": [
+                    "reminders_enabled",
+                    "reminder_before_days",
+                    ("overdue_reminder_1_days", "overdue_reminder_2_days", "overdue_reminder_3_days"),
+                    "custom_reminders",
+                    ("late_fee_enabled", "late_fee_percent", "late_fee_days"),
+                ]
+            },
+        ),
+        ("Expiration notifications", {"fields": ["expiration_notices"]}),
         (
             "Other",
             {"fields": ["stock_enabled", "stock", "limit_per_customer", "available_upgrades"]},
@@ -340,12 +374,55 @@ class ProductAdmin(admin.ModelAdmin):
 class BillingDefaultsAdmin(admin.ModelAdmin):
     """The one row of system billing defaults; products override them one setting at a time."""
 
-    fields = [
-        "adjust_initial_period",
-        "first_invoice_due_days",
-        "invoice_generate_days",
-        "invoice_due_before_days",
-        "invoice_due_move_days",
+    fieldsets = [
+        (
+            "Automation",
+            {
+                "fields": [
+                    "auto_upgrade",
+                    "renew_on",
+                    "adjust_initial_period",
+                    "process_cancellation_requests",
+                    "apply_credit_automatically",
+                ]
+            },
+        ),
+        (
+            "Invoices and due dates",
+            {
+                "fields": [
+                    "invoice_generate_days",
+                    "first_invoice_due_days",
+                    "invoice_due_before_days",
+                    "invoice_due_move_days",
+                ]
+            },
+        ),
+        (
+            "Suspension, termination, unpaid orders",
+            {
+                "fields": [
+                    ("suspend_enabled", "suspend_days"),
+                    "unsuspend_enabled",
+                    ("terminate_enabled", "terminate_days"),
+                    "terminate_cancel_invoices",
+                    ("cancel_unpaid_orders_enabled", "cancel_unpaid_orders_days"),
+                ]
+            },
+        ),
+        (
+            "Payment reminders and late fee",
+            {
+                "fields": [
+                    "reminders_enabled",
+                    "reminder_before_days",
+                    ("overdue_reminder_1_days", "overdue_reminder_2_days", "overdue_reminder_3_days"),
+                    "custom_reminders",
+                    ("late_fee_enabled", "late_fee_percent", "late_fee_days"),
+                ]
+            },
+        ),
+        ("Expiration notifications", {"fields": ["expiration_notices"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

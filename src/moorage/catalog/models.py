@@ -13,6 +13,37 @@ from moorage.core.cycles import CYCLE_LABELS, Cycle
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+def validate_reminders(value: object) -> None:
+    """Custom reminders: a list of {"days": N > 0, "when": "before" | "after"}."""
+    _validate_day_list(value, extra=())
+
+
+def validate_expiration_notices(value: object) -> None:
+    """Expiration notifications: a list of {"days": N >= 0, "when": "before" | "after", "template": name}."""
+    _validate_day_list(value, extra=("template",), allow_zero=True)
+
+
+def _validate_day_list(value: object, *, extra: tuple[str, ...], allow_zero: bool = False) -> None:
+    from django.core.exceptions import ValidationError
+
+    from moorage.notifications.templates_builtin import TEMPLATES
+
+    if value is None:
+        return
+    if not isinstance(value, list):
+        raise ValidationError('must be a list, e.g. [{"days": 3, "when": "after"}]')
+    for i, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) - {"days", "when", *extra}:
+            raise ValidationError(f"item {i + 1}: use the keys days, when" + "".join(f", {e}" for e in extra))
+        days = item.get("days")
+        if isinstance(days, bool) or not isinstance(days, int) or days < (0 if allow_zero else 1):
+            raise ValidationError(f"item {i + 1}: days must be a whole number of at least {0 if allow_zero else 1}")
+        if item.get("when", "after") not in ("before", "after"):
+            raise ValidationError(f"item {i + 1}: when must be before or after")
+        if "template" in item and item["template"] not in TEMPLATES:
+            raise ValidationError(f"item {i + 1}: unknown template {item['template']!r}")
+
+
 RENEW_CHOICES = [
     ("payment", "Renew account automatically after receiving payment"),
     ("invoice_issued", "When renewal invoice is issued"),
@@ -161,12 +192,16 @@ class Product(models.Model):
         "3rd overdue reminder X days after due (0 = off)", null=True, blank=True
     )
     custom_reminders = models.JSONField(
-        null=True, blank=True, help_text='More reminders: [{"days": 10, "when": "after"}]'
+        validators=[validate_reminders],
+        null=True,
+        blank=True,
+        help_text='More reminders: [{"days": 10, "when": "after"}]',
     )
     late_fee_enabled = models.BooleanField("Add Late Fee", null=True, blank=True)
     late_fee_percent = models.DecimalField("Late fee %", max_digits=6, decimal_places=2, null=True, blank=True)
     late_fee_days = models.PositiveIntegerField("Late fee Y days after the due date", null=True, blank=True)
     expiration_notices = models.JSONField(
+        validators=[validate_expiration_notices],
         null=True,
         blank=True,
         help_text='Expiration notifications: [{"days": 7, "when": "before", "template": "service_expiration"}]',
@@ -243,12 +278,16 @@ class BillingDefaults(models.Model):
     overdue_reminder_2_days = models.PositiveIntegerField("2nd overdue reminder X days after due (0 = off)", default=3)
     overdue_reminder_3_days = models.PositiveIntegerField("3rd overdue reminder X days after due (0 = off)", default=5)
     custom_reminders = models.JSONField(
-        default=list, blank=True, help_text='More reminders: [{"days": 10, "when": "after"}]'
+        validators=[validate_reminders],
+        default=list,
+        blank=True,
+        help_text='More reminders: [{"days": 10, "when": "after"}]',
     )
     late_fee_enabled = models.BooleanField("Add Late Fee", default=False)
     late_fee_percent = models.DecimalField("Late fee %", max_digits=6, decimal_places=2, default=Decimal("10.00"))
     late_fee_days = models.PositiveIntegerField("Late fee Y days after the due date", default=5)
     expiration_notices = models.JSONField(
+        validators=[validate_expiration_notices],
         default=list,
         blank=True,
         help_text='Expiration notifications: [{"days": 7, "when": "before", "template": "service_expiration"}]',
