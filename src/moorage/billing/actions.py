@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from moorage.billing.models import Invoice, InvoiceLine, LedgerEntry, Payment
+from moorage.billing.models import CreditNote, Invoice, InvoiceLine, LedgerEntry, Payment
 from moorage.billing.queries import client_credit_balance, invoice_outstanding
 from moorage.core.actions import audit, next_number
 from moorage.core.errors import DomainError, NotFound
@@ -328,3 +328,72 @@ def credit_add(*, client: Client, amount: Decimal, reason: str, now: dt.datetime
         message=reason.strip(),
     )
     return entry
+
+
+def issue_credit_note(
+    *,
+    client: Client,
+    amount: Decimal,
+    reason: str,
+    now: dt.datetime,
+    issue_date: dt.date,
+    invoice: Invoice | None = None,
+    service: Service | None = None,
+    actor: User | None = None,
+) -> CreditNote:
+    """Inner step: a numbered credit note for `amount`, credited to the client's balance."""
+    _require_atomic()
+    amount = round_money(to_decimal(amount))
+    if amount <= 0:
+        raise DomainError("a credit note needs a positive amount", field="amount")
+    note = CreditNote.objects.create(
+        number=next_number("credit_note"),
+        client=client,
+        invoice=invoice,
+        service=service,
+        amount=amount,
+        currency=settings.MOORAGE_CURRENCY,
+        reason=reason[:300],
+        issue_date=issue_date,
+        created_at=now,
+    )
+    entry = _ledger(
+        client=client,
+        account=E.Account.CREDIT,
+        kind=E.Kind.CREDIT_NOTE,
+        amount=amount,
+        now=now,
+        actor=actor,
+        memo=f"Credit note {note.display_number}: {reason}"[:300],
+    )
+    entry.credit_note = note
+    entry.save(update_fields=["credit_note"])
+    audit(actor=actor, action="credit_note_issue", obj=note, now=now, data={"amount": str(amount)}, message=reason)
+    return note
+
+
+def add_credit(
+    *,
+    client: Client,
+    amount: Decimal,
+    memo: str,
+    now: dt.datetime,
+    actor: User | None = None,
+    kind: str = LedgerEntry.Kind.CREDIT_ADDED,
+    invoice: Invoice | None = None,
+) -> LedgerEntry:
+    """Inner step: put money on the client's credit balance (downgrade credit, pro-rated cancellation)."""
+    _require_atomic()
+    amount = round_money(to_decimal(amount))
+    if amount <= 0:
+        raise DomainError("a credit needs a positive amount", field="amount")
+    return _ledger(
+        client=client,
+        account=E.Account.CREDIT,
+        kind=kind,
+        amount=amount,
+        now=now,
+        actor=actor,
+        memo=memo[:300],
+        invoice=invoice,
+    )

@@ -92,6 +92,38 @@ class InvoiceLine(models.Model):
         return f"{self.description}: {self.amount}"
 
 
+class CreditNote(models.Model):
+    """A numbered credit note: money the provider owes back, credited to the client's balance."""
+
+    number = models.PositiveBigIntegerField(unique=True)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="credit_notes")
+    invoice = models.ForeignKey(
+        "Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        help_text="The invoice it corrects, if any",
+    )
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=300)
+    issue_date = models.DateField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="creditnote_positive")]
+
+    def __str__(self) -> str:
+        return f"Credit note {self.display_number}"
+
+    @property
+    def display_number(self) -> str:
+        return f"CN-{self.number:06d}"
+
+
 class Payment(models.Model):
     """Money received through a gateway; applied once per (gateway, transaction id)."""
 
@@ -146,6 +178,9 @@ class LedgerEntry(models.Model):
     currency = models.CharField(max_length=3)
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    credit_note = models.ForeignKey(
+        CreditNote, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
     memo = models.CharField(max_length=300, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField()

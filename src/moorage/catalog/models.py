@@ -44,6 +44,25 @@ def _validate_day_list(value: object, *, extra: tuple[str, ...], allow_zero: boo
             raise ValidationError(f"item {i + 1}: unknown template {item['template']!r}")
 
 
+PRORATION_CHOICES = [("seconds", "Seconds"), ("hours", "Hours"), ("days", "Days")]
+DOWNGRADE_CREDIT_CHOICES = [
+    ("no", "No, do not credit customer pro-rated amount on package downgrade"),
+    ("yes", "Yes, credit customer pro-rated amount on package downgrade"),
+    (
+        "after_unpaid",
+        "Yes, credit pro-rated amount only after client doesn't have unpaid invoices (credit downgrade queue)",
+    ),
+]
+CANCELLATION_CHOICES = [
+    ("yes", "Yes, client can cancel service using this product"),
+    ("after_days", "Yes, client can cancel service after/for X days since account creation"),
+    ("no", "No, client cannot cancel service with this product"),
+]
+PRORATE_CANCEL_CHOICES = [
+    ("no", "No"),
+    ("prepaid", "Yes, for pre-paid services (for immediate cancellations)"),
+    ("postpaid", "Yes, for post-paid services"),
+]
 RENEW_CHOICES = [
     ("payment", "Renew account automatically after receiving payment"),
     ("invoice_issued", "When renewal invoice is issued"),
@@ -207,6 +226,39 @@ class Product(models.Model):
         help_text='Expiration notifications: [{"days": 7, "when": "before", "template": "service_expiration"}]',
     )
 
+    # Other tab: upgrades and cancellations (null = the system default).
+    upgrade_proration = models.CharField(
+        "Upgrade pro-rata", max_length=8, choices=PRORATION_CHOICES, null=True, blank=True
+    )
+    queue_prorata = models.BooleanField("Queue Pro-rata Charges", null=True, blank=True)
+    credit_on_downgrade = models.CharField(
+        "Credit on Downgrade",
+        max_length=16,
+        choices=DOWNGRADE_CREDIT_CHOICES,
+        null=True,
+        blank=True,
+        help_text="Empty: use system billing settings",
+    )
+    credit_note_on_downgrade = models.BooleanField(
+        "Credit note on Downgrade", null=True, blank=True, help_text="Unknown: use system billing settings"
+    )
+    out_of_stock_upgrade = models.BooleanField(
+        "Out-of-stock Upgrade", default=False, help_text="Allow upgrades to this product even when it is out of stock"
+    )
+    allow_cancellations = models.CharField(
+        "Allow Cancellations", max_length=12, choices=CANCELLATION_CHOICES, null=True, blank=True
+    )
+    cancellation_after_days = models.PositiveIntegerField(
+        "Cancel after/for X days since account creation", null=True, blank=True
+    )
+    cancellation_immediate = models.BooleanField("Allowed Cancellation Types: Immediate", null=True, blank=True)
+    cancellation_end_of_period = models.BooleanField(
+        "Allowed Cancellation Types: End of billing period", null=True, blank=True
+    )
+    prorate_cancellations = models.CharField(
+        "Pro-rate cancellations", max_length=10, choices=PRORATE_CANCEL_CHOICES, null=True, blank=True
+    )
+
     available_upgrades = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -294,6 +346,21 @@ class BillingDefaults(models.Model):
     )
     # System-only settings.
     apply_credit_automatically = models.BooleanField("Apply credit balance to new invoices automatically", default=True)
+    upgrade_proration = models.CharField("Upgrade pro-rata", max_length=8, choices=PRORATION_CHOICES, default="days")
+    queue_prorata = models.BooleanField("Queue Pro-rata Charges", default=False)
+    credit_on_downgrade = models.CharField(
+        "Credit on Downgrade", max_length=16, choices=DOWNGRADE_CREDIT_CHOICES, default="yes"
+    )
+    credit_note_on_downgrade = models.BooleanField("Credit note on Downgrade", default=False)
+    allow_cancellations = models.CharField(
+        "Allow Cancellations", max_length=12, choices=CANCELLATION_CHOICES, default="yes"
+    )
+    cancellation_after_days = models.PositiveIntegerField("Cancel after/for X days since account creation", default=0)
+    cancellation_immediate = models.BooleanField("Allowed Cancellation Types: Immediate", default=True)
+    cancellation_end_of_period = models.BooleanField("Allowed Cancellation Types: End of billing period", default=True)
+    prorate_cancellations = models.CharField(
+        "Pro-rate cancellations", max_length=10, choices=PRORATE_CANCEL_CHOICES, default="no"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "billing defaults"
