@@ -141,6 +141,10 @@ DEFAULT_FROM_EMAIL = env("MOORAGE_EMAIL_FROM", "billing@moorage.localhost")
 # Moorage's own settings.
 MOORAGE_COMPANY_NAME = env("MOORAGE_COMPANY_NAME", "Moorage Hosting")
 MOORAGE_CURRENCY = env("MOORAGE_CURRENCY", "USD")
+# Seller details printed on invoices and credit notes, and the bank account clients pay to.
+MOORAGE_COMPANY_ADDRESS = env("MOORAGE_COMPANY_ADDRESS")
+MOORAGE_COMPANY_TAX_ID = env("MOORAGE_COMPANY_TAX_ID")
+MOORAGE_BANK_DETAILS = env("MOORAGE_BANK_DETAILS")
 # Fixes "now" for the whole process (test clock); empty means the real time.
 MOORAGE_CLOCK_DATE = env("MOORAGE_CLOCK_DATE")
 # Fernet keys (comma separated, newest first) that encrypt panel passwords at rest; when unset a
@@ -152,7 +156,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("MOORAGE_LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:

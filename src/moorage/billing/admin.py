@@ -83,6 +83,19 @@ class AddCreditForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=300, help_text="Why the credit is given (recorded).")
 
 
+def cancel_invoice_or_order(invoice: Invoice, *, actor: Any, reason: str) -> None:
+    """Cancel an invoice; an unpaid order's first invoice is cancelled by cancelling its order, so the
+    order and its services do not wait for a payment that can no longer come."""
+    from moorage.orders.actions import order_cancel
+    from moorage.orders.models import Order
+
+    order = Order.objects.filter(invoice=invoice, status=Order.Status.PENDING).first()
+    if order is not None and invoice.status == Invoice.Status.UNPAID:
+        order_cancel(order_id=order.pk, now=clock.now(), actor=actor, reason=reason or "invoice cancelled")
+        return
+    invoice_cancel(invoice_id=invoice.pk, now=clock.now(), cancelled_on=clock.today(), actor=actor, reason=reason)
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
     """Invoices: found by number or client; cancelled, paid (payments.admin) or printed here."""
@@ -214,13 +227,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
         form = CancelInvoiceForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                invoice_cancel(
-                    invoice_id=invoice.pk,
-                    now=clock.now(),
-                    cancelled_on=clock.today(),
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
+                cancel_invoice_or_order(invoice, actor=request.user, reason=form.cleaned_data["reason"])
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
@@ -241,13 +248,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
         done = 0
         for invoice in queryset.order_by("pk"):
             try:
-                invoice_cancel(
-                    invoice_id=invoice.pk,
-                    now=clock.now(),
-                    cancelled_on=clock.today(),
-                    actor=request.user,
-                    reason="cancelled by staff",
-                )
+                cancel_invoice_or_order(invoice, actor=request.user, reason="cancelled by staff")
             except DomainError as exc:
                 messages.error(request, f"{invoice}: {exc.message}")
             else:

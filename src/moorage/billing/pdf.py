@@ -36,6 +36,9 @@ def invoice_context(invoice: Invoice) -> dict:
             for e in payments
         ],
         "company_name": settings.MOORAGE_COMPANY_NAME,
+        "company_address": settings.MOORAGE_COMPANY_ADDRESS,
+        "company_tax_id": settings.MOORAGE_COMPANY_TAX_ID,
+        "bank_details": settings.MOORAGE_BANK_DETAILS,
         "currency": invoice.currency,
     }
 

@@ -11,7 +11,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from moorage.core.actions import audit
-from moorage.core.errors import Conflict, DomainError
+from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
 from moorage.customers.models import Client, ClientGroup
 from moorage.customers.registration import clean_profile
@@ -100,18 +100,19 @@ def client_update(
 ) -> Client:
     """Change a client's profile (and optionally login email); the change is audited."""
     builtin, custom = clean_profile(profile, enforce_required=not by_staff)
+    user = client.user
+    # Every check before any change, so a refused update leaves the caller's objects as they were.
+    if email is not None:
+        email = _clean_email(email)
+        if email != user.email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise Conflict("A client with this email address already exists", field="email", code="email_taken")
     before = {k: getattr(client, k) for k in builtin}
     for key, value in builtin.items():
         setattr(client, key, value)
     client.custom_fields = {**client.custom_fields, **custom}
     client.save()
-    user = client.user
     if email is not None:
-        email = _clean_email(email)
-        if email != user.email:
-            if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-                raise Conflict("A client with this email address already exists", field="email", code="email_taken")
-            user.email = email
+        user.email = email
     user.first_name, user.last_name = client.first_name, client.last_name
     user.save()
     changed = {k: [before[k], builtin[k]] for k in builtin if before[k] != builtin[k]}
@@ -135,7 +136,40 @@ def client_login_as(*, client: Client, staff: User, now: dt.datetime) -> User:
         raise DomainError("Only staff can log in as a client", code="forbidden")
     if client.status == Client.Status.CLOSED:
         raise DomainError("This client account is closed", field="status")
+    if not client.user.is_active:
+        raise DomainError("This client's login is disabled", field="status", code="login_disabled")
     audit(
         actor=staff, action="client_login_as", obj=client, now=now, message=f"{staff.email} logged in as {client.email}"
     )
     return client.user
+
+
+@transaction.atomic(durable=True)
+def client_set_status(
+    *, client_id: int, status: str, now: dt.datetime, actor: User | None, group_id: int | None = None,
+    reason: str = "",
+) -> Client:
+    """Staff change a client's status (active, inactive, closed) and group; audited with the reason.
+
+    A closed client cannot log in (its login is disabled) nor place orders; reopening enables it.
+    """
+    client = Client.objects.select_for_update().select_related("user").filter(pk=client_id).first()
+    if client is None:
+        raise NotFound(f"no client with id {client_id}", field="client")
+    if status not in Client.Status.values:
+        raise DomainError(f"Status must be one of: {', '.join(Client.Status.values)}", field="status")
+    group = None
+    if group_id is not None:
+        group = ClientGroup.objects.filter(pk=group_id).first()
+        if group is None:
+            raise DomainError(f"no client group with id {group_id}", field="group")
+    before = {"status": client.status, "group": client.group_id}
+    client.status, client.group = status, group
+    client.save(update_fields=["status", "group"])
+    active = status != Client.Status.CLOSED
+    if client.user.is_active != active:
+        client.user.is_active = active
+        client.user.save(update_fields=["is_active"])
+    audit(actor=actor, action="client_set_status", obj=client, now=now, message=reason,
+          data={"before": before, "after": {"status": status, "group": group_id}})
+    return client

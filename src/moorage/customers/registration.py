@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import IntegrityError, transaction
+
 from moorage.core.errors import DomainError
 from moorage.customers.models import Client, RegistrationField
 
@@ -26,20 +28,25 @@ MAX_LENGTHS = {f.name: f.max_length for f in Client._meta.get_fields() if getatt
 
 
 def ensure_builtin_fields() -> None:
-    """Create the rows of the built-in fields once, so staff can hide them or make them required."""
+    """Create the rows of the built-in fields once, so staff can hide them or make them required.
+
+    Cheap when they exist (one count); two first requests at once cannot both insert a row.
+    """
+    if RegistrationField.objects.filter(builtin=True).count() >= len(BUILTIN_FIELDS):
+        return
     existing = set(RegistrationField.objects.filter(builtin=True).values_list("key", flat=True))
     for order, (key, label, kind, options, shown, required) in enumerate(BUILTIN_FIELDS):
-        if key not in existing:
-            RegistrationField.objects.create(
-                key=key,
-                label=label,
-                kind=kind,
-                options=options,
-                shown=shown,
-                required=required,
-                builtin=True,
-                sort_order=order * 10,
-            )
+        if key in existing:
+            continue
+        try:
+            with transaction.atomic():
+                RegistrationField.objects.get_or_create(
+                    key=key,
+                    defaults={"label": label, "kind": kind, "options": options, "shown": shown,
+                              "required": required, "builtin": True, "sort_order": order * 10},
+                )
+        except IntegrityError:
+            pass  # created by a concurrent request a moment ago
 
 
 def form_fields() -> list[RegistrationField]:

@@ -16,6 +16,10 @@ from moorage.services.dates import initial_dates
 from moorage.services.models import Service
 
 
+# Statuses that must follow the panel for a service with a panel account.
+PANEL_STATUSES = (Service.Status.ACTIVE, Service.Status.SUSPENDED, Service.Status.TERMINATED)
+
+
 def lock_service(service_id: int) -> Service:
     """Lock one service row for the rest of the transaction."""
     try:
@@ -61,6 +65,14 @@ def service_set_status(
     service = lock_service(service_id)
     if status not in Service.Status.values:
         raise DomainError(f"unknown status {status!r}", field="status")
+    account = getattr(service, "panel_account", None)  # the reverse side; services does not import provisioning
+    if account is not None and account.exists_on_panel and status in PANEL_STATUSES:
+        raise DomainError(
+            "this service has an account on a control panel: use Suspend, Unsuspend or Terminate, which change the "
+            "panel first",
+            field="status",
+            code="use_panel_actions",
+        )
     if status == Service.Status.ACTIVE and service.start_date is None:
         set_initial_dates(service, paid_on=local_date(now))
     lifecycle.transition(service, status, now=now, actor=actor, reason=reason)
