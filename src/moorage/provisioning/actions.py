@@ -219,8 +219,8 @@ def fetch_presets(*, connection: AppConnection) -> list[str]:
         ) from exc
 
 
-def sso_url(*, service: Service) -> str:
-    """Access Control Panel: a one-time login URL for the service's panel account."""
+def sso_url(*, service: Service, actor: User | None = None, now: dt.datetime | None = None) -> str:
+    """Access Control Panel: a one-time login URL for the service's panel account (the use is audited)."""
     account = PanelAccount.objects.select_related("connection").filter(service=service).first()
     if account is None or not account.exists_on_panel:
         raise DomainError("this service has no account on a panel yet", code="no_account")
@@ -228,9 +228,17 @@ def sso_url(*, service: Service) -> str:
         raise DomainError(f"the service is {service.get_status_display().lower()}", code="not_active")
     module = get_module(account.connection.module)
     try:
-        return module.sso_url(connection_info(account.connection, module), account.username)
+        url = module.sso_url(connection_info(account.connection, module), account.username)
     except ModuleError as exc:
         raise DomainError(f"the control panel could not be reached: {exc.message}", code="panel_error") from exc
+    audit(
+        actor=actor,
+        action="panel_login",
+        obj=service,
+        now=now or timezone.now(),
+        message=f"control panel opened as {account.username}",
+    )
+    return url
 
 
 @transaction.atomic(durable=True)

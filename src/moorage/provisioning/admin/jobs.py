@@ -274,7 +274,7 @@ class ProvisioningJobAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         service = get_object_or_404(Service, pk=service_id)
         try:
-            url = sso_url(service=service)
+            url = sso_url(service=service, actor=request.user, now=clock.now())
         except DomainError as exc:
             messages.error(request, f"Login to control panel: {exc.message}")
             return HttpResponseRedirect(reverse("admin:services_service_change", args=[service.pk]))
