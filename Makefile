@@ -47,7 +47,8 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/moorage check
 	$(BIN)/moorage makemigrations --check --dry-run
-	$(BIN)/mypy src/moorage/core/cycles.py src/moorage/core/money.py src/moorage/catalog/hostname.py
+	$(BIN)/mypy src/moorage/core/cycles.py src/moorage/core/money.py src/moorage/catalog/hostname.py \
+		src/moorage/metering/pricing.py src/moorage/metering/resources.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

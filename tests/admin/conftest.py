@@ -103,3 +103,19 @@ def provisioning_rows(world: World, now: dt.datetime) -> None:
         last_error="cannot connect to the panel",
     )
     JobAttempt.objects.create(job=job, number=1, started_at=now, outcome="permanent", message="cannot connect")
+
+
+@pytest.fixture
+def metering_rows(world: World, provisioning_rows: None, now: dt.datetime) -> None:
+    """A row of every metering model: a metered price with a tier, a usage sample, a usage sync."""
+    from decimal import Decimal
+
+    from moorage.metering.models import MeteredPrice, MeteredTier, UsageSample, UsageSync
+    from moorage.provisioning.models import AppConnection
+
+    price = MeteredPrice.objects.create(
+        product=world.starter, resource="disk_mib", unit_price=Decimal("0.50"), unit_size=Decimal(1024)
+    )
+    MeteredTier.objects.create(price=price, up_to=Decimal(10), unit_price=Decimal("0.40"))
+    UsageSample.objects.create(service=world.service, resource="disk_mib", value=Decimal(300), taken_at=now)
+    UsageSync.objects.create(connection=AppConnection.objects.get(), queued_at=now, finished_at=now, accounts=1)

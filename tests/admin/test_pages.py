@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def full_world(world, other_client, staff, provisioning_rows):  # noqa: ANN001, ANN201
+def full_world(world, other_client, staff, provisioning_rows, metering_rows):  # noqa: ANN001, ANN201
     """At least one row of every model the staff area shows."""
     ClientGroup.objects.create(name="Resellers")
     Group.objects.create(name="Billing staff")
@@ -56,6 +56,38 @@ def full_world(world, other_client, staff, provisioning_rows):  # noqa: ANN001, 
         transaction_id="BANK-1",
         now=world.order.created_at,
         actor=staff,
+    )
+    from moorage.billing.actions import issue_credit_note
+
+    with transaction.atomic():
+        issue_credit_note(
+            client=world.client,
+            amount="1.00",
+            reason="goodwill",
+            now=world.order.created_at,
+            issue_date=local_date(world.order.created_at),
+        )
+    from moorage.upgrades.models import UpgradeRequest
+
+    UpgradeRequest.objects.create(  # a row for the upgrades pages (an upgrade that was withdrawn)
+        service=world.service,
+        kind="cycle_change",
+        status="cancelled",
+        settlement="invoice",
+        from_product=world.starter,
+        from_cycle="monthly",
+        from_price="4.99",
+        to_product=world.starter,
+        to_cycle="annually",
+        to_price="49.90",
+        change_at=world.order.created_at,
+        period_start=local_date(world.order.created_at),
+        period_end=local_date(world.order.created_at),
+        period_cycle="monthly",
+        proration_unit="days",
+        remaining="0.5",
+        charge="1.00",
+        created_at=world.order.created_at,
     )
     return world
 

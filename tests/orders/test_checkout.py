@@ -351,10 +351,17 @@ def test_the_faulty_item_is_named(starter, client_account, now, unchanged):
     assert err.field == "items[1].product"
 
 
-def test_a_metered_product_cannot_be_ordered_yet(shared_page, client_account, now, unchanged):
+def test_a_metered_product_is_ordered_without_a_first_invoice(shared_page, client_account, now):
     plan = factories.product(shared_page, prices={}, price_type="metered")
-    err = refused(unchanged, client_account, [CartItem(plan.pk, "monthly", "example.com")], now)
-    assert (err.field, err.code) == ("items[0].product", "not_orderable")
+    order = order_checkout(client=client_account, items=[CartItem(plan.pk, "", "example.com")], now=now)
+    assert order.invoice is None  # usage is billed after each period (tests/metering)
+    assert order.items.get().service.cycle == "monthly"
+
+
+def test_a_metered_product_without_price_rows_has_monthly_periods_only(shared_page, client_account, now, unchanged):
+    plan = factories.product(shared_page, prices={}, price_type="metered")
+    err = refused(unchanged, client_account, [CartItem(plan.pk, "annually", "example.com")], now)
+    assert (err.field, err.code) == ("items[0].cycle", "invalid_cycle")
 
 
 @pytest.mark.parametrize("cycle", ["quarterly", "", "fortnightly", "one_time"])

@@ -18,31 +18,38 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 
-from moorage.billing.actions import LineSpec, add_line, apply_credit, cancel_invoice
+from moorage.billing.actions import LineSpec, add_line, apply_credit
 from moorage.billing.models import Invoice, InvoiceLine, LedgerEntry
 from moorage.billing.renewal import invoice_date_for, issue_renewal
+from moorage.cancellations.actions import cancel_service_invoices, process_cancellation
+from moorage.cancellations.queries import processing_date
 from moorage.catalog.models import BillingDefaults, Product, product_setting
 from moorage.core.clock import business_tz, local_date
 from moorage.core.cycles import Cycle
 from moorage.core.money import round_money
 from moorage.customers.models import Client
+from moorage.metering.actions import SYNC_EVERY, usage_sync_queue
+from moorage.metering.invoicing import usage_lines
 from moorage.notifications.actions import notify
 from moorage.notifications.models import Notification
 from moorage.orders.actions import cancel_order
 from moorage.orders.models import Order
 from moorage.payments.actions import OVERDUE, after_invoice_paid, overdue_invoices, unsuspend_if_settled
 from moorage.provisioning.actions import request_create, request_job
-from moorage.provisioning.models import PanelAccount, ProvisioningJob
+from moorage.provisioning.models import AppConnection, PanelAccount, ProvisioningJob
 from moorage.provisioning.notices import notify_service
 from moorage.provisioning.registry import is_active
 from moorage.services import lifecycle
 from moorage.services.actions import lock_service
 from moorage.services.models import CancellationRequest, Service
+from moorage.upgrades.actions import release_queued_credit
+from moorage.upgrades.models import UpgradeRequest
 
 S = Service.Status
 Op = ProvisioningJob.Operation
 BATCH = 2000
 LIVE = (S.ACTIVE, S.SUSPENDED)
+POSTPAID = Q(product__billing_type=Product.BillingType.POSTPAID) | Q(product__price_type=Product.PriceType.METERED)
 
 
 @dataclass
@@ -140,13 +147,9 @@ class GenerateInvoices(Step):
             uses = Q(product__invoice_generate_days=days)
             if days == ctx.defaults.invoice_generate_days:
                 uses |= Q(product__invoice_generate_days__isnull=True)
-            yield from _ids(
-                base.filter(uses, next_due_date__lte=ctx.today + dt.timedelta(days=days)).exclude(
-                    product__billing_type=Product.BillingType.POSTPAID
-                )
-            )
-        # Post-paid periods are billed after they end; the exact day is checked when applying.
-        yield from _ids(base.filter(product__billing_type=Product.BillingType.POSTPAID, next_due_date__lte=ctx.today))
+            yield from _ids(base.filter(uses, next_due_date__lte=ctx.today + dt.timedelta(days=days)).exclude(POSTPAID))
+        # Post-paid (and metered) periods are billed after they end; the exact day is checked when applying.
+        yield from _ids(base.filter(POSTPAID, next_due_date__lte=ctx.today))
 
     def apply(self, ctx: Context, pk: int) -> str | None:
         service = lock_service(pk)
@@ -154,8 +157,9 @@ class GenerateInvoices(Step):
             return None
         issued = []
         # With "renew when the invoice is issued" a missed month is caught up, one period at a time.
+        metered = usage_lines if service.product.price_type == Product.PriceType.METERED else None
         for _ in range(36):
-            invoice = issue_renewal(service, today=ctx.today, now=ctx.now, defaults=ctx.defaults)
+            invoice = issue_renewal(service, today=ctx.today, now=ctx.now, defaults=ctx.defaults, usage_lines=metered)
             if invoice is None:
                 break
             issued.append(invoice.display_number)
@@ -466,25 +470,12 @@ class AutoTerminate(Step):
             )
             done = "terminated"
         if ctx.setting(service.product_id, "terminate_cancel_invoices"):
-            cancelled = cancel_service_invoices(service, ctx, reason="service terminated for non-payment")
+            cancelled = cancel_service_invoices(
+                service, now=ctx.now, today=ctx.today, reason="service terminated for non-payment"
+            )
             if cancelled:
                 done += f"; cancelled invoice {', '.join(cancelled)}"
         return done
-
-
-def cancel_service_invoices(service: Service, ctx: Context, *, reason: str) -> list[str]:
-    """Cancel the unpaid invoices that bill only this service."""
-    cancelled = []
-    others = InvoiceLine.objects.filter(invoice=OuterRef("pk"), service__isnull=False).exclude(service=service)
-    ids = set(
-        Invoice.objects.filter(status=Invoice.Status.UNPAID, lines__service=service)
-        .exclude(Exists(others))
-        .values_list("pk", flat=True)
-    )
-    for invoice in Invoice.objects.select_for_update().filter(pk__in=ids, status=Invoice.Status.UNPAID).order_by("pk"):
-        cancel_invoice(invoice=invoice, now=ctx.now, cancelled_on=ctx.today, reason=reason)
-        cancelled.append(invoice.display_number)
-    return cancelled
 
 
 class CancelUnpaidOrders(Step):
@@ -556,39 +547,10 @@ class CancellationRequests(Step):
             return None
         if not ctx.setting(service.product_id, "process_cancellation_requests"):
             return None
-        if (
-            request.type == CancellationRequest.Type.END_OF_PERIOD
-            and service.next_due_date
-            and service.next_due_date > ctx.today
-        ):
+        due = processing_date(request, service)
+        if due is not None and due > ctx.today:
             return None
-        return process_cancellation(request, service, ctx)
-
-
-def process_cancellation(request: CancellationRequest, service: Service, ctx: Context) -> str:
-    """Inner step: carry out a cancellation request (terminate the account, cancel unpaid renewals)."""
-    if service.status in (S.ACTIVE, S.SUSPENDED, S.PENDING, S.FRAUD):
-        if _has_account(service):
-            job = request_job(
-                service=service,
-                operation=Op.TERMINATE,
-                now=ctx.now,
-                key=f"cancel-request:{request.pk}",
-                reason=f"cancellation requested: {request.reason}"[:200],
-                params={"final_status": S.CANCELLED},
-            )
-            done = f"terminate job #{job.pk}"
-        else:
-            lifecycle.transition(service, S.CANCELLED, now=ctx.now, reason="cancellation requested")
-            done = "cancelled"
-    else:
-        done = f"service already {service.status}"
-    cancelled = cancel_service_invoices(service, ctx, reason="service cancelled")
-    if cancelled:
-        done += f"; cancelled invoice {', '.join(cancelled)}"
-    request.status, request.processed_at = CancellationRequest.Status.PROCESSED, ctx.now
-    request.save(update_fields=["status", "processed_at"])
-    return done
+        return process_cancellation(request, service, now=ctx.now, today=ctx.today, defaults=ctx.defaults)
 
 
 class ExpirationNotices(Step):
@@ -643,6 +605,39 @@ class ExpirationNotices(Step):
         return f"expiration notice {', '.join(sent)}" if sent else None
 
 
+class UsageSync(Step):
+    """Queue the usage job (metered billing, Disk & Bandwidth Usage) of each connection with accounts,
+    at most once an hour; the panel is read by a worker, never inside this run's transaction."""
+
+    name, counter, object_type = "usage_sync", "usage_syncs_queued", "connection"
+
+    def plan(self, ctx: Context) -> Iterator[int]:
+        recent = Q(usage_sync__queued_at__gt=ctx.now - SYNC_EVERY)
+        return _ids(AppConnection.objects.filter(accounts__exists_on_panel=True).exclude(recent).distinct())
+
+    def apply(self, ctx: Context, pk: int) -> str | None:
+        connection = AppConnection.objects.get(pk=pk)
+        return "usage job queued" if usage_sync_queue(connection, now=ctx.now) else None
+
+
+class DowngradeCredits(Step):
+    """Credit on Downgrade "only after client doesn't have unpaid invoices": release the queued credits
+    of clients with no unpaid invoice left."""
+
+    name, counter, object_type = "downgrade_credits", "downgrade_credits", "upgrade_request"
+
+    def plan(self, ctx: Context) -> Iterator[int]:
+        unpaid = Invoice.objects.filter(client=OuterRef("service__client"), status=Invoice.Status.UNPAID)
+        return _ids(
+            UpgradeRequest.objects.filter(
+                status=UpgradeRequest.Status.QUEUED, settlement=UpgradeRequest.Settlement.CREDIT_QUEUE
+            ).exclude(Exists(unpaid))
+        )
+
+    def apply(self, ctx: Context, pk: int) -> str | None:
+        return release_queued_credit(request_id=pk, now=ctx.now)
+
+
 STEPS: tuple[Step, ...] = (
     AutoCreate(),
     GenerateInvoices(),
@@ -655,4 +650,6 @@ STEPS: tuple[Step, ...] = (
     CancelUnpaidOrders(),
     CancellationRequests(),
     ExpirationNotices(),
+    UsageSync(),
+    DowngradeCredits(),
 )

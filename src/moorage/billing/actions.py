@@ -397,3 +397,118 @@ def add_credit(
         memo=memo[:300],
         invoice=invoice,
     )
+
+
+def _staff_amount(amount: Decimal | str, what: str) -> Decimal:
+    try:
+        amount = round_money(to_decimal(amount))
+    except (TypeError, ValueError) as exc:
+        raise DomainError("the amount must be a decimal number such as 12.50", field="amount") from exc
+    if amount <= 0:
+        raise DomainError(f"the {what} must be positive", field="amount")
+    if amount > MAX_AMOUNT:
+        raise DomainError(f"the {what} must be at most {MAX_AMOUNT}", field="amount")
+    return amount
+
+
+@transaction.atomic(durable=True)
+def credit_remove(
+    *, client: Client, amount: Decimal | str, reason: str, now: dt.datetime, actor: User | None
+) -> LedgerEntry:
+    """Remove credit from a client's balance by hand (staff), with the reason; never below zero."""
+    amount = _staff_amount(amount, "amount to remove")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("say why the credit is removed", field="reason", code="required")
+    client = Client.objects.select_for_update().get(pk=client.pk)  # serialise credit changes
+    balance = client_credit_balance(client)
+    if amount > balance:
+        raise DomainError(
+            f"the client has {balance} of credit; at most that can be removed",
+            field="amount",
+            code="insufficient_credit",
+        )
+    entry = _ledger(
+        client=client,
+        account=E.Account.CREDIT,
+        kind=E.Kind.CREDIT_REMOVED,
+        amount=-amount,
+        now=now,
+        actor=actor,
+        memo=reason[:300],
+    )
+    audit(actor=actor, action="credit_remove", obj=client, now=now, data={"amount": str(amount)}, message=reason)
+    return entry
+
+
+@transaction.atomic(durable=True)
+def refund_to_credit(
+    *,
+    reason: str,
+    now: dt.datetime,
+    actor: User | None,
+    invoice_id: int | None = None,
+    payment_id: int | None = None,
+    amount: Decimal | str | None = None,
+) -> LedgerEntry:
+    """Refund to credit: money paid on a paid invoice (or by one of its payments) goes back to the
+    client's credit balance, never more than was paid and not yet refunded. `amount` None = all."""
+    from moorage.billing.queries import refundable_amount
+
+    payment = None
+    if payment_id is not None:
+        payment = Payment.objects.filter(pk=payment_id).first()
+        if payment is None:
+            raise NotFound(f"no payment with id {payment_id}", field="payment")
+        if payment.invoice_id is None or (invoice_id is not None and payment.invoice_id != invoice_id):
+            raise DomainError("the payment is not one of this invoice's", field="payment")
+        invoice_id = payment.invoice_id
+    if invoice_id is None:
+        raise DomainError("say which invoice or payment to refund", field="invoice", code="required")
+    invoice = lock_invoice(invoice_id)
+    if invoice.status != Invoice.Status.PAID:
+        raise DomainError(
+            f"only a paid invoice can be refunded to credit; invoice {invoice.display_number} is "
+            f"{invoice.get_status_display().lower()}",
+            field="invoice",
+            code="invoice_not_paid",
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("say why the money is refunded", field="reason", code="required")
+    refundable = refundable_amount(invoice, payment)
+    if refundable <= 0:
+        raise DomainError(
+            f"everything paid on invoice {invoice.display_number}"
+            + (f" by {payment.transaction_id}" if payment else "")
+            + " was refunded already",
+            field="amount",
+            code="nothing_to_refund",
+        )
+    amount = refundable if amount is None else _staff_amount(amount, "refund")
+    if amount > refundable:
+        raise DomainError(
+            f"at most {refundable} can be refunded (paid and not yet refunded)",
+            field="amount",
+            code="refund_exceeds_paid",
+        )
+    entry = _ledger(
+        client=invoice.client,
+        account=E.Account.CREDIT,
+        kind=E.Kind.REFUND,
+        amount=amount,
+        now=now,
+        invoice=invoice,
+        payment=payment,
+        actor=actor,
+        memo=f"Refund of invoice {invoice.display_number} to credit: {reason}"[:300],
+    )
+    audit(
+        actor=actor,
+        action="refund_to_credit",
+        obj=invoice,
+        now=now,
+        message=reason,
+        data={"amount": str(amount), "payment": payment.transaction_id if payment else None},
+    )
+    return entry

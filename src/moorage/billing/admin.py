@@ -19,13 +19,14 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from moorage.billing.actions import credit_add, invoice_cancel
-from moorage.billing.models import Invoice, InvoiceLine, LedgerEntry, Payment
+from moorage.billing.actions import credit_add, credit_remove, invoice_cancel, refund_to_credit
+from moorage.billing.models import CreditNote, Invoice, InvoiceLine, LedgerEntry, Payment
 from moorage.billing.queries import (
     client_amount_due,
     client_credit_balance,
     invoice_outstanding,
     invoice_paid_amount,
+    refundable_amount,
 )
 from moorage.core import clock
 from moorage.core.admin_views import (
@@ -81,6 +82,33 @@ class CancelInvoiceForm(forms.Form):
 class AddCreditForm(forms.Form):
     amount = forms.DecimalField(label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reason = forms.CharField(label="Reason", max_length=300, help_text="Why the credit is given (recorded).")
+
+
+class RemoveCreditForm(forms.Form):
+    amount = forms.DecimalField(label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(label="Reason", max_length=300, help_text="Why the credit is removed (recorded).")
+
+
+class RefundForm(forms.Form):
+    payment = forms.ChoiceField(label="Refund", required=False)
+    amount = forms.DecimalField(
+        label="Amount",
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text="Empty: all that was paid and not yet refunded.",
+    )
+    reason = forms.CharField(label="Reason", max_length=300, help_text="Why the money is refunded (recorded).")
+
+    def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", f"Invoice {invoice.display_number} (up to {refundable_amount(invoice)})")]
+        for p in invoice.payments.order_by("received_at", "pk"):
+            choices.append(
+                (str(p.pk), f"Payment {p.transaction_id} of {p.amount} (up to {refundable_amount(invoice, p)})")
+            )
+        self.fields["payment"].choices = choices
 
 
 def cancel_invoice_or_order(invoice: Invoice, *, actor: Any, reason: str) -> None:
@@ -148,6 +176,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
     invoice_tools: list[tuple[str, str, tuple[str, ...], bool]] = [
         ("admin:billing_invoice_pdf", "Download PDF", tuple(Invoice.Status.values), False),
         ("admin:billing_invoice_cancel", "Cancel invoice", (Invoice.Status.UNPAID,), True),
+        ("admin:billing_invoice_refund", "Refund to credit", (Invoice.Status.PAID,), True),
     ]
 
     @admin.display(description="Number", ordering="number")
@@ -207,6 +236,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
         return [
             path("<path:object_id>/cancel/", wrap(self.cancel_view), name="billing_invoice_cancel"),
             path("<path:object_id>/pdf/", wrap(self.pdf_view), name="billing_invoice_pdf"),
+            path("<path:object_id>/refund/", wrap(self.refund_view), name="billing_invoice_refund"),
             *super().get_urls(),
         ]
 
@@ -258,6 +288,37 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
     cancel_selected.allowed_permissions = ("cancel",)  # type: ignore[attr-defined]
 
+    def refund_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Refund to credit: what was paid on the invoice (or by one payment) back to the credit balance."""
+        invoice = self._invoice(request, object_id)
+        form = RefundForm(request.POST or None, invoice=invoice)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                entry = refund_to_credit(
+                    invoice_id=invoice.pk,
+                    payment_id=int(data["payment"]) if data["payment"] else None,
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    now=clock.now(),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, f"{entry.amount} {entry.currency} refunded to the client's credit balance.")
+                return HttpResponseRedirect(self._page(invoice))
+        return form_page(
+            request,
+            self,
+            title=f"Refund to credit: {invoice}",
+            form=form,
+            obj=invoice,
+            submit_label="Refund to credit",
+            intro=f"Paid {invoice_paid_amount(invoice)} {invoice.currency}; refundable now "
+            f"{refundable_amount(invoice)} {invoice.currency}. The money goes to the client's credit balance.",
+        )
+
     def pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self._invoice(request, object_id, act=False)
         from moorage.billing.pdf import render_invoice_pdf  # imported here: WeasyPrint loads slowly
@@ -299,6 +360,11 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
                 self.admin_site.admin_view(self.add_credit_view),
                 name="billing_add_credit",
             ),
+            path(
+                "remove-credit/<int:client_id>/",
+                self.admin_site.admin_view(self.remove_credit_view),
+                name="billing_remove_credit",
+            ),
             *super().get_urls(),
         ]
 
@@ -334,6 +400,78 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
             intro=f"Credit balance now: {client_credit_balance(client)}.",
         )
 
+    def remove_credit_view(self, request: HttpRequest, client_id: int) -> HttpResponse:
+        """Remove credit from a client's balance, with the reason (credit_remove); never below zero."""
+        if not request.user.has_perm("billing.add_ledgerentry"):
+            raise PermissionDenied
+        client = get_object_or_404(Client.objects.select_related("user"), pk=client_id)
+        form = RemoveCreditForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry = credit_remove(
+                    client=client,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    now=clock.now(),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, f"{-entry.amount} {entry.currency} credit removed from {client.display_name}."
+                )
+                return HttpResponseRedirect(reverse("admin:customers_client_change", args=[client.pk]))
+        return form_page(
+            request,
+            self,
+            title=f"Remove credit: {client.display_name}",
+            form=form,
+            submit_label="Remove credit",
+            intro=f"Credit balance now: {client_credit_balance(client)}.",
+        )
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdmin):
+    """Credit notes: numbered documents (CN-000001) of money credited back; issued by actions only."""
+
+    list_display = ["display_number", "client", "amount", "currency", "issue_date", "invoice", "service", "reason"]
+    search_fields = ["client__user__email", "client__last_name", "client__organization", "reason"]
+    list_select_related = ["client", "client__user", "invoice", "service", "service__product"]
+    date_hierarchy = "issue_date"
+    readonly_fields = readonly_fields_of(CreditNote)
+    change_form_template = "admin/billing/creditnote/change_form.html"
+
+    @admin.display(description="Number", ordering="number")
+    def display_number(self, obj: CreditNote) -> str:
+        return obj.display_number
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[CreditNote], search_term: str
+    ) -> tuple[QuerySet[CreditNote], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().upper().removeprefix("CN-")
+        if term.isdigit():
+            results = results | queryset.filter(number=int(term))
+        return results, may_have_duplicates
+
+    def get_urls(self):  # noqa: ANN201
+        return [
+            path("<path:object_id>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_creditnote_pdf"),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        note = get_object_or_404(CreditNote.objects.select_related("client", "client__user"), pk=object_id)
+        if not self.has_view_permission(request, note):
+            raise PermissionDenied
+        from moorage.billing.pdf import render_credit_note_pdf  # imported here: WeasyPrint loads slowly
+
+        response = HttpResponse(render_credit_note_pdf(note), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="credit-note-{note.display_number}.pdf"'
+        return response
+
 
 @client_page_section(30)
 def _billing_section(request: HttpRequest, client: Client) -> str:
@@ -346,5 +484,6 @@ def _billing_section(request: HttpRequest, client: Client) -> str:
             :100
         ],
         "can_add_credit": request.user.has_perm("billing.add_ledgerentry"),
+        "credit_notes": client.credit_notes.select_related("invoice").order_by("-number")[:50],
     }
     return render_to_string("admin/billing/client_section.html", context, request=request)

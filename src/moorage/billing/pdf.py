@@ -1,11 +1,11 @@
-"""The invoice as a PDF document (WeasyPrint), for the client area and the staff area."""
+"""Invoices and credit notes as PDF documents (WeasyPrint), for the client area and the staff area."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from moorage.billing.models import Invoice, LedgerEntry
+from moorage.billing.models import CreditNote, Invoice, LedgerEntry
 from moorage.billing.queries import invoice_outstanding, invoice_paid_amount
 
 
@@ -54,3 +54,26 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
     )  # imported here: loading pango takes a moment and most requests need none
 
     return HTML(string=render_invoice_html(invoice)).write_pdf()
+
+
+def credit_note_context(note: CreditNote) -> dict:
+    """What the credit note document shows: seller, client, the amount credited and why."""
+    return {
+        "note": note,
+        "client": note.client,
+        "invoice": note.invoice,
+        "service": note.service,
+        "company_name": settings.MOORAGE_COMPANY_NAME,
+        "currency": note.currency,
+    }
+
+
+def render_credit_note_html(note: CreditNote) -> str:
+    return render_to_string("billing/credit_note_pdf.html", credit_note_context(note))
+
+
+def render_credit_note_pdf(note: CreditNote) -> bytes:
+    """The credit note rendered as PDF bytes (A4)."""
+    from weasyprint import HTML  # imported here: loading pango takes a moment
+
+    return HTML(string=render_credit_note_html(note)).write_pdf()

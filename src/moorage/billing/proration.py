@@ -18,10 +18,10 @@ def _whole_units(delta: dt.timedelta, unit: str) -> int:
     return int(delta.total_seconds()) // UNIT_SECONDS[unit]
 
 
-def remaining_fraction(
+def remaining_units(
     *, period_start: dt.datetime, period_end: dt.datetime, moment: dt.datetime, unit: str = "days"
-) -> Decimal:
-    """The unused share of the period [start, end) at `moment`, between 0 and 1."""
+) -> tuple[int, int]:
+    """(units left, units in the period) of [start, end) at `moment`, in whole units; the exact ratio."""
     if unit not in UNIT_SECONDS:
         raise ValueError(f"unit must be one of {', '.join(UNIT_SECONDS)}")
     if period_end <= period_start:
@@ -30,7 +30,14 @@ def remaining_fraction(
     total = _whole_units(period_end - period_start, unit)
     if total <= 0:
         total = 1
-    left = _whole_units(period_end - moment, unit)
+    return _whole_units(period_end - moment, unit), total
+
+
+def remaining_fraction(
+    *, period_start: dt.datetime, period_end: dt.datetime, moment: dt.datetime, unit: str = "days"
+) -> Decimal:
+    """The unused share of the period [start, end) at `moment`, between 0 and 1."""
+    left, total = remaining_units(period_start=period_start, period_end=period_end, moment=moment, unit=unit)
     return Decimal(left) / Decimal(total)
 
 

@@ -42,3 +42,18 @@ def client_amount_due(client: Client) -> Decimal:
 def client_balance(client: Client) -> Decimal:
     """Invoiced − paid − credits: positive means the client owes, negative means credit."""
     return client_amount_due(client) - client_credit_balance(client)
+
+
+def refundable_amount(invoice: Invoice, payment=None) -> Decimal:  # noqa: ANN001
+    """What may still be refunded to credit: paid on the invoice (or applied from one payment of it)
+    less what was refunded already. An overpayment is credit already, so it is not counted."""
+    refunds = LedgerEntry.objects.filter(account=LedgerEntry.Account.CREDIT, kind=LedgerEntry.Kind.REFUND)
+    left = invoice_paid_amount(invoice) - _sum(refunds.filter(invoice=invoice))
+    if payment is not None:
+        applied = -_sum(
+            LedgerEntry.objects.filter(
+                payment=payment, account=LedgerEntry.Account.RECEIVABLE, kind=LedgerEntry.Kind.PAYMENT
+            )
+        )
+        left = min(left, applied - _sum(refunds.filter(payment=payment)))
+    return max(left, ZERO)

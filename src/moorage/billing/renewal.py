@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 
-from moorage.billing.actions import LineSpec, issue_invoice
+from moorage.billing.actions import LineSpec, issue_invoice, mark_paid_if_settled
 from moorage.billing.dates import renewal_invoice_due
 from moorage.billing.models import Invoice, InvoiceLine
 from moorage.catalog.models import BillingDefaults, Product, product_setting
@@ -14,6 +15,11 @@ from moorage.core.cycles import Cycle, next_due_after
 from moorage.core.models import User
 from moorage.services.actions import advance_due_date
 from moorage.services.models import Service
+
+# Apps above billing that queue charges for the next renewal invoice (upgrades: Queue Pro-rata
+# Charges, hybrid billing) register a callable here, called as f(service=, invoice=, now=, actor=)
+# right after the invoice is issued, in the same transaction; billing never imports them.
+renewal_extras: list[Callable[..., None]] = []
 
 
 def period_of(service: Service, start: dt.date) -> tuple[dt.date, dt.date]:
@@ -24,7 +30,7 @@ def period_of(service: Service, start: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def is_postpaid(service: Service) -> bool:
-    return service.product.billing_type == Product.BillingType.POSTPAID
+    return service.product.is_postpaid
 
 
 def invoice_date_for(service: Service, defaults: BillingDefaults) -> dt.date:
@@ -44,16 +50,22 @@ def issue_renewal(
     actor: User | None = None,
     defaults: BillingDefaults | None = None,
     force: bool = False,
+    usage_lines: Callable[[Service, dt.date, dt.date], list[LineSpec]] | None = None,
 ) -> Invoice | None:
     """Inner step (service row locked by the caller): the renewal invoice for the period starting at
     the next due date, if it is time (or `force`, for a manual renew) and none exists yet.
 
     Pre-paid: issued X days before the period; post-paid: after the period ends. With *renew when
     the renewal invoice is issued* (and always for post-paid), the next due date moves on now.
+
+    A metered service's period is billed only with `usage_lines` (metering's lines for the usage of
+    [start, end]) after its line for the base price; a zero total is issued and marked paid at once.
     """
     defaults = defaults or BillingDefaults.load()
     if service.cycle == Cycle.ONE_TIME or service.next_due_date is None:
         return None
+    if usage_lines is None and service.product.price_type == Product.PriceType.METERED:
+        return None  # never bill a metered period without its usage
     if not force and invoice_date_for(service, defaults) > today:
         return None
     start, end = period_of(service, service.next_due_date)
@@ -76,12 +88,13 @@ def issue_renewal(
         period_start=start,
         period_end=end,
     )
+    lines = [line, *(usage_lines(service, start, end) if usage_lines else [])]
     try:
         with transaction.atomic():
             invoice = issue_invoice(
                 client=service.client,
                 kind=Invoice.Kind.RENEWAL,
-                lines=[line],
+                lines=lines,
                 issue_date=today,
                 due_date=max(due, today) if postpaid else due,
                 now=now,
@@ -89,6 +102,10 @@ def issue_renewal(
             )
     except IntegrityError:
         return None  # another run issued it a moment ago: the unique key held
+    for extra in renewal_extras:
+        extra(service=service, invoice=invoice, now=now, actor=actor)
+    if usage_lines is not None:
+        mark_paid_if_settled(invoice, paid_on=today)  # a metered period with nothing to pay (0.00)
     if postpaid or product_setting(service.product, "renew_on", defaults) == "invoice_issued":
         advance_due_date(service, period_start=start)
     return invoice

@@ -276,6 +276,11 @@ class Product(models.Model):
     def in_stock(self) -> bool:
         return not self.stock_enabled or self.stock > 0
 
+    @property
+    def is_postpaid(self) -> bool:
+        """Periods are billed after they end: post-paid products, and metered ones by nature."""
+        return self.billing_type == self.BillingType.POSTPAID or self.price_type == self.PriceType.METERED
+
 
 class Price(models.Model):
     """One price row of a product: a cycle with its price, setup fee and upgrade fee."""

@@ -201,7 +201,8 @@ class ConfigureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.product = product
         prices = list(product.prices.all())
-        if product.price_type == Product.PriceType.RECURRING:
+        # A metered product with price rows offers their cycles (base price + usage); without, monthly.
+        if product.price_type == Product.PriceType.RECURRING or (product.price_type == "metered" and prices):
             choices = []
             for price in prices:
                 label = f"{cycle_label(price.cycle)} — {price.amount} {currency}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from moorage.clientarea import ordering, views
+from moorage.clientarea import cancellations, ordering, upgrades, usage, views
 
 app_name = "clientarea"
 urlpatterns = [
@@ -25,6 +25,15 @@ urlpatterns = [
         views.service_control_panel,
         name="service_control_panel",
     ),
+    path("services/<int:pk>/metered/", usage.service_metered, name="service_metered"),
+    path("services/<int:pk>/usage/", usage.service_usage, name="service_usage"),
+    path("services/<int:pk>/upgrade/", upgrades.service_upgrade, name="service_upgrade"),
+    path("services/<int:pk>/billing-cycle/", upgrades.service_cycle, name="service_cycle"),
+    path("services/<int:pk>/cancel/", cancellations.service_cancel, name="service_cancel"),
+    path("services/<int:pk>/cancel/withdraw/", cancellations.service_cancel_withdraw, name="service_cancel_withdraw"),
+    path("credit-notes/", cancellations.credit_note_list, name="credit_notes"),
+    path("credit-notes/<int:number>/", cancellations.credit_note_detail, name="credit_note"),
+    path("credit-notes/<int:number>/pdf/", cancellations.credit_note_pdf, name="credit_note_pdf"),
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/<int:number>/", views.invoice_detail, name="invoice"),
     path("invoices/<int:number>/pdf/", views.invoice_pdf, name="invoice_pdf"),

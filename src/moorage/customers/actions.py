@@ -146,7 +146,12 @@ def client_login_as(*, client: Client, staff: User, now: dt.datetime) -> User:
 
 @transaction.atomic(durable=True)
 def client_set_status(
-    *, client_id: int, status: str, now: dt.datetime, actor: User | None, group_id: int | None = None,
+    *,
+    client_id: int,
+    status: str,
+    now: dt.datetime,
+    actor: User | None,
+    group_id: int | None = None,
     reason: str = "",
 ) -> Client:
     """Staff change a client's status (active, inactive, closed) and group; audited with the reason.
@@ -170,6 +175,12 @@ def client_set_status(
     if client.user.is_active != active:
         client.user.is_active = active
         client.user.save(update_fields=["is_active"])
-    audit(actor=actor, action="client_set_status", obj=client, now=now, message=reason,
-          data={"before": before, "after": {"status": status, "group": group_id}})
+    audit(
+        actor=actor,
+        action="client_set_status",
+        obj=client,
+        now=now,
+        message=reason,
+        data={"before": before, "after": {"status": status, "group": group_id}},
+    )
     return client

@@ -42,8 +42,15 @@ def ensure_builtin_fields() -> None:
             with transaction.atomic():
                 RegistrationField.objects.get_or_create(
                     key=key,
-                    defaults={"label": label, "kind": kind, "options": options, "shown": shown,
-                              "required": required, "builtin": True, "sort_order": order * 10},
+                    defaults={
+                        "label": label,
+                        "kind": kind,
+                        "options": options,
+                        "shown": shown,
+                        "required": required,
+                        "builtin": True,
+                        "sort_order": order * 10,
+                    },
                 )
         except IntegrityError:
             pass  # created by a concurrent request a moment ago

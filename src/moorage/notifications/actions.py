@@ -73,6 +73,48 @@ def notify(
     return row
 
 
+def notify_staff(
+    *,
+    template: str,
+    dedupe_key: str,
+    now: dt.datetime,
+    context: dict[str, Any] | None = None,
+    service_id: int | None = None,
+    invoice_id: int | None = None,
+) -> list[Notification]:
+    """Inner step: tell every active staff member (the Staff: … notifications), at most once per key and
+    person; delivery follows the commit."""
+    from moorage.core.models import User
+
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown notification template {template!r}")
+    rows = []
+    for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk"):
+        key = f"{dedupe_key}:staff{user.pk}"[:200]
+        if Notification.objects.filter(dedupe_key=key).exists():
+            continue
+        subject, body = render(template, {"staff": user, **(context or {})})
+        try:
+            with transaction.atomic():
+                row = Notification.objects.create(
+                    client=None,
+                    audience=Notification.Audience.STAFF,
+                    template=template,
+                    dedupe_key=key,
+                    to_email=user.email,
+                    subject=subject[:300],
+                    body=body,
+                    service_id=service_id,
+                    invoice_id=invoice_id,
+                    created_at=now,
+                )
+        except IntegrityError:
+            continue
+        transaction.on_commit(lambda pk=row.pk: _enqueue(pk))
+        rows.append(row)
+    return rows
+
+
 def _enqueue(notification_id: int) -> None:
     from moorage.notifications.tasks import send_notification
 

@@ -68,6 +68,23 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "Hello {{ client.display_name }},\n\na late fee of {{ fee }} {{ invoice.currency }} was added to "
         "invoice {{ invoice.display_number }}; it now totals {{ invoice.total }}.\n\n{{ company }}\n",
     ),
+    "upgrade_success": (
+        "Your service {{ service.hostname|default:service.product.name }} was changed to {{ service.product.name }}",
+        "Hello {{ client.display_name }},\n\nyour service {{ service.hostname|default:request.from_product.name }} "
+        "now runs on {{ service.product.name }} ({{ service.get_cycle_display }}, {{ service.recurring_amount }} per "
+        "period).\n\n{{ company }}\n",
+    ),
+    "staff_upgrade_success": (
+        "Upgrade done: service #{{ service.pk }} {{ upgrade.from }} → {{ upgrade.to }}",
+        "Service #{{ service.pk }} ({{ service.hostname|default:'-' }}) of {{ client.display_name }} was changed "
+        "from {{ upgrade.from }} to {{ upgrade.to }}.\n",
+    ),
+    "staff_upgrade_failed": (
+        "Upgrade FAILED: service #{{ service.pk }}{% if upgrade %} {{ upgrade.from }} → {{ upgrade.to }}{% endif %}",
+        "Changing the package of service #{{ service.pk }} ({{ service.hostname|default:'-' }}) of "
+        "{{ client.display_name }}{% if upgrade %} from {{ upgrade.from }} to {{ upgrade.to }}{% endif %} failed:\n"
+        "{{ error }}\n\nCheck the service's provisioning jobs in the staff area.\n",
+    ),
 }
 
 

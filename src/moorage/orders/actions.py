@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
-from moorage.billing.actions import LineSpec, cancel_invoice, issue_invoice
+from moorage.billing.actions import LineSpec, apply_credit, cancel_invoice, issue_invoice
 from moorage.billing.dates import first_invoice_due
 from moorage.billing.models import Invoice, InvoiceLine
 from moorage.catalog.hostname import HostnameError
@@ -59,18 +59,16 @@ def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
     page = product.order_page
     if not product.visible or not page.visible or (page.parent_id and not page.parent.visible):
         raise DomainError(f"{product.name} is not available for order", field=prefix + "product", code="product_hidden")
-    if product.price_type == Product.PriceType.METERED:
-        raise DomainError(
-            f"{product.name} is billed by usage and cannot be ordered yet",
-            field=prefix + "product",
-            code="not_orderable",
-        )
+    metered = product.price_type == Product.PriceType.METERED
     if product.price_type == Product.PriceType.FREE:
         cycle, amount, setup = Cycle.ONE_TIME.value, Decimal("0.00"), Decimal("0.00")
+    elif metered and item.cycle in ("", Cycle.MONTHLY) and not product.prices.exists():
+        # Billed by usage alone: monthly periods, no base price, no setup fee (metering's prices).
+        cycle, amount, setup = Cycle.MONTHLY.value, Decimal("0.00"), Decimal("0.00")
     else:
         wanted = Cycle.ONE_TIME.value if product.price_type == Product.PriceType.ONE_TIME else item.cycle
         price = Price.objects.filter(product=product, cycle=wanted).first()
-        if price is None:
+        if price is None or (metered and price.cycle == Cycle.ONE_TIME):
             offered = ", ".join(CYCLE_LABELS[Cycle(p)] for p in product.prices.values_list("cycle", flat=True))
             raise DomainError(
                 f"{product.name} is not offered with the billing cycle {item.cycle or '(none)'}; offered: {offered}",
@@ -224,8 +222,8 @@ def order_checkout(
                     period_start=start,
                 )
             )
-        elif p.product.billing_type != Product.BillingType.POSTPAID:
-            # Post-paid periods are billed after they end (by the automation run), not at checkout.
+        elif not p.product.is_postpaid:
+            # Post-paid (and metered) periods are billed after they end (by the automation run), not at checkout.
             lines.append(
                 LineSpec(
                     kind=InvoiceLine.Kind.SERVICE,
@@ -276,6 +274,11 @@ def order_checkout(
             order.invoice.paid_date = order_date
             order.invoice.save(update_fields=["status", "paid_date"])
         fulfil_paid_order(order, now=now, paid_on=order_date, actor=actor)
+    elif defaults.apply_credit_automatically:
+        # Apply credit automatically: the client's credit pays the new invoice at once (all or part).
+        apply_credit(invoice=order.invoice, now=now, paid_on=order_date, actor=actor)
+        if order.invoice.status == Invoice.Status.PAID:
+            fulfil_paid_order(order, now=now, paid_on=order_date, actor=actor)
     return order
 
 

@@ -24,6 +24,7 @@ from moorage.provisioning.notices import notify_service
 from moorage.services import lifecycle
 from moorage.services.actions import advance_due_date, lock_service
 from moorage.services.models import Service
+from moorage.upgrades.actions import apply_paid_change
 
 OVERDUE = "overdue"
 
@@ -36,6 +37,8 @@ def after_invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None
     if order is not None:
         fulfil_paid_order(order, now=now, paid_on=invoice.paid_date or local_date(now), actor=actor)
         return
+    if invoice.kind == Invoice.Kind.UPGRADE:
+        apply_paid_change(invoice, now=now, actor=actor)  # Automatic Upgrades: after receiving payment
     defaults = BillingDefaults.load()
     today = local_date(now)
     service_ids = sorted(set(invoice.lines.filter(service__isnull=False).values_list("service_id", flat=True)))

@@ -8,6 +8,7 @@ to retry, stop, or look before retrying.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,20 @@ from typing import Any
 PERMANENT = "permanent"  # validation, auth, licence: retrying will not help; staff must act
 TRANSIENT = "transient"  # the request did not reach the panel (refused, connect timeout): retry
 UNKNOWN = "unknown"  # the request may have been applied (reply lost, 5xx, read timeout): look first
+
+# The usage figures a module reports in AccountState.usage, in Moorage's words (not the panel's).
+# Sizes in MiB; counts are the objects the account has now. `bandwidth_mib` is the traffic of the
+# current calendar month so far (a counter the panel resets each month), not a rate.
+USAGE_RESOURCES = (
+    "disk_mib",
+    "bandwidth_mib",
+    "database_mib",
+    "websites",
+    "databases",
+    "mailboxes",
+    "ftp_users",
+    "domains",
+)
 
 
 class ModuleError(Exception):
@@ -86,6 +101,8 @@ class AccountState:
     disk_used_mib: Decimal | None = None
     disk_limit_mib: Decimal | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Figures keyed by USAGE_RESOURCES; a resource the panel did not report is absent.
+    usage: dict[str, Decimal] = field(default_factory=dict)
 
 
 class ProvisioningModule(ABC):
@@ -141,8 +158,11 @@ class ProvisioningModule(ABC):
     def sso_url(self, conn: Connection, username: str) -> str:
         """A one-time login URL for the account (no password in it)."""
 
-    def usage(self, conn: Connection) -> dict[str, AccountState]:
-        """Usage of every account on the panel (disk, bandwidth …); optional."""
+    def usage(self, conn: Connection, usernames: Collection[str] | None = None) -> dict[str, AccountState]:
+        """Usage of the accounts on the panel (disk, bandwidth, counted resources); optional.
+
+        With `usernames`, the figures that cost a call per account are read only for those.
+        """
         return {}
 
     def validate_username(self, username: str) -> str | None:

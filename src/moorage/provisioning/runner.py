@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from moorage.core.actions import audit
 from moorage.core.clock import local_date
+from moorage.notifications.actions import notify_staff
 from moorage.provisioning.accounts import connection_info, generate_username
 from moorage.provisioning.interface import PERMANENT, TRANSIENT, UNKNOWN, AccountSpec, ModuleError
 from moorage.provisioning.models import JobAttempt, PanelAccount, ProductApp, ProvisioningJob
@@ -160,6 +161,24 @@ def _apply_effect(job: ProvisioningJob, *, business_now: dt.datetime) -> None:
             notify_service(
                 service, "account_terminated", now=business_now, key=f"job{job.pk}", context={"reason": job.reason}
             )
+    elif job.operation == Op.CHANGE_PACKAGE and job.params.get("upgrade"):
+        _tell_staff_upgrade(job, service, "staff_upgrade_success", now=business_now)
+
+
+def _tell_staff_upgrade(job: ProvisioningJob, service: Service, template: str, *, now: dt.datetime) -> None:
+    """Staff: Success Upgrade / Failed Upgrade, once per change-package job."""
+    notify_staff(
+        template=template,
+        dedupe_key=f"{template}:job{job.pk}",
+        now=now,
+        context={
+            "service": service,
+            "client": service.client,
+            "upgrade": job.params.get("upgrade"),
+            "error": job.last_error,
+        },
+        service_id=service.pk,
+    )
 
 
 def _record(
@@ -202,6 +221,8 @@ def _record(
                 message=f"{job.get_operation_display()} failed: {job.last_error}",
                 data={"job": job.pk},
             )
+            if job.operation == Op.CHANGE_PACKAGE:
+                _tell_staff_upgrade(job, job.service, "staff_upgrade_failed", now=business_now)
         else:
             job.status = J.UNKNOWN if outcome == UNKNOWN else J.ERRORED
             job.last_error = message

@@ -15,7 +15,6 @@ from moorage.services import lifecycle
 from moorage.services.dates import initial_dates
 from moorage.services.models import Service
 
-
 # Statuses that must follow the panel for a service with a panel account.
 PANEL_STATUSES = (Service.Status.ACTIVE, Service.Status.SUSPENDED, Service.Status.TERMINATED)
 
@@ -38,8 +37,10 @@ def set_initial_dates(service: Service, *, paid_on: dt.date) -> None:
         full_month_billing=service.product.full_month_billing,
     )
     next_due = dates.next_due_date
-    if service.product.billing_type == "postpaid" and dates.anchor_date is not None:
-        next_due = dates.anchor_date  # the first period is unbilled: it is invoiced when it ends
+    if service.product.is_postpaid and dates.anchor_date is not None:
+        # The first period is unbilled: it is invoiced when it ends. It starts at the start date, also
+        # with Full Month Billing, whose anchor is the 1st of the next month (a full price for it).
+        next_due = dates.start_date
     service.start_date = dates.start_date
     service.anchor_date = dates.anchor_date
     service.anchor_day = dates.anchor_day

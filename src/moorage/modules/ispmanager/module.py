@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -329,20 +330,68 @@ class IspManagerModule(ProvisioningModule):
         query = urlencode({"func": "auth", "username": username, "key": key, "checkcookie": "no"})
         return f"{conn.url}?{query}"
 
-    def usage(self, conn: Connection) -> dict[str, AccountState]:
+    def usage(self, conn: Connection, usernames: Collection[str] | None = None) -> dict[str, AccountState]:
+        """Disk from the `user` list, database sizes from one `db` list, and per account (only those in
+        `usernames`, when given) traffic and counted resources from `userstat&su=<user>`: 2 + N calls."""
+        wanted = None if usernames is None else set(usernames)
         with self._client(conn) as c:
-            return {
-                row["name"]: AccountState(
-                    username=row["name"],
+            users = [row for row in elems(c.call("user")) if row.get("name")]
+            db_sizes: dict[str, Decimal] = {}
+            for row in elems(c.call("db")):
+                size = _dec(row.get("size"))
+                if row.get("owner") and size is not None:
+                    db_sizes[row["owner"]] = db_sizes.get(row["owner"], Decimal(0)) + size
+            states: dict[str, AccountState] = {}
+            for row in users:
+                name = row["name"]
+                state = AccountState(
+                    username=name,
                     exists=True,
                     suspended=row.get("active") == "off",
                     disk_used_mib=_dec(row.get("quota_used")),
                     disk_limit_mib=_dec(row.get("quota_total")),
                     extra=row,
                 )
-                for row in elems(c.call("user"))
-                if row.get("name")
-            }
+                if state.disk_used_mib is not None:
+                    state.usage["disk_mib"] = state.disk_used_mib
+                state.usage["database_mib"] = db_sizes.get(name, Decimal(0))
+                if wanted is None or name in wanted:
+                    try:
+                        stat = c.call("userstat", {"su": name})
+                    except ModuleError as exc:
+                        if exc.panel_type not in ("missed", "access"):
+                            raise
+                        stat = {}  # deleted between the two calls: disk only
+                    for key, used in _userstat_rows(stat):
+                        resource = USERSTAT_RESOURCES.get(key)
+                        if resource is not None and used is not None:
+                            state.usage[resource] = used
+                states[name] = state
+            return states
+
+
+# `userstat` rows (by the internal limit key, `name.$orig`) → Moorage's usage resources.
+USERSTAT_RESOURCES = {
+    "limit_traff": "bandwidth_mib",
+    "limit_webdomains": "websites",
+    "limit_db": "databases",
+    "limit_emails": "mailboxes",
+    "limit_ftp_users": "ftp_users",
+    "limit_domains": "domains",
+}
+
+
+def _userstat_rows(doc: dict[str, Any]) -> list[tuple[str, Decimal | None]]:
+    """(limit key, used) of each `userstat` row; the key is `name.$orig`, the label `name.$` is translated."""
+    raw = doc.get("elem") or []
+    if isinstance(raw, dict):
+        raw = [raw]
+    rows = []
+    for elem in raw:
+        name = elem.get("name")
+        key = str(name.get("$orig") or name.get("$", "")) if isinstance(name, dict) else str(name or "")
+        rows.append((key, _dec(value(elem.get("usages_used")))))
+    return rows
 
 
 def _create_unless_exists(c: IspManagerClient, func: str, params: dict[str, Any]) -> None:

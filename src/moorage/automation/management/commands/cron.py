@@ -21,6 +21,7 @@ LABELS = {
     "orders_cancelled": "unpaid orders cancelled",
     "cancellations": "cancellation requests processed",
     "expiration_notices": "services sent expiration notices",
+    "usage_syncs_queued": "usage jobs queued",
     "jobs_requeued": "provisioning jobs re-queued",
     "emails_requeued": "emails re-queued",
     "orders_deleted": "order deletions completed",
