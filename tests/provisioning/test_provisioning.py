@@ -370,3 +370,26 @@ def test_delete_order_terminates_the_accounts_first(panel, hosting, client_accou
     from moorage.core.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="order_delete", data__order=order.display_number).exists()
+
+
+def test_staff_are_told_when_a_job_fails_for_good(panel, hosting, client_account, now, connection, staff):
+    from moorage.notifications.models import Notification
+
+    connection.password = "wrong"
+    connection.save()
+    order_and_pay(client_account, hosting, now)
+    run_due_jobs(now=now)
+    mail = Notification.objects.get(template="staff_provisioning_failed")
+    assert mail.to_email == staff.email and mail.audience == "staff"
+    assert "badpassword" in mail.body and "Create" in mail.subject
+
+
+def test_staff_are_told_when_auto_create_cannot_be_queued(panel, hosting, client_account, now, staff):
+    from moorage.notifications.models import Notification
+    from moorage.provisioning.models import ModuleState
+
+    ModuleState.objects.filter(name="ispmanager").update(active=False)
+    service = order_and_pay(client_account, hosting, now)
+    assert not ProvisioningJob.objects.filter(service=service).exists()
+    mail = Notification.objects.get(template="staff_auto_create_skipped")
+    assert "not active" in mail.body and mail.to_email == staff.email

@@ -85,6 +85,18 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{{ client.display_name }}{% if upgrade %} from {{ upgrade.from }} to {{ upgrade.to }}{% endif %} failed:\n"
         "{{ error }}\n\nCheck the service's provisioning jobs in the staff area.\n",
     ),
+    "staff_provisioning_failed": (
+        "Provisioning FAILED: {{ operation }} of service #{{ service.pk }}",
+        "{{ operation }} of service #{{ service.pk }} ({{ service.hostname|default:'-' }}) of "
+        "{{ client.display_name }} failed and will not be retried by itself:\n{{ error }}\n\n"
+        "Fix the cause, then press Retry on the job in the staff area.\n",
+    ),
+    "staff_auto_create_skipped": (
+        "Account not created: service #{{ service.pk }}",
+        "The panel account of service #{{ service.pk }} ({{ service.hostname|default:'-' }}) of "
+        "{{ client.display_name }} was not queued for creation: {{ error }}\n\n"
+        "The client has paid; create the account from the service page once this is fixed.\n",
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from moorage.core.cycles import CYCLE_LABELS, Cycle, first_of_next_month, period
 from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.customers.models import Client
+from moorage.notifications.actions import notify_staff
 from moorage.orders.models import Order, OrderItem
 from moorage.provisioning.actions import request_create
 from moorage.provisioning.registry import is_active
@@ -98,21 +99,26 @@ def _first_period(product: Product, cycle: str, order_date: dt.date) -> tuple[dt
 
 def auto_create(service: Service, *, now: dt.datetime, actor: User | None = None) -> None:
     """Inner step: queue the panel account's creation. A configuration problem (no server, module
-    inactive) never undoes the order or the payment: it is recorded and the service waits for staff."""
+    inactive) never undoes the order or the payment: it is recorded, staff are told, and the service
+    waits for them."""
+    reason = ""
     if not is_active(service.product.module):
-        audit(
-            actor=actor,
-            action="auto_create_skipped",
-            obj=service,
+        reason = f"the {service.product.module} module is not active"
+    else:
+        try:
+            with transaction.atomic():
+                request_create(service=service, now=now, actor=actor)
+        except DomainError as exc:
+            reason = exc.message
+    if reason:
+        audit(actor=actor, action="auto_create_skipped", obj=service, now=now, message=reason)
+        notify_staff(
+            template="staff_auto_create_skipped",
+            dedupe_key=f"auto_create_skipped:{service.pk}",
             now=now,
-            message=f"the {service.product.module} module is not active",
+            context={"service": service, "client": service.client, "error": reason},
+            service_id=service.pk,
         )
-        return
-    try:
-        with transaction.atomic():
-            request_create(service=service, now=now, actor=actor)
-    except DomainError as exc:
-        audit(actor=actor, action="auto_create_skipped", obj=service, now=now, message=exc.message)
 
 
 def fulfil_paid_order(order: Order, *, now: dt.datetime, paid_on: dt.date, actor: User | None = None) -> None:

@@ -223,6 +223,19 @@ def _record(
             )
             if job.operation == Op.CHANGE_PACKAGE:
                 _tell_staff_upgrade(job, job.service, "staff_upgrade_failed", now=business_now)
+            else:
+                notify_staff(
+                    template="staff_provisioning_failed",
+                    dedupe_key=f"provisioning_failed:job{job.pk}:{job.attempts}",
+                    now=business_now,
+                    context={
+                        "service": job.service,
+                        "client": job.service.client,
+                        "error": job.last_error,
+                        "operation": job.get_operation_display(),
+                    },
+                    service_id=job.service_id,
+                )
         else:
             job.status = J.UNKNOWN if outcome == UNKNOWN else J.ERRORED
             job.last_error = message
