@@ -279,3 +279,18 @@ def test_api_token_command_refuses_non_staff(db):
         call_command("api-token", "create", "--email", "c@example.com")
     with pytest.raises(CommandError):
         call_command("api-token", "create", "--email", "nobody@example.com")
+
+
+def test_order_with_an_idempotency_key_is_placed_once(client, token, starter, client_account):
+    body = json.dumps(
+        {
+            "client_id": client_account.pk,
+            "items": [{"product_id": starter.pk, "cycle": "monthly", "hostname": "once.example.com"}],
+        }
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}", "HTTP_IDEMPOTENCY_KEY": "retry-123"}
+    first = client.post("/api/v1/orders", body, content_type="application/json", **headers)
+    again = client.post("/api/v1/orders", body, content_type="application/json", **headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert Order.objects.count() == 1 and Invoice.objects.count() == 1

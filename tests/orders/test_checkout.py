@@ -432,7 +432,7 @@ def test_out_of_stock(starter, client_account, now, unchanged):
     Product.objects.filter(pk=starter.pk).update(stock_enabled=True, stock=0)
     err = refused(unchanged, client_account, [CartItem(starter.pk, "monthly", "example.com")], now)
     assert (err.field, err.code, err.message) == (
-        "items",
+        "items[0].product",  # found when the item is priced, before any row is written
         "out_of_stock",
         "Starter Hosting is out of stock",
     )
@@ -512,3 +512,28 @@ def test_nothing_half_written_when_a_later_step_fails(starter, client_account, n
     refused(unchanged, client_account, [CartItem(starter.pk, "monthly", "example.com")], now)
     assert checkout(factories.client(), factories.product(starter.order_page), now=now).invoice.number == 1
     assert LedgerEntry.objects.count() == 1
+
+
+def test_the_same_checkout_key_places_one_order(starter, client_account, now):
+    from moorage.orders.actions import CartItem, order_checkout
+    from moorage.orders.models import Order
+
+    items = [CartItem(starter.pk, "monthly", "twice.example.com")]
+    first = order_checkout(client=client_account, items=items, now=now, checkout_key="k1")
+    second = order_checkout(client=client_account, items=items, now=now, checkout_key="k1")
+    assert first.pk == second.pk and Order.objects.count() == 1
+    third = order_checkout(client=client_account, items=items, now=now, checkout_key="k2")
+    assert third.pk != first.pk
+
+
+def test_an_out_of_stock_product_is_refused_when_configured(starter):
+    import pytest as _pytest
+
+    from moorage.core.errors import DomainError
+    from moorage.orders.actions import CartItem, price_item
+
+    starter.stock_enabled, starter.stock = True, 0
+    starter.save()
+    with _pytest.raises(DomainError) as exc:
+        price_item(CartItem(starter.pk, "monthly", "x.example.com"))
+    assert exc.value.code == "out_of_stock" and exc.value.field == "items[0].product"

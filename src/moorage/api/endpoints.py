@@ -213,10 +213,20 @@ def list_products(request: HttpRequest, order_page_id: int | None = None, visibl
 
 @api.post("/orders", response={201: s.OrderOut, **ERRORS}, tags=["orders"])
 def create_order(request: HttpRequest, payload: s.OrderIn):  # noqa: ANN201
-    """Place an order for a client: its services (pending) and first invoice are created at once."""
+    """Place an order for a client: its services (pending) and first invoice are created at once.
+
+    Send an `Idempotency-Key` header to make retries safe: the same key returns the first order.
+    """
     client = _get(Client, payload.client_id, "client")
     items = [CartItem(product_id=i.product_id, cycle=i.cycle, hostname=i.hostname) for i in payload.items]
-    order = order_checkout(client=client, items=items, now=clock.now(), actor=request.user, notes=payload.notes)
+    order = order_checkout(
+        client=client,
+        items=items,
+        now=clock.now(),
+        actor=request.user,
+        notes=payload.notes,
+        checkout_key=request.headers.get("Idempotency-Key") or None,
+    )
     return Status(201, order_out(order))
 
 

@@ -7,6 +7,7 @@ change (new price, hidden product) shows up at once and checkout prices the same
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +16,9 @@ from moorage.core.money import ZERO
 from moorage.orders.actions import CartItem, PricedItem, price_item
 
 SESSION_KEY = "moorage_cart"
+# One checkout key per cart content: the same cart checked out twice (double submit, two tabs) makes
+# one order; any change of the cart makes a new key.
+CHECKOUT_KEY = "moorage_checkout_key"
 MAX_ITEMS = 50
 
 
@@ -66,6 +70,7 @@ def add(session, item: CartItem) -> None:  # noqa: ANN001
         raise DomainError(f"a cart holds at most {MAX_ITEMS} items", field="items", code="cart_full")
     rows.append({"product_id": item.product_id, "cycle": item.cycle, "hostname": item.hostname})
     session[SESSION_KEY] = rows
+    session.pop(CHECKOUT_KEY, None)
     session.modified = True
 
 
@@ -75,12 +80,14 @@ def remove(session, index: int) -> bool:  # noqa: ANN001
         return False
     del rows[index]
     session[SESSION_KEY] = rows
+    session.pop(CHECKOUT_KEY, None)
     session.modified = True
     return True
 
 
 def clear(session) -> None:  # noqa: ANN001
     session.pop(SESSION_KEY, None)
+    session.pop(CHECKOUT_KEY, None)
     session.modified = True
 
 
@@ -100,3 +107,10 @@ def totals(cart_lines: list[CartLine]) -> dict[str, Decimal]:
     recurring = sum((line.priced.amount for line in cart_lines if line.priced), ZERO)
     setup = sum((line.priced.setup_fee for line in cart_lines if line.priced), ZERO)
     return {"price": recurring, "setup": setup, "total": recurring + setup}
+
+
+def checkout_key(session) -> str:  # noqa: ANN001
+    """The idempotency key of checking out the cart as it is now."""
+    if not session.get(CHECKOUT_KEY):
+        session[CHECKOUT_KEY] = secrets.token_urlsafe(24)
+    return session[CHECKOUT_KEY]

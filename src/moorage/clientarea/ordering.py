@@ -160,6 +160,7 @@ def _checkout(request: HttpRequest) -> HttpResponse:
                 actor=acting_user(request),
                 notes=form.cleaned_data["notes"],
                 ip_address=request.META.get("REMOTE_ADDR") or None,
+                checkout_key=cart.checkout_key(request.session),
             )
         except DomainError as exc:
             error = _item_error(exc, lines)

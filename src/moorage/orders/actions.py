@@ -61,6 +61,8 @@ def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
     if not product.visible or not page.visible or (page.parent_id and not page.parent.visible):
         raise DomainError(f"{product.name} is not available for order", field=prefix + "product", code="product_hidden")
     metered = product.price_type == Product.PriceType.METERED
+    if product.stock_enabled and product.stock < 1:
+        raise DomainError(f"{product.name} is out of stock", field=prefix + "product", code="out_of_stock")
     if product.price_type == Product.PriceType.FREE:
         cycle, amount, setup = Cycle.ONE_TIME.value, Decimal("0.00"), Decimal("0.00")
     elif metered and item.cycle in ("", Cycle.MONTHLY) and not product.prices.exists():
@@ -151,11 +153,22 @@ def order_checkout(
     actor: User | None = None,
     notes: str = "",
     ip_address: str | None = None,
+    checkout_key: str | None = None,
 ) -> Order:
-    """Turn a cart into an order: its services (pending), order items and first invoice, all or nothing."""
+    """Turn a cart into an order: its services (pending), order items and first invoice, all or nothing.
+
+    With a `checkout_key` (the checkout form's token, an API Idempotency-Key) the same checkout
+    sent twice returns the first order instead of placing a second one.
+    """
     if not items:
         raise DomainError("the cart is empty", field="items", code="empty_cart")
     client = Client.objects.select_for_update().get(pk=client.pk)  # one checkout per client at a time
+    if checkout_key:
+        if len(checkout_key) > 64:
+            raise DomainError("the idempotency key has at most 64 characters", field="checkout_key")
+        earlier = Order.objects.filter(client=client, checkout_key=checkout_key).first()
+        if earlier is not None:
+            return earlier
     if client.status != Client.Status.ACTIVE:
         raise DomainError(
             f"a {client.get_status_display().lower()} client account cannot place orders",
@@ -182,7 +195,12 @@ def order_checkout(
 
     order_date = local_date(now)
     order = Order.objects.create(
-        number=next_number("order"), client=client, created_at=now, notes=notes, ip_address=ip_address
+        number=next_number("order"),
+        client=client,
+        created_at=now,
+        notes=notes,
+        ip_address=ip_address,
+        checkout_key=checkout_key or None,
     )
     defaults = BillingDefaults.load()
     lines: list[LineSpec] = []

@@ -30,9 +30,14 @@ class Order(models.Model):
     # Set by order_delete when the accounts must be terminated on the panel first; the order is
     # removed once every terminate job is done.
     delete_requested_at = models.DateTimeField(null=True, blank=True)
+    # The client's checkout attempt (a form token, an API Idempotency-Key): one order per key.
+    checkout_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "checkout_key"], name="order_once_per_checkout_key"),
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.display_number}"
