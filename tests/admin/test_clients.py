@@ -223,3 +223,24 @@ def test_clients_cannot_be_deleted(browser, client_account):
     url = reverse("admin:customers_client_delete", args=[client_account.pk])
     assert browser.post(url, {"post": "yes"}).status_code == 403
     assert Client.objects.filter(pk=client_account.pk).exists()
+
+
+def test_staff_close_and_reopen_a_client(browser, staff):
+    from django.urls import reverse
+
+    from moorage.core.models import AuditEntry
+    from moorage.customers.models import Client, ClientGroup
+    from tests import factories
+
+    client = factories.client()
+    group = ClientGroup.objects.create(name="VIP")
+    url = reverse("admin:customers_client_set_status", args=[client.pk])
+    assert browser.get(url).status_code == 200
+    response = browser.post(url, {"status": "closed", "group": group.pk, "reason": "asked to leave"})
+    assert response.status_code == 302
+    client = Client.objects.select_related("user").get(pk=client.pk)
+    assert client.status == "closed" and client.group == group and not client.user.is_active
+    assert AuditEntry.objects.filter(action="client_set_status", message="asked to leave").exists()
+    browser.post(url, {"status": "active", "group": ""})
+    client = Client.objects.select_related("user").get(pk=client.pk)
+    assert client.status == "active" and client.group is None and client.user.is_active

@@ -28,11 +28,13 @@ from moorage.customers.actions import (
     client_login_as,
     client_register,
     client_set_password,
+    client_set_status,
     client_update,
 )
 from moorage.customers.admin_forms import (
     ClientProfileForm,
     ClientRegisterForm,
+    ClientStatusForm,
     RegistrationFieldForm,
     SetPasswordForm,
 )
@@ -164,6 +166,11 @@ class ClientAdmin(admin.ModelAdmin):
                 wrap(self.set_password_view),
                 name="customers_client_set_password",
             ),
+            path(
+                "<path:object_id>/status/",
+                wrap(self.set_status_view),
+                name="customers_client_set_status",
+            ),
             *super().get_urls(),
         ]
 
@@ -261,6 +268,35 @@ class ClientAdmin(admin.ModelAdmin):
         # After login: login() flushes the staff session, so the marker must be set on the new one.
         request.session["impersonator_id"] = staff.pk
         return HttpResponseRedirect("/")
+
+    def set_status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        client = self._client(request, object_id)
+        form = ClientStatusForm(request.POST or None, initial={"status": client.status, "group": client.group_id})
+        if request.method == "POST" and form.is_valid():
+            group = form.cleaned_data["group"]
+            try:
+                client_set_status(
+                    client_id=client.pk,
+                    status=form.cleaned_data["status"],
+                    group_id=group.pk if group else None,
+                    reason=form.cleaned_data["reason"],
+                    now=clock.now(),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, "Status and group saved.")
+                return HttpResponseRedirect(self._page_url(client))
+        return form_page(
+            request,
+            self,
+            title="Status and group",
+            form=form,
+            obj=client,
+            submit_label="Save",
+            intro="A closed client cannot log in or order; its invoices, services and ledger stay.",
+        )
 
     def set_password_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         client = self._client(request, object_id)

@@ -103,6 +103,12 @@ class ClientProfileForm(ProfileFormMixin, forms.Form):
                 self.fields[key].initial = client.custom_fields.get(key)
 
 
+class ClientStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Client.Status.choices)
+    group = forms.ModelChoiceField(queryset=ClientGroup.objects.all(), required=False, empty_label="None")
+    reason = forms.CharField(max_length=300, required=False, help_text="Recorded in the audit log")
+
+
 class SetPasswordForm(forms.Form):
     password = forms.CharField(label="New password", strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label="Repeat password", strip=False, widget=forms.PasswordInput)
