@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from moorage.clientarea import cancellations, ordering, upgrades, usage, views
+from moorage.clientarea import cancellations, emails, ordering, upgrades, usage, views
 
 app_name = "clientarea"
 urlpatterns = [
@@ -42,6 +42,8 @@ urlpatterns = [
         views.invoice_pay_credit,
         name="invoice_pay_credit",
     ),
+    path("emails/", emails.email_list, name="emails"),
+    path("emails/<int:pk>/", emails.email_detail, name="email"),
     path("account/", views.account, name="account"),
     path("account/password/", views.password_change, name="password"),
 ]

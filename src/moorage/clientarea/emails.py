@@ -1,0 +1,36 @@
+"""Client area: the emails Moorage sent the client (Related Emails)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from moorage.clientarea.views import client_required
+from moorage.notifications.models import Notification
+
+SHOWN = [Notification.Status.QUEUED, Notification.Status.SENT, Notification.Status.FAILED]
+
+
+def _mine(request: HttpRequest):  # noqa: ANN202
+    return Notification.objects.filter(
+        client=request.client,
+        audience=Notification.Audience.CLIENT,  # type: ignore[attr-defined]
+        status__in=SHOWN,
+    )
+
+
+@client_required
+def email_list(request: HttpRequest) -> HttpResponse:
+    rows = _mine(request).order_by("-created_at", "-pk")
+    service_id = request.GET.get("service")
+    if service_id and service_id.isdigit():
+        rows = rows.filter(service_id=int(service_id))
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    return render(request, "clientarea/emails.html", {"page": page, "service_id": service_id})
+
+
+@client_required
+def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    email = get_object_or_404(_mine(request), pk=pk)
+    return render(request, "clientarea/email_detail.html", {"email": email})
