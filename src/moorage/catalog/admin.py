@@ -160,6 +160,69 @@ class PriceInline(admin.TabularInline):
     verbose_name_plural = "Prices (one row per billing cycle; a one-time product has one row with cycle One time)"
 
 
+# The settings a product shares with Settings → Automation (the billing defaults): on a product an
+# empty value means "use the default".
+SETTINGS_FIELDSETS = [
+    (
+        "Invoices and due dates",
+        {
+            "fields": [
+                "invoice_generate_days",
+                "first_invoice_due_days",
+                "invoice_due_before_days",
+                "invoice_due_move_days",
+            ]
+        },
+    ),
+    (
+        "Suspension, termination, unpaid orders",
+        {
+            "fields": [
+                ("suspend_enabled", "suspend_days"),
+                "unsuspend_enabled",
+                ("terminate_enabled", "terminate_days"),
+                "terminate_cancel_invoices",
+                ("cancel_unpaid_orders_enabled", "cancel_unpaid_orders_days"),
+            ]
+        },
+    ),
+    (
+        "Payment reminders and late fee",
+        {
+            "fields": [
+                "reminders_enabled",
+                "reminder_before_days",
+                ("overdue_reminder_1_days", "overdue_reminder_2_days", "overdue_reminder_3_days"),
+                "custom_reminders",
+                ("late_fee_enabled", "late_fee_percent", "late_fee_days"),
+            ]
+        },
+    ),
+    ("Expiration notifications", {"fields": ["expiration_notices"]}),
+    (
+        "Upgrades",
+        {
+            "fields": [
+                "upgrade_proration",
+                "queue_prorata",
+                "credit_on_downgrade",
+                "credit_note_on_downgrade",
+            ]
+        },
+    ),
+    (
+        "Cancellations",
+        {
+            "fields": [
+                ("allow_cancellations", "cancellation_after_days"),
+                ("cancellation_immediate", "cancellation_end_of_period"),
+                "prorate_cancellations",
+            ]
+        },
+    ),
+]
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     """Products with their prices, in the groups of HostBill's product tabs."""
@@ -221,45 +284,10 @@ class ProductAdmin(admin.ModelAdmin):
                 "(App), its server and preset are chosen on the product's App settings page.",
             },
         ),
-        (
-            "Invoices and due dates",
-            {
-                "fields": [
-                    "invoice_generate_days",
-                    "first_invoice_due_days",
-                    "invoice_due_before_days",
-                    "invoice_due_move_days",
-                ]
-            },
-        ),
-        (
-            "Suspension, termination, unpaid orders",
-            {
-                "fields": [
-                    ("suspend_enabled", "suspend_days"),
-                    "unsuspend_enabled",
-                    ("terminate_enabled", "terminate_days"),
-                    "terminate_cancel_invoices",
-                    ("cancel_unpaid_orders_enabled", "cancel_unpaid_orders_days"),
-                ]
-            },
-        ),
-        (
-            "Payment reminders and late fee",
-            {
-                "fields": [
-                    "reminders_enabled",
-                    "reminder_before_days",
-                    ("overdue_reminder_1_days", "overdue_reminder_2_days", "overdue_reminder_3_days"),
-                    "custom_reminders",
-                    ("late_fee_enabled", "late_fee_percent", "late_fee_days"),
-                ]
-            },
-        ),
-        ("Expiration notifications", {"fields": ["expiration_notices"]}),
+        *SETTINGS_FIELDSETS,
         (
             "Other",
-            {"fields": ["stock_enabled", "stock", "limit_per_customer", "available_upgrades"]},
+            {"fields": ["stock_enabled", "stock", "limit_per_customer", "available_upgrades", "out_of_stock_upgrade"]},
         ),
         ("Hostname", {"fields": ["hostname_required", "hostname_validation"]}),
     ]
@@ -387,42 +415,7 @@ class BillingDefaultsAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (
-            "Invoices and due dates",
-            {
-                "fields": [
-                    "invoice_generate_days",
-                    "first_invoice_due_days",
-                    "invoice_due_before_days",
-                    "invoice_due_move_days",
-                ]
-            },
-        ),
-        (
-            "Suspension, termination, unpaid orders",
-            {
-                "fields": [
-                    ("suspend_enabled", "suspend_days"),
-                    "unsuspend_enabled",
-                    ("terminate_enabled", "terminate_days"),
-                    "terminate_cancel_invoices",
-                    ("cancel_unpaid_orders_enabled", "cancel_unpaid_orders_days"),
-                ]
-            },
-        ),
-        (
-            "Payment reminders and late fee",
-            {
-                "fields": [
-                    "reminders_enabled",
-                    "reminder_before_days",
-                    ("overdue_reminder_1_days", "overdue_reminder_2_days", "overdue_reminder_3_days"),
-                    "custom_reminders",
-                    ("late_fee_enabled", "late_fee_percent", "late_fee_days"),
-                ]
-            },
-        ),
-        ("Expiration notifications", {"fields": ["expiration_notices"]}),
+        *SETTINGS_FIELDSETS,
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
