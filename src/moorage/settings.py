@@ -150,6 +150,8 @@ MOORAGE_COMPANY_TAX_ID = env("MOORAGE_COMPANY_TAX_ID")
 MOORAGE_BANK_DETAILS = env("MOORAGE_BANK_DETAILS")
 # Fixes "now" for the whole process (test clock); empty means the real time.
 MOORAGE_CLOCK_DATE = env("MOORAGE_CLOCK_DATE")
+# Database connections `moorage cron` uses at once for independent items (PostgreSQL only).
+MOORAGE_CRON_WORKERS = int(env("MOORAGE_CRON_WORKERS", "3"))
 # Fernet keys (comma separated, newest first) that encrypt panel passwords at rest; when unset a
 # key is derived from SECRET_KEY so the embedded run works, and `moorage check --deploy` warns.
 MOORAGE_FERNET_KEYS = [k.strip() for k in env("MOORAGE_FERNET_KEYS").split(",") if k.strip()]

@@ -128,6 +128,7 @@ class GenerateInvoices(Step):
     """2. Renewal invoices X days before the due date (pre-paid), after the period (post-paid)."""
 
     name, counter = "generate_invoices", "invoices_created"
+    parallel = True  # one service per item: items never touch each other's rows
 
     def plan(self, ctx: Context) -> Iterator[int]:
         billed = InvoiceLine.objects.filter(
@@ -159,11 +160,14 @@ class GenerateInvoices(Step):
         # With "renew when the invoice is issued" a missed month is caught up, one period at a time.
         metered = usage_lines if service.product.price_type == Product.PriceType.METERED else None
         for _ in range(36):
+            due_before = service.next_due_date
             invoice = issue_renewal(service, today=ctx.today, now=ctx.now, defaults=ctx.defaults, usage_lines=metered)
             if invoice is None:
                 break
             issued.append(invoice.display_number)
-            if service.next_due_date is None or invoice_date_for(service, ctx.defaults) > ctx.today:
+            if service.next_due_date is None or service.next_due_date == due_before:
+                break  # renewed on payment: the next period waits for this invoice to be paid
+            if invoice_date_for(service, ctx.defaults) > ctx.today:
                 break
         return f"invoice {', '.join(issued)}" if issued else None
 
@@ -207,6 +211,7 @@ class PaymentReminders(Step):
     """4. Unpaid invoice reminder before due; overdue reminders 1st/2nd/3rd; custom ones. Once each."""
 
     name, counter, object_type = "payment_reminders", "reminders_sent", "invoice"
+    parallel = True
 
     def plan(self, ctx: Context) -> Iterator[int]:
         """Unpaid invoices with a reminder stage reached today that has not been recorded yet.

@@ -20,9 +20,9 @@ PANEL_STATUSES = (Service.Status.ACTIVE, Service.Status.SUSPENDED, Service.Statu
 
 
 def lock_service(service_id: int) -> Service:
-    """Lock one service row for the rest of the transaction."""
+    """Lock one service row (only it: not its product or client) for the rest of the transaction."""
     try:
-        return Service.objects.select_for_update().select_related("product", "client").get(pk=service_id)
+        return Service.objects.select_for_update(of=("self",)).select_related("product", "client").get(pk=service_id)
     except Service.DoesNotExist as exc:
         raise NotFound(f"no service with id {service_id}", field="service") from exc
 

@@ -485,9 +485,14 @@ def bill_queued_charges(*, service: Service, invoice: Invoice, now: dt.datetime,
     pro-rata charges (Queue Pro-rata Charges, hybrid upgrades) become lines of it, each once."""
     if invoice.status != Invoice.Status.UNPAID:
         return
-    queued = R.objects.select_for_update().filter(
-        service=service, status=R.Status.QUEUED, settlement=Settle.NEXT_INVOICE, invoice_line__isnull=True
+    ids = list(
+        R.objects.filter(
+            service=service, status=R.Status.QUEUED, settlement=Settle.NEXT_INVOICE, invoice_line__isnull=True
+        ).values_list("pk", flat=True)
     )
+    if not ids:
+        return  # the usual case: nothing queued (checked without locks)
+    queued = R.objects.select_for_update().filter(pk__in=ids, status=R.Status.QUEUED, invoice_line__isnull=True)
     for req in queued.order_by("pk"):
         _bill_queued(req, invoice, now=now, actor=actor)
 
