@@ -9,6 +9,7 @@ import pytest
 from moorage.automation.run import automation_run
 from moorage.core.clock import business_tz
 from moorage.payments.actions import payment_record
+from tests.provisioning.conftest import connection, hosting, panel  # noqa: F401  (the emulator fixtures)
 
 
 def at(day: dt.date, hour: int = 0, minute: int = 5) -> dt.datetime:

@@ -305,3 +305,32 @@ def test_a_failing_item_is_recorded_and_the_run_goes_on(starter, client_account,
     assert item.object_id == first.pk and "boom" in item.message
     monkeypatch.undo()
     assert run_day(D(2026, 3, 21)).counts["invoices_created"] == 1  # the next run finishes the rest
+
+
+def test_never_pays_account_gone_from_the_panel(panel, hosting, client_account, defaults):
+    """The full story on a real panel: suspended there on day X, deleted there on day Y."""
+    from moorage.provisioning.models import PanelAccount
+    from moorage.provisioning.runner import run_due_jobs
+
+    defaults.terminate_enabled, defaults.terminate_days, defaults.suspend_days = True, 20, 5
+    defaults.save()
+
+    def worker(day):  # noqa: ANN001, ANN202
+        run_due_jobs(now=at(day, 23))
+
+    o = order(client_account, hosting, D(2026, 2, 1), hostname="shop.example.com")
+    pay(o.invoice, D(2026, 2, 1))
+    worker(D(2026, 2, 1))
+    account = PanelAccount.objects.get()
+    assert account.exists_on_panel and panel.state.users[account.username]["active"] == "on"
+    walk(D(2026, 2, 2), D(2026, 3, 6), on_day=worker)  # renewal due 1 March, unpaid
+    service = Service.objects.get()
+    assert service.status == "suspended" and panel.state.users[account.username]["active"] == "off"
+    walk(D(2026, 3, 7), D(2026, 3, 21), on_day=worker)
+    service.refresh_from_db()
+    assert service.status == "terminated"
+    assert account.username not in panel.state.users  # gone from the panel
+    assert Invoice.objects.get(kind="renewal").status == "cancelled"
+    assert client_balance(client_account) == Decimal("0.00")
+    sent = set(Notification.objects.filter(client=client_account).values_list("template", flat=True))
+    assert {"account_created", "account_suspended", "account_terminated"} <= sent
