@@ -24,7 +24,7 @@ def run_cron(label: str) -> tuple[float, float, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "moorage.cli", "cron", "--date", DAY.isoformat()],
+        [sys.executable, "-m", "moorage.cli", "cron", "--date", DAY.isoformat(), "--progress"],
         capture_output=True,
         text=True,
         env=os.environ.copy(),
@@ -67,6 +67,10 @@ def main() -> None:
         f"{invoices / elapsed:.0f} invoices/s, {args.services / elapsed:,.0f} services/s scanned"
     )
     print(f"  run with nothing: {elapsed2:.2f} s, peak memory {peak2:.0f} MB (same day again: nothing to do)")
+    print("  time per step of the run with work:")
+    for line in out.splitlines():
+        if line.endswith(" s)") and not line.endswith(": 0 (0.0 s)"):
+            print("   ", line.strip())
     for line in out.splitlines():
         if any(k in line for k in ("invoices created", "invoices reminded", "failures")):
             print("   ", line.strip())

@@ -7,6 +7,7 @@ import logging
 import queue
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -148,6 +149,7 @@ def automation_run(
         )
     workers = _workers()
     for step in STEPS:
+        step_started = time.perf_counter()
         if dry_run:
             planned = [f"{step.name}: {step.object_type} #{pk}" for pk in step.plan(ctx)]
             result.planned.extend(planned)
@@ -160,7 +162,7 @@ def automation_run(
         done = sum(1 for ok, _failure in outcomes if ok)
         result.failures.extend(failure for _ok, failure in outcomes if failure)
         result.counts[step.counter] += done
-        say(f"{step.name}: {done}")
+        say(f"{step.name}: {done} ({time.perf_counter() - step_started:.1f} s)")
     if not dry_run:
         extra = _housekeeping(now)
         result.counts.update(extra)

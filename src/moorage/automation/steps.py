@@ -161,7 +161,9 @@ class GenerateInvoices(Step):
         metered = usage_lines if service.product.price_type == Product.PriceType.METERED else None
         for _ in range(36):
             due_before = service.next_due_date
-            invoice = issue_renewal(service, today=ctx.today, now=ctx.now, defaults=ctx.defaults, usage_lines=metered)
+            invoice = issue_renewal(
+                service, today=ctx.today, now=ctx.now, defaults=ctx.defaults, usage_lines=metered, planned=not issued
+            )
             if invoice is None:
                 break
             issued.append(invoice.display_number)

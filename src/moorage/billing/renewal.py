@@ -50,6 +50,7 @@ def issue_renewal(
     actor: User | None = None,
     defaults: BillingDefaults | None = None,
     force: bool = False,
+    planned: bool = False,
     usage_lines: Callable[[Service, dt.date, dt.date], list[LineSpec]] | None = None,
 ) -> Invoice | None:
     """Inner step (service row locked by the caller): the renewal invoice for the period starting at
@@ -69,7 +70,12 @@ def issue_renewal(
     if not force and invoice_date_for(service, defaults) > today:
         return None
     start, end = period_of(service, service.next_due_date)
-    if InvoiceLine.objects.filter(service=service, kind=InvoiceLine.Kind.SERVICE, period_start=start).exists():
+    # `planned`: the automation's plan already found the period unbilled; the unique key on the line
+    # still refuses a second invoice if another run issued one since (caught below).
+    if (
+        not planned
+        and InvoiceLine.objects.filter(service=service, kind=InvoiceLine.Kind.SERVICE, period_start=start).exists()
+    ):
         return None
     postpaid = is_postpaid(service)
     base = end + dt.timedelta(days=1) if postpaid else start
