@@ -294,3 +294,12 @@ def test_order_with_an_idempotency_key_is_placed_once(client, token, starter, cl
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert Order.objects.count() == 1 and Invoice.objects.count() == 1
+
+
+def test_unreadable_body_is_a_json_error(client, token):
+    resp = client.post(
+        "/api/v1/orders", b"\x00{", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert resp.status_code in (400, 422)
+    body = resp.json()
+    assert set(body) >= {"code", "message", "field"}

@@ -161,7 +161,7 @@ def get_client(request: HttpRequest, client_id: int):  # noqa: ANN201
     return client_out(_get(Client.objects.select_related("user", "group"), client_id, "client"))
 
 
-@api.get("/order-pages", response=list[s.OrderPageOut], tags=["catalog"])
+@api.get("/order-pages", response={200: list[s.OrderPageOut], 401: s.ErrorOut, 422: s.ErrorOut}, tags=["catalog"])
 def list_order_pages(request: HttpRequest, visible: bool | None = None):  # noqa: ANN201
     qs = OrderPage.objects.all()
     if visible is not None:
@@ -169,7 +169,7 @@ def list_order_pages(request: HttpRequest, visible: bool | None = None):  # noqa
     return list(qs)
 
 
-@api.get("/products", response=list[s.ProductOut], tags=["catalog"])
+@api.get("/products", response={200: list[s.ProductOut], 401: s.ErrorOut, 422: s.ErrorOut}, tags=["catalog"])
 def list_products(request: HttpRequest, order_page_id: int | None = None, visible: bool | None = None):  # noqa: ANN201
     qs = Product.objects.prefetch_related("prices").order_by("order_page_id", "sort_order", "name")
     if order_page_id is not None:

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from moorage.api.actions import api_token_authenticate
@@ -40,6 +40,17 @@ def auth_error(request: HttpRequest, exc: AuthenticationError):  # noqa: ANN201
     has_header = bool(request.headers.get("Authorization"))
     message = "the API token is invalid or revoked" if has_header else "send Authorization: Bearer TOKEN"
     return _error(request, 401, "unauthorized", message)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN201
+    """Errors raised by the framework itself (an unreadable body …), in the same JSON shape."""
+    if isinstance(exc, AuthenticationError):
+        return auth_error(request, exc)
+    message = str(exc) or "bad request"
+    if "parse request body" in message:
+        message = "the request body is not valid JSON"
+    return _error(request, exc.status_code, "bad_request", message)
 
 
 @api.exception_handler(ValidationError)
