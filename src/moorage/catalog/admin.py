@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -27,19 +26,13 @@ from moorage.catalog.admin_forms import (
 from moorage.catalog.models import BillingDefaults, OrderPage, Price, Product
 from moorage.catalog.transfer import export_product
 from moorage.core import clock
-from moorage.core.admin_views import add_domain_error, form_page
+from moorage.core.admin_views import PageHooks, add_domain_error, form_page
 from moorage.core.errors import DomainError
 
 # A link shown at the top of the product page: (label, url), or None. Apps above the catalog (the
 # provisioning App settings) add theirs here instead of the catalog importing them.
-ProductPageLink = Callable[[HttpRequest, Product], tuple[str, str] | None]
-_product_links: list[ProductPageLink] = []
-
-
-def product_page_link(func: ProductPageLink) -> ProductPageLink:
-    """Register a link of the product page (shown beside Export)."""
-    _product_links.append(func)
-    return func
+product_links = PageHooks()
+product_page_link = product_links.register()  # a decorator; links keep the order they were added in
 
 
 class SubcategoryInline(admin.TabularInline):
@@ -308,7 +301,7 @@ class ProductAdmin(admin.ModelAdmin):
         product = self.get_object(request, object_id)
         links = []
         if product is not None:
-            links = [link for func in _product_links if (link := func(request, product))]
+            links = product_links.render(request, product)
         extra = {**(extra_context or {}), "product_links": links}
         return super().change_view(request, object_id, form_url, extra)
 

@@ -6,7 +6,7 @@ action's DomainError where the staff member can fix it (on the field it names, o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -87,3 +87,30 @@ def readonly_fields_of(model: type[models.Model], exclude: Iterable[str] = ()) -
     """Every concrete field of a model, for admins that only show rows."""
     skip = set(exclude)
     return [f.name for f in model._meta.concrete_fields if f.name not in skip]
+
+
+Hook = Callable[[HttpRequest, Any], Any]
+
+
+class PageHooks:
+    """Blocks (or links) that apps higher up add to a page of an app below them, so the lower app
+    never imports them: each hook takes (request, object) and returns something to show or None."""
+
+    def __init__(self) -> None:
+        self._hooks: list[tuple[int, Hook]] = []
+
+    def register(
+        self, order: int = 0
+    ) -> Callable[[Callable[[HttpRequest, Any], Any]], Callable[[HttpRequest, Any], Any]]:
+        """A decorator adding a hook; hooks are shown by `order`, lowest first."""
+
+        def add(func: Hook) -> Hook:
+            self._hooks.append((order, func))
+            self._hooks.sort(key=lambda item: item[0])
+            return func
+
+        return add
+
+    def render(self, request: HttpRequest, obj: Any) -> list[Any]:
+        """What every hook shows for `obj`, in order, leaving out the empty ones."""
+        return [shown for _order, func in self._hooks if (shown := func(request, obj))]

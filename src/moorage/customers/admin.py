@@ -8,7 +8,6 @@ ledger). Those apps sit above customers, so they add their sections here through
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -22,7 +21,7 @@ from django.urls import path, reverse
 from django.utils.safestring import SafeString
 
 from moorage.core import clock
-from moorage.core.admin_views import add_domain_error, form_page, message_domain_error
+from moorage.core.admin_views import PageHooks, add_domain_error, form_page, message_domain_error
 from moorage.core.errors import DomainError
 from moorage.customers.actions import (
     client_login_as,
@@ -42,19 +41,8 @@ from moorage.customers.models import Client, ClientGroup, RegistrationField
 from moorage.customers.registration import ensure_builtin_fields
 
 # A section renders a block of the client page (or returns None to show nothing).
-ClientSection = Callable[[HttpRequest, Client], str | None]
-_sections: list[tuple[int, ClientSection]] = []
-
-
-def client_page_section(order: int) -> Callable[[ClientSection], ClientSection]:
-    """Register a block of the client page; sections are shown by `order`, lowest first."""
-
-    def register(func: ClientSection) -> ClientSection:
-        _sections.append((order, func))
-        _sections.sort(key=lambda item: item[0])
-        return func
-
-    return register
+client_sections = PageHooks()
+client_page_section = client_sections.register
 
 
 @client_page_section(0)
@@ -239,7 +227,7 @@ class ClientAdmin(admin.ModelAdmin):
                     messages.success(request, "Client profile saved.")
                     return HttpResponseRedirect(self._page_url(client))
             client.refresh_from_db()
-        sections = [html for _, section in _sections if (html := section(request, client))]
+        sections = client_sections.render(request, client)
         return form_page(
             request,
             self,

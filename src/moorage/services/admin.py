@@ -3,7 +3,6 @@ through the lifecycle table (service_set_status)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -16,6 +15,7 @@ from django.urls import path, reverse
 
 from moorage.core import clock
 from moorage.core.admin_views import (
+    PageHooks,
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
     add_domain_error,
@@ -31,19 +31,8 @@ from moorage.services.models import Service, ServiceStatusChange
 # A section renders a block of the service page below its fields (or returns None). Apps above
 # services (provisioning: the panel account and its jobs) add theirs here instead of services
 # importing them.
-ServiceSection = Callable[[HttpRequest, Service], str | None]
-_sections: list[tuple[int, ServiceSection]] = []
-
-
-def service_page_section(order: int) -> Callable[[ServiceSection], ServiceSection]:
-    """Register a block of the service page; sections are shown by `order`, lowest first."""
-
-    def register(func: ServiceSection) -> ServiceSection:
-        _sections.append((order, func))
-        _sections.sort(key=lambda item: item[0])
-        return func
-
-    return register
+service_sections = PageHooks()
+service_page_section = service_sections.register
 
 
 class StatusChangeInline(ReadOnlyTabularInline):
@@ -167,7 +156,7 @@ class ServiceAdmin(ReadOnlyAdmin):
         service = self.get_object(request, object_id)
         sections = []
         if service is not None:
-            sections = [html for _, func in _sections if (html := func(request, service))]
+            sections = service_sections.render(request, service)
         extra = {
             **(extra_context or {}),
             "can_change_status": self.has_status_permission(request),
