@@ -695,7 +695,7 @@ def preset_slist(req: Req) -> Node:
     return Node({"name": "preset"}, children=[("msg", options)])
 
 
-def user_form(req: Req, user: dict[str, Any] | None) -> Doc:
+def user_form(req: Req, user: dict[str, Any] | None, elid: str = "") -> Doc:
     if user is None:
         values: dict[str, Any] = {
             "name": "",
@@ -706,7 +706,7 @@ def user_form(req: Req, user: dict[str, Any] | None) -> Doc:
             "comment": "",
         }
         values.update(default_limits())
-        items: list[tuple[str, Any]] = []
+        items: list[tuple[str, Any]] = [("elid", elid)] if elid else []
     else:
         values = user
         items = [("elid", user["name"])]
@@ -798,7 +798,12 @@ def f_user_edit(req: Req) -> Doc:
     state = req.state
     elid = req.p("elid").strip()
     if not req.sok:
-        return user_form(req, find(req, "users", elid, "user") if elid else None)
+        user = state.users.get(elid) if elid else None
+        if elid and user is None:
+            # As a real panel does: reading the form of a user that does not exist is not an error,
+            # it answers the empty form with the asked elid. Only the `user` list tells existence.
+            return user_form(req, None, elid=elid)
+        return user_form(req, user)
     if not elid:
         record = new_user_record(req)
         state.put("users", record["name"], record)

@@ -112,6 +112,11 @@ def generate_username(
     )
 
 
+def new_marker() -> str:
+    """The ownership marker of a new panel account: 128 random bits no one else can write."""
+    return secrets.token_hex(16)
+
+
 def new_password(length: int = 16) -> str:
     """A panel password: letters and digits with at least one of each kind."""
     while True:

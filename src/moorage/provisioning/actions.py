@@ -12,8 +12,14 @@ from moorage.catalog.models import Product
 from moorage.core.actions import audit
 from moorage.core.errors import DomainError
 from moorage.core.models import User
-from moorage.provisioning.accounts import choose_connection, connection_info, generate_username, new_password
-from moorage.provisioning.interface import Field, ModuleError
+from moorage.provisioning.accounts import (
+    choose_connection,
+    connection_info,
+    generate_username,
+    new_marker,
+    new_password,
+)
+from moorage.provisioning.interface import ABSENT, OURS, Field, ModuleError
 from moorage.provisioning.models import (
     AppConnection,
     PanelAccount,
@@ -92,8 +98,16 @@ def request_create(*, service: Service, now: dt.datetime, actor: User | None = N
             pattern=str(app.options.get("username_pattern") or ""), service=service, connection=conn, module=module
         )
         account = PanelAccount.objects.create(
-            service=service, connection=conn, username=username, password=new_password(), created_at=now
+            service=service,
+            connection=conn,
+            username=username,
+            password=new_password(),
+            panel_marker=new_marker(),
+            created_at=now,
         )
+    elif not account.panel_marker and not account.exists_on_panel:
+        account.panel_marker = new_marker()
+        account.save(update_fields=["panel_marker"])
     return request_job(service=service, operation=Op.CREATE, now=now, actor=actor, key="initial", reason="new account")
 
 
@@ -227,10 +241,26 @@ def sso_url(*, service: Service, actor: User | None = None, now: dt.datetime | N
     if service.status != Service.Status.ACTIVE:
         raise DomainError(f"the service is {service.get_status_display().lower()}", code="not_active")
     module = get_module(account.connection.module)
+    conn = connection_info(account.connection, module)
+    url = ""
     try:
-        url = module.sso_url(connection_info(account.connection, module), account.username)
+        # A login key only for an account that is provably ours, never for a namesake on the panel.
+        whose = module.ownership(conn, account.username, account.panel_marker)
+        if whose == OURS:
+            url = module.sso_url(conn, account.username)
     except ModuleError as exc:
         raise DomainError(f"the control panel could not be reached: {exc.message}", code="panel_error") from exc
+    if whose != OURS:
+        audit(
+            actor=actor,
+            action="panel_login_refused",
+            obj=service,
+            now=now or timezone.now(),
+            message=f"{account.username}: {'not on the panel' if whose == ABSENT else 'not created by this billing'}",
+        )
+        raise DomainError(
+            "the control panel account of this service could not be verified; please contact support", code="not_ours"
+        )
     audit(
         actor=actor,
         action="panel_login",

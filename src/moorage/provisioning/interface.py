@@ -17,6 +17,11 @@ PERMANENT = "permanent"  # validation, auth, licence: retrying will not help; st
 TRANSIENT = "transient"  # the request did not reach the panel (refused, connect timeout): retry
 UNKNOWN = "unknown"  # the request may have been applied (reply lost, 5xx, read timeout): look first
 
+# Whose is the account a panel holds under a username (`ProvisioningModule.ownership`)?
+ABSENT = "absent"  # no account under that name
+OURS = "ours"  # it carries the marker only this billing's create sets
+FOREIGN = "foreign"  # someone else's (or unprovable): never adopt, change or delete it
+
 # The usage figures a module reports in AccountState.usage, in Moorage's words (not the panel's).
 # Sizes in MiB; counts are the objects the account has now. `bandwidth_mib` is the traffic of the
 # current calendar month so far (a counter the panel resets each month), not a rate.
@@ -71,7 +76,11 @@ class AccountSpec:
     email: str = ""
     fullname: str = ""
     domain: str = ""
-    # Set on a retry after a lost reply: an account already there under this username is ours.
+    # A random token only billing knows (PanelAccount.panel_marker); the module stores it on the panel
+    # account it creates, so a later look can prove the account is ours.
+    marker: str = ""
+    # Set on a retry, when an earlier try may have sent the create: an account already there under
+    # this username may be adopted, but only if it carries `marker` (ownership() says OURS).
     adopt_existing: bool = False
 
 
@@ -135,8 +144,21 @@ class ProvisioningModule(ABC):
         """All usernames on the panel (to keep generated names unique)."""
 
     @abstractmethod
+    def ownership(self, conn: Connection, username: str, marker: str) -> str:
+        """ABSENT, OURS or FOREIGN: is the panel's account `username` one billing created with `marker`?
+
+        Read from what the panel lists, never from a form that may answer for a missing account; an
+        empty marker proves nothing (FOREIGN). Called before every change to an existing account.
+        """
+
+    @abstractmethod
     def create(self, conn: Connection, spec: AccountSpec) -> dict[str, Any]:
-        """Create the account with its package and, when asked, the client's domain."""
+        """Create the account with its package and, when asked, the client's domain.
+
+        A name already on the panel is adopted only with `spec.adopt_existing` and a proof of
+        ownership; otherwise raise ModuleError(panel_type="exists", panel_object="user") so the
+        runner picks another name. A website or DNS zone held by another owner is a PERMANENT error.
+        """
 
     @abstractmethod
     def suspend(self, conn: Connection, username: str) -> None: ...

@@ -101,6 +101,9 @@ class PanelAccount(models.Model):
     # Reserved before the first create call, so a retried create can find (adopt) the account.
     username = models.CharField(max_length=64)
     password = EncryptedTextField(blank=True)
+    # A random token set at reservation, never shown to the client; the create writes it on the panel
+    # account (ispmanager: its comment). Only an account carrying it is adopted, changed or deleted.
+    panel_marker = models.CharField(max_length=64, blank=True)
     exists_on_panel = models.BooleanField(default=False)
     panel_state = models.CharField(max_length=20, blank=True, help_text="active / suspended / deleted, as last seen")
     created_at = models.DateTimeField()

@@ -6,6 +6,7 @@ business clock (test clock aware) used for the dates the outcome writes (service
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -18,7 +19,15 @@ from moorage.core.actions import audit
 from moorage.core.clock import local_date
 from moorage.notifications.actions import notify_staff
 from moorage.provisioning.accounts import connection_info, generate_username
-from moorage.provisioning.interface import PERMANENT, TRANSIENT, UNKNOWN, AccountSpec, ModuleError
+from moorage.provisioning.interface import (
+    ABSENT,
+    OURS,
+    PERMANENT,
+    TRANSIENT,
+    UNKNOWN,
+    AccountSpec,
+    ModuleError,
+)
 from moorage.provisioning.models import JobAttempt, PanelAccount, ProductApp, ProvisioningJob
 from moorage.provisioning.notices import notify_service
 from moorage.provisioning.registry import get_module
@@ -31,6 +40,7 @@ Op = ProvisioningJob.Operation
 J = ProvisioningJob.Status
 LEASE = dt.timedelta(minutes=5)
 RUNNABLE = (J.QUEUED, J.ERRORED, J.UNKNOWN, J.RUNNING)
+RENAMES = 3  # other names tried in one attempt when the panel holds the reserved one
 
 
 def backoff(attempt: int) -> dt.timedelta:
@@ -76,24 +86,41 @@ def _perform(job: ProvisioningJob, account: PanelAccount, service: Service) -> d
             email=service.client.user.email,
             fullname=service.client.display_name,
             domain=service.hostname,
+            marker=account.panel_marker,
             adopt_existing=bool(job.params.get("adopt")),
         )
-        try:
-            return module.create(conn, spec)
-        except ModuleError as exc:
-            if exc.panel_type != "exists" or spec.adopt_existing:
-                raise
-            # Someone else's account holds the reserved name: take another name and create that.
-            taken = module.list_usernames(conn)
+        for _rename in range(RENAMES):
+            try:
+                return module.create(conn, spec)
+            except ModuleError as exc:
+                if exc.panel_type != "exists" or exc.panel_object != "user":
+                    raise
+            # Someone else's account holds the name (the module proved it is not ours): take another
+            # name, never theirs. The new name is saved before its create is sent.
             account.username = generate_username(
                 pattern=str(options.get("username_pattern") or ""),
                 service=service,
                 connection=account.connection,
                 module=module,
-                taken_on_panel=taken,
+                taken_on_panel=module.list_usernames(conn) | {spec.username},
             )
             account.save(update_fields=["username"])
-            return module.create(conn, AccountSpec(**{**spec.__dict__, "username": account.username}))
+            spec = dataclasses.replace(spec, username=account.username)
+        return module.create(conn, spec)
+    # Every other operation changes an existing account: only one that is provably ours.
+    whose = module.ownership(conn, account.username, account.panel_marker)
+    if whose == ABSENT and job.operation == Op.TERMINATE:
+        return {}  # already gone
+    if whose == ABSENT:
+        raise ModuleError(f"the account {account.username} is not on the panel", kind=PERMANENT, panel_type="missed")
+    if whose != OURS:
+        raise ModuleError(
+            f"the panel's account {account.username} was not created by this billing (its marker is missing); "
+            "nothing was changed",
+            kind=PERMANENT,
+            panel_type="not_ours",
+            panel_object="user",
+        )
     if job.operation == Op.SUSPEND:
         module.suspend(conn, account.username)
     elif job.operation == Op.UNSUSPEND:

@@ -11,6 +11,9 @@ from urllib.parse import urlencode
 
 from moorage.modules.ispmanager.client import IspManagerClient, elems, flat, value
 from moorage.provisioning.interface import (
+    ABSENT,
+    FOREIGN,
+    OURS,
     PERMANENT,
     AccountSpec,
     AccountState,
@@ -205,14 +208,32 @@ class IspManagerModule(ProvisioningModule):
         with self._client(conn) as c:
             return self._state(c, username)
 
+    def _user_row(self, c: IspManagerClient, username: str) -> dict[str, str] | None:
+        """The account's row in the `user` list, or None. Existence is read from the list only: a real
+        panel may answer `user.edit&elid=<missing>` with an empty form and no error."""
+        for row in elems(c.call("user")):
+            if row.get("name") == username:
+                return row
+        return None
+
     def _exists(self, c: IspManagerClient, username: str) -> bool:
-        try:
-            c.call("user.edit", {"elid": username})
-        except ModuleError as exc:
-            if exc.panel_type == "missed":
-                return False
-            raise
-        return True
+        return self._user_row(c, username) is not None
+
+    def _ownership(self, c: IspManagerClient, username: str, marker: str) -> str:
+        if self._user_row(c, username) is None:
+            return ABSENT
+        if not marker:
+            return FOREIGN
+        # The list proved it exists; its form holds the `comment` our create wrote. The form must be
+        # the account's own (its name echoed back), not an empty one.
+        form = flat(c.call("user.edit", {"elid": username}))
+        if form.get("name") != username:
+            return FOREIGN
+        return OURS if marker_comment(marker) in form.get("comment", "") else FOREIGN
+
+    def ownership(self, conn: Connection, username: str, marker: str) -> str:
+        with self._client(conn) as c:
+            return self._ownership(c, username, marker)
 
     def _preset_limits(self, c: IspManagerClient, preset: str) -> dict[str, str]:
         try:
@@ -236,11 +257,18 @@ class IspManagerModule(ProvisioningModule):
         if problem:
             raise ModuleError(f"username {spec.username!r}: {problem}", kind=PERMANENT, panel_type="value")
         result: dict[str, Any] = {"adopted": False}
+        make_site = bool(spec.domain) and _truthy(spec.options.get("create_www_domain", True))
         with self._client(conn) as c:
-            # First try: create straight away; the panel refuses a taken name with `exists`. A retry
-            # after a lost reply looks first: an account under the reserved name is ours to adopt.
-            if spec.adopt_existing and self._exists(c, spec.username):
+            if make_site:
+                # Before any account is made: a website or zone of someone else is a failure, not ours.
+                self._check_domain_free(c, conn, spec)
+            # Look before sending: a name on the panel is adopted only when it is provably our own
+            # create of an earlier try (our marker in its comment); any other holder means "taken".
+            whose = self._ownership(c, spec.username, spec.marker)
+            if whose == OURS and spec.adopt_existing:
                 result["adopted"] = True
+            elif whose != ABSENT:
+                raise _name_taken(spec.username)
             else:
                 params: dict[str, Any] = {
                     "sok": "ok",
@@ -250,6 +278,7 @@ class IspManagerModule(ProvisioningModule):
                     "preset": preset,
                     "fullname": spec.fullname,
                     "email": spec.email,
+                    "comment": marker_comment(spec.marker) if spec.marker else None,
                 }
                 # Copy the template's limits explicitly (changing `preset` alone may not apply them),
                 # then the product's overrides on top.
@@ -260,25 +289,29 @@ class IspManagerModule(ProvisioningModule):
                 except ModuleError as exc:
                     if exc.panel_type != "exists":
                         raise
-                    if not spec.adopt_existing:
-                        raise ModuleError(
-                            f"a user named {spec.username} already exists on the panel",
-                            kind=PERMANENT,
-                            panel_type="exists",
-                            panel_object="user",
-                        ) from None
+                    # Made between our look and our create: ours only if it carries our marker.
+                    if not (spec.adopt_existing and self._ownership(c, spec.username, spec.marker) == OURS):
+                        raise _name_taken(spec.username) from None
                     result["adopted"] = True
-            if spec.domain and _truthy(spec.options.get("create_www_domain", True)):
+            if make_site:
                 self._ensure_site(c, conn, spec)
         return result
 
+    def _check_domain_free(self, c: IspManagerClient, conn: Connection, spec: AccountSpec) -> None:
+        """Refuse (PERMANENT) when the client's website or DNS zone is on the panel under another owner."""
+        _owned_by(c, "webdomain", spec.domain, spec.username, "website")
+        if conn.nameservers:
+            _owned_by(c, "domain", spec.domain, spec.username, "DNS zone")
+
     def _ensure_site(self, c: IspManagerClient, conn: Connection, spec: AccountSpec) -> None:
-        """The client's website and DNS zone; one that already exists (a retry) counts as made."""
+        """The client's website and DNS zone; one already there counts as made only if the account owns it
+        (a retry after a lost reply); under another owner it is a failure."""
         domain = spec.domain
         ip = str(spec.options.get("domain_ip") or conn.ip_address or "")
-        _create_unless_exists(
+        _create_or_confirm(
             c,
             "site.edit",
+            ("webdomain", "website", spec.username),
             {
                 "sok": "ok",
                 "su": spec.username,
@@ -289,9 +322,10 @@ class IspManagerModule(ProvisioningModule):
         )
         if conn.nameservers:
             ns = " ".join(f"{name.rstrip('.')}." for name, _ip in conn.nameservers)
-            _create_unless_exists(
+            _create_or_confirm(
                 c,
                 "domain.edit",
+                ("domain", "DNS zone", spec.username),
                 {"sok": "ok", "name": domain, "ip": ip or None, "ns": ns, "owner": spec.username, "dtype": "master"},
             )
 
@@ -305,7 +339,7 @@ class IspManagerModule(ProvisioningModule):
 
     def terminate(self, conn: Connection, username: str) -> None:
         with self._client(conn) as c:
-            if not self._exists(c, username):
+            if not self._exists(c, username):  # from the list; a form read would not tell
                 return
             c.call("user.delete", {"elid": username}, mutating=True)
 
@@ -394,11 +428,49 @@ def _userstat_rows(doc: dict[str, Any]) -> list[tuple[str, Decimal | None]]:
     return rows
 
 
-def _create_unless_exists(c: IspManagerClient, func: str, params: dict[str, Any]) -> None:
+def marker_comment(marker: str) -> str:
+    """What the create writes into the user's `comment` (a field the panel's user form names): the
+    proof, read back later, that billing made this account. Staff may add notes around it."""
+    return f"moorage:{marker}"
+
+
+def _name_taken(username: str) -> ModuleError:
+    return ModuleError(
+        f"a user named {username} already exists on the panel and was not created by this billing",
+        kind=PERMANENT,
+        panel_type="exists",
+        panel_object="user",
+    )
+
+
+def _owned_by(c: IspManagerClient, list_func: str, name: str, owner: str, what: str) -> bool:
+    """Whether `name` is in the panel's `list_func` list (False if not); raise PERMANENT when its owner
+    is not `owner`. The owner column is `owner` for websites and `user` for DNS zones."""
+    for row in elems(c.call(list_func)):
+        if row.get("name") == name:
+            holder = row.get("owner") or row.get("user") or ""
+            if holder != owner:
+                raise ModuleError(
+                    f"the {what} {name} already exists on the panel under another owner; "
+                    "it was not changed and this account cannot use it",
+                    kind=PERMANENT,
+                    panel_type="exists",
+                    panel_object=list_func,
+                )
+            return True
+    return False
+
+
+def _create_or_confirm(c: IspManagerClient, func: str, owned: tuple[str, str, str], params: dict[str, Any]) -> None:
+    """Create an object; an `exists` answer is success only if the list shows it under our account."""
+    list_func, what, owner = owned
     try:
         c.call(func, params, mutating=True)
     except ModuleError as exc:
         if exc.panel_type != "exists":
+            raise
+        name = str(params.get("site_name") or params.get("name") or "")
+        if not _owned_by(c, list_func, name, owner, what):
             raise
 
 
