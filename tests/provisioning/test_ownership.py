@@ -234,3 +234,16 @@ def test_product_without_www_domain_still_checks_the_name(panel, hosting, client
     assert ProvisioningJob.objects.get(service=service).status == "done"
     assert PanelAccount.objects.get(service=service).username == "shop2"
     assert panel.state.webdomains["shop.example.com"]["owner"] == "shop"
+
+
+def test_staff_service_page_says_when_the_panels_account_is_not_ours(panel, hosting, client_account, now):
+    from moorage.provisioning.actions import panel_account_state
+
+    service = order_and_pay(client_account, hosting, now)
+    run_due_jobs(now=now)
+    state = panel_account_state(service=service)
+    assert state["ours"] and state["message"] == "active"
+    panel.call("user.delete", elid="shop")
+    victim_on_panel(panel, name="shop")
+    state = panel_account_state(service=service)
+    assert state["exists"] and not state["ours"] and "NOT created by this billing" in state["message"]

@@ -289,17 +289,23 @@ def panel_account_state(*, service: Service) -> dict[str, Any]:
     if account is None:
         return {"known": False, "message": "no panel account reserved"}
     module = get_module(account.connection.module)
+    conn = connection_info(account.connection, module)
     try:
-        state = module.account_state(connection_info(account.connection, module), account.username)
+        state = module.account_state(conn, account.username)
+        ours = state.exists and module.ownership(conn, account.username, account.panel_marker) == OURS
     except ModuleError as exc:
         return {"known": False, "message": exc.message}
+    message = ("suspended" if state.suspended else "active") if state.exists else "not on the panel"
+    if state.exists and not ours:
+        message += "; NOT created by this billing (ownership marker missing): jobs and logins are refused"
     return {
         "known": True,
         "exists": state.exists,
+        "ours": ours,
         "suspended": state.suspended,
         "disk_used_mib": state.disk_used_mib,
         "disk_limit_mib": state.disk_limit_mib,
-        "message": ("suspended" if state.suspended else "active") if state.exists else "not on the panel",
+        "message": message,
     }
 
 

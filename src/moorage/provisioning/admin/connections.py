@@ -311,7 +311,7 @@ class PanelAccountAdmin(ReadOnlyAdmin):
     list_select_related = ["connection", "service"]
     readonly_fields = [
         "service_link",
-        *readonly_fields_of(PanelAccount, exclude=["password", "service"]),
+        *readonly_fields_of(PanelAccount, exclude=["password", "panel_marker", "service"]),
     ]
     fields = readonly_fields
 
