@@ -247,3 +247,25 @@ def test_staff_service_page_says_when_the_panels_account_is_not_ours(panel, host
     victim_on_panel(panel, name="shop")
     state = panel_account_state(service=service)
     assert state["exists"] and not state["ours"] and "NOT created by this billing" in state["message"]
+
+
+def test_name_taken_between_the_look_and_the_create_gets_another_name(panel, hosting, client_account, now, monkeypatch):
+    from moorage.modules.ispmanager.module import IspManagerModule
+
+    before = victim_on_panel(panel, name="shop")
+    real = IspManagerModule._ownership
+    looks: list[str] = []
+
+    def first_look_sees_nothing(self, c, username, marker):  # noqa: ANN001, ANN202
+        looks.append(username)
+        return "absent" if len(looks) == 1 else real(self, c, username, marker)
+
+    monkeypatch.setattr(IspManagerModule, "_ownership", first_look_sees_nothing)
+    service = order_and_pay(client_account, hosting, now)
+    ProvisioningJob.objects.filter(service=service).update(params={"sent": True})  # even on a retry
+    run_due_jobs(now=now)
+    job = ProvisioningJob.objects.get(service=service)
+    assert job.status == "done" and not job.params.get("adopted")
+    assert looks[:2] == ["shop", "shop"]  # the panel's `exists` answer made it look again
+    assert PanelAccount.objects.get(service=service).username == "shop2"
+    assert snapshot(panel, "shop") == before
