@@ -136,3 +136,14 @@ def test_registering_a_client_for_a_staff_email_does_not_link_the_staff_login(st
 def test_a_registered_client_login_has_no_staff_rights(now):
     client = factories.client(now=now)
     assert not client.user.has_staff_rights()
+
+
+def test_system_check_lists_clients_whose_login_has_staff_rights(client_account):
+    from django.core.checks import run_checks
+
+    def warnings() -> list[str]:
+        return [m.msg for m in run_checks(databases=["default"]) if m.id == "moorage.W101"]
+
+    assert warnings() == []
+    _give(client_account.user, "group")
+    assert warnings() == [f"Client(s) #{client_account.pk} sign in with a login that has staff rights."]
