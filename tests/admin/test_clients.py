@@ -340,10 +340,14 @@ def test_a_staff_member_cannot_raise_their_own_rights(helpdesk_browser, helpdesk
     )
     helpdesk.refresh_from_db()
     assert not helpdesk.is_superuser and helpdesk.user_permissions.count() == 6
-    # Nor take over a superuser's login (email or password) ...
-    assert helpdesk_browser.get(reverse("admin:auth_user_password_change", args=[staff.pk])).status_code == 403
-    helpdesk_browser.post(reverse("admin:core_user_change", args=[staff.pk]), {"email": "mine@example.com"})
-    assert User.objects.get(pk=staff.pk).email == "staff@example.com"
+    # Nor take over a superuser's or a colleague's login (email or password) ...
+    colleague = User.objects.create_user("billing@example.com", PASSWORD, is_staff=True)
+    for other in (staff, colleague):
+        assert helpdesk_browser.get(reverse("admin:auth_user_password_change", args=[other.pk])).status_code == 403
+        helpdesk_browser.post(reverse("admin:core_user_change", args=[other.pk]), {"email": "mine@example.com"})
+        assert User.objects.get(pk=other.pk).email != "mine@example.com"
+    # ... while their own password and a client's login stay theirs to manage.
+    assert helpdesk_browser.get(reverse("admin:auth_user_password_change", args=[helpdesk.pk])).status_code == 200
     # ... nor give their group more permissions.
     group = Group.objects.create(name="Helpdesk")
     helpdesk.groups.add(group)

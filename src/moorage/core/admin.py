@@ -92,14 +92,21 @@ class UserAdmin(DjangoUserAdmin):
             fields += RIGHTS_FIELDS
         return fields
 
+    @staticmethod
+    def _guarded(request: HttpRequest, obj: Any) -> bool:
+        """Another staff login (its email, its password) is changed by superusers only: whoever may
+        edit users could otherwise take over a colleague with more rights, or a superuser."""
+        return (
+            obj is not None and not request.user.is_superuser and obj.pk != request.user.pk and obj.has_staff_rights()
+        )
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A superuser's login (its email, its password) is changed by superusers only.
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if self._guarded(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if self._guarded(request, obj):
             return False
         return super().has_delete_permission(request, obj)
 
