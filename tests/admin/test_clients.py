@@ -277,6 +277,8 @@ def hijacked(client_account):  # noqa: ANN001, ANN201
 
 
 def test_login_as_a_client_whose_login_is_a_superuser_is_refused(helpdesk_browser, helpdesk, hijacked):
+    page = helpdesk_browser.get(reverse("admin:customers_client_change", args=[hijacked.pk])).content.decode()
+    assert 'data-testid="staff-login"' in page and 'id="login-as-client"' not in page
     url = reverse("admin:customers_client_login_as", args=[hijacked.pk])
     response = helpdesk_browser.post(url, follow=True)
     assert "staff rights" in response.content.decode()
