@@ -290,3 +290,13 @@ def test_openapi_documents_403_and_429(client, staff):
     for operations in paths.values():
         for operation in operations.values():
             assert {"401", "403", "429"} <= set(operation["responses"])
+
+
+def test_an_ipv6_client_is_counted_per_64_network(client, staff, world, now, settings):
+    settings.MOORAGE_API_TOKEN_MAX_FAILURES = 2
+    good = token_for(staff, now)
+    path = f"/api/v1/clients/{world['client']}"
+    for host in ("2001:db8:1:2::1", "2001:db8:1:2::ffff"):  # two addresses of one /64
+        client.get(path, HTTP_AUTHORIZATION="Bearer mrg_wrong", REMOTE_ADDR=host)
+    assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {good}", REMOTE_ADDR="2001:db8:1:2::77").status_code == 429
+    assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {good}", REMOTE_ADDR="2001:db8:1:3::1").status_code == 200

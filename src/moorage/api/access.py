@@ -4,6 +4,7 @@ screen's), the token's scopes, and the throttle of wrong tokens per address. Che
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 from collections.abc import Sequence
 
@@ -49,7 +50,16 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def _key(ip: str) -> str:
-    return f"moorage:api-token-failures:{ip}"
+    # An IPv6 client usually holds a whole /64: count it as one address.
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return f"moorage:api-token-failures:{ip}"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return f"moorage:api-token-failures:{address.ipv4_mapped}"
+        return f"moorage:api-token-failures:{ipaddress.ip_network(f'{address}/64', strict=False)}"
+    return f"moorage:api-token-failures:{address}"
 
 
 def _throttled() -> Throttled:
