@@ -14,6 +14,14 @@ def _fast_password_hashing(settings):  # noqa: ANN001, ANN202
     settings.PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():  # noqa: ANN202
+    """Counters kept in Django's cache (wrong API tokens per address) start at zero in each test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def now() -> dt.datetime:
     """A fixed moment: the suite never depends on today's date."""

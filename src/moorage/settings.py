@@ -155,6 +155,13 @@ MOORAGE_CRON_WORKERS = int(env("MOORAGE_CRON_WORKERS", "3"))
 # Fernet keys (comma separated, newest first) that encrypt panel passwords at rest; when unset a
 # key is derived from SECRET_KEY so the embedded run works, and `moorage check --deploy` warns.
 MOORAGE_FERNET_KEYS = [k.strip() for k in env("MOORAGE_FERNET_KEYS").split(",") if k.strip()]
+# REST API: who sees /api/v1/docs and /api/v1/openapi.json: "staff" (a staff session or a valid
+# token), "public" or "off". Wrong bearer tokens: after MOORAGE_API_TOKEN_MAX_FAILURES from one
+# address within MOORAGE_API_TOKEN_BLOCK_SECONDS, that address gets 429 until the window ends
+# (counted in Django's cache: configure a shared cache when running several processes).
+MOORAGE_API_DOCS = env("MOORAGE_API_DOCS", "staff").strip().lower()
+MOORAGE_API_TOKEN_MAX_FAILURES = int(env("MOORAGE_API_TOKEN_MAX_FAILURES", "10"))
+MOORAGE_API_TOKEN_BLOCK_SECONDS = int(env("MOORAGE_API_TOKEN_BLOCK_SECONDS", "900"))
 
 LOGGING = {
     "version": 1,

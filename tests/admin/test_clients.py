@@ -244,3 +244,142 @@ def test_staff_close_and_reopen_a_client(browser, staff):
     browser.post(url, {"status": "active", "group": ""})
     client = Client.objects.select_related("user").get(pk=client.pk)
     assert client.status == "active" and client.group is None and client.user.is_active
+
+
+# --- no staff escalation through client screens (issue #10, item 3) -------------------------------
+
+
+@pytest.fixture
+def helpdesk(db):  # noqa: ANN001, ANN201
+    """A staff member who may view and change clients and users, but is no superuser."""
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.create_user("helpdesk@example.com", PASSWORD, is_staff=True)
+    codenames = ["view_client", "change_client", "view_user", "change_user", "view_group", "change_group"]
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+@pytest.fixture
+def helpdesk_browser(helpdesk):  # noqa: ANN001, ANN201
+    from django.test import Client as Browser
+
+    b = Browser()
+    b.force_login(helpdesk)
+    return b
+
+
+@pytest.fixture
+def hijacked(client_account):  # noqa: ANN001, ANN201
+    """A client whose login is a superuser's: Login as Client would hand the session full rights."""
+    User.objects.filter(pk=client_account.user_id).update(is_staff=True, is_superuser=True)
+    return client_account
+
+
+def test_login_as_a_client_whose_login_is_a_superuser_is_refused(helpdesk_browser, helpdesk, hijacked):
+    page = helpdesk_browser.get(reverse("admin:customers_client_change", args=[hijacked.pk])).content.decode()
+    assert 'data-testid="staff-login"' in page and 'id="login-as-client"' not in page
+    url = reverse("admin:customers_client_login_as", args=[hijacked.pk])
+    response = helpdesk_browser.post(url, follow=True)
+    assert "staff rights" in response.content.decode()
+    assert helpdesk_browser.session[SESSION_KEY] == str(helpdesk.pk)
+    assert "impersonator_id" not in helpdesk_browser.session
+    assert not AuditEntry.objects.filter(action="client_login_as").exists()
+    assert AuditEntry.objects.get(action="client_login_as_refused").actor == helpdesk
+
+
+def test_set_password_on_a_superuser_login_is_refused(helpdesk_browser, helpdesk, hijacked):
+    url = reverse("admin:customers_client_set_password", args=[hijacked.pk])
+    response = helpdesk_browser.post(url, {"password": "Takeover-Passw0rd!", "password2": "Takeover-Passw0rd!"})
+    assert response.status_code == 200 and "staff rights" in response.content.decode()
+    user = User.objects.get(pk=hijacked.user_id)
+    assert user.check_password(PASSWORD) and user.is_superuser
+    assert AuditEntry.objects.get(action="client_set_password_refused").actor == helpdesk
+
+
+def test_changing_the_email_of_a_superuser_login_is_refused(helpdesk_browser, hijacked):
+    url = reverse("admin:customers_client_change", args=[hijacked.pk])
+    data = {"email": "attacker@example.com", "first_name": "Jane", "last_name": "Doe", "country": "DE"}
+    response = helpdesk_browser.post(url, data)
+    assert response.status_code == 200 and "staff rights" in response.content.decode()
+    assert User.objects.get(pk=hijacked.user_id).email != "attacker@example.com"
+
+
+def test_a_client_login_cannot_be_given_staff_rights(browser, client_account):
+    from moorage.core.admin import StaffUserChangeForm
+
+    user = client_account.user
+    url = reverse("admin:core_user_change", args=[user.pk])
+    page = browser.get(url).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="is_staff"' not in page  # shown read-only
+    browser.post(url, {"email": user.email, "is_active": "on", "is_staff": "on", "is_superuser": "on"})
+    user.refresh_from_db()
+    assert not user.has_staff_rights()
+    # The form itself refuses too (defence in depth, should the fields ever be editable).
+    form = StaffUserChangeForm(
+        data={"email": user.email, "is_active": "on", "is_staff": "on", "date_joined": "2026-01-01 00:00"},
+        instance=user,
+    )
+    assert not form.is_valid() and "client's login cannot have staff rights" in form.errors["__all__"][0]
+
+
+def test_a_staff_member_cannot_raise_their_own_rights(helpdesk_browser, helpdesk, staff):
+    from django.contrib.auth.models import Group, Permission
+
+    url = reverse("admin:core_user_change", args=[helpdesk.pk])
+    page = helpdesk_browser.get(url).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    all_perms = [str(p.pk) for p in Permission.objects.all()]
+    helpdesk_browser.post(
+        url,
+        {
+            "email": helpdesk.email,
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "user_permissions": all_perms,
+        },
+    )
+    helpdesk.refresh_from_db()
+    assert not helpdesk.is_superuser and helpdesk.user_permissions.count() == 6
+    # Nor take over a superuser's or a colleague's login (email or password) ...
+    colleague = User.objects.create_user("billing@example.com", PASSWORD, is_staff=True)
+    for other in (staff, colleague):
+        assert helpdesk_browser.get(reverse("admin:auth_user_password_change", args=[other.pk])).status_code == 403
+        helpdesk_browser.post(reverse("admin:core_user_change", args=[other.pk]), {"email": "mine@example.com"})
+        assert User.objects.get(pk=other.pk).email != "mine@example.com"
+    # ... while their own password and a client's login stay theirs to manage.
+    assert helpdesk_browser.get(reverse("admin:auth_user_password_change", args=[helpdesk.pk])).status_code == 200
+    # ... nor give their group more permissions.
+    group = Group.objects.create(name="Helpdesk")
+    helpdesk.groups.add(group)
+    response = helpdesk_browser.post(
+        reverse("admin:auth_group_change", args=[group.pk]), {"name": "Helpdesk", "permissions": all_perms}
+    )
+    assert response.status_code == 403
+    assert not group.permissions.exists()
+
+
+def test_access_control_panel_during_login_as_client_names_the_staff_member(browser, staff, hosting, now):
+    from moorage.orders.actions import CartItem, order_checkout
+    from moorage.payments.actions import payment_record
+    from moorage.provisioning.runner import run_due_jobs
+    from tests import factories
+
+    client = factories.client(now=now)
+    order = order_checkout(client=client, items=[CartItem(hosting.pk, "monthly", "shop.example.com")], now=now)
+    payment_record(
+        invoice_id=order.invoice.pk,
+        amount=order.invoice.total,
+        gateway="bank_transfer",
+        transaction_id="T-1",
+        now=now,
+        actor=None,
+    )
+    assert run_due_jobs(now=now) == 1
+    service = order.items.get().service
+    browser.post(reverse("admin:customers_client_login_as", args=[client.pk]))
+    response = browser.post(reverse("clientarea:service_control_panel", args=[service.pk]))
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="panel_login")
+    assert entry.actor == staff and entry.object_id == str(service.pk)

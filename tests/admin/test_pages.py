@@ -57,6 +57,9 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows):  #
         now=world.order.created_at,
         actor=staff,
     )
+    from moorage.api.actions import api_token_create
+
+    api_token_create(user=staff, now=world.order.created_at, actor=staff, name="page-test")
     from moorage.billing.actions import issue_credit_note
 
     with transaction.atomic():

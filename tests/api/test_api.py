@@ -42,7 +42,8 @@ def api(client, token):
     return Api()
 
 
-def test_openapi_document_is_served(client):
+def test_openapi_document_is_served(client, staff):
+    client.force_login(staff)  # MOORAGE_API_DOCS is "staff" by default (tests/api/test_permissions.py)
     resp = client.get("/api/v1/openapi.json")
     assert resp.status_code == 200
     paths = resp.json()["paths"]

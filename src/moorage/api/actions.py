@@ -1,36 +1,111 @@
-"""API token use cases."""
+"""API token use cases: create (shown once, stored hashed), revoke, authenticate, and the audit
+entry of a throttled address."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 
-from moorage.api.models import ApiToken, hash_token
+from moorage.api.models import SCOPES, ApiToken, hash_token
 from moorage.core.actions import audit
-from moorage.core.errors import DomainError
-from moorage.core.models import User
+from moorage.core.errors import DomainError, NotFound, PermissionDenied
+from moorage.core.models import AuditEntry, User
 
 TOKEN_PREFIX = "mrg_"
+# last_used_at is written when it is older than this: a hint for staff, not a write per request.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def clean_scopes(scopes: Iterable[str] | str | None) -> str:
+    """The stored form of a token's scopes (sorted, space-separated); refuses unknown names."""
+    if isinstance(scopes, str):
+        scopes = scopes.replace(",", " ").split()
+    names = sorted({s.strip().lower() for s in scopes or () if s.strip()})
+    unknown = [s for s in names if s not in SCOPES]
+    if unknown:
+        raise DomainError(
+            f"unknown scope {unknown[0]!r}; choose from: {', '.join(SCOPES)}", field="scopes", code="invalid"
+        )
+    return " ".join(names)
+
+
+def _may_manage(actor: User | None, owner_id: int) -> bool:
+    """A staff member manages their own tokens; a superuser everyone's; None is the server's CLI."""
+    return actor is None or actor.is_superuser or actor.pk == owner_id
 
 
 @transaction.atomic(durable=True)
-def api_token_create(*, user: User, now: dt.datetime, actor: User | None, name: str = "") -> tuple[ApiToken, str]:
+def api_token_create(
+    *,
+    user: User,
+    now: dt.datetime,
+    actor: User | None,
+    name: str = "",
+    scopes: Iterable[str] | str | None = None,
+) -> tuple[ApiToken, str]:
     """Create a token for a staff user; returns the row and the token (shown once, stored hashed)."""
+    if not _may_manage(actor, user.pk):
+        raise PermissionDenied("only a superuser creates tokens for another user", code="forbidden")
     if not user.is_staff or not user.is_active:
         raise DomainError(f"{user.email} is not an active staff user", field="email", code="not_staff")
+    stored_scopes = clean_scopes(scopes)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken.objects.create(user=user, name=name, prefix=token[:10], token_hash=hash_token(token), created_at=now)
-    audit(actor=actor, action="api_token_create", obj=row, now=now, message=name)
+    row = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=token[:10],
+        token_hash=hash_token(token),
+        scopes=stored_scopes,
+        created_at=now,
+    )
+    audit(actor=actor, action="api_token_create", obj=row, now=now, message=name, data={"scopes": stored_scopes})
     return row, token
 
 
-def api_token_authenticate(token: str) -> User | None:
-    """The staff user of a valid, unrevoked token, or None."""
-    if not token or not token.startswith(TOKEN_PREFIX):
+@transaction.atomic(durable=True)
+def api_token_revoke(*, token_id: int, now: dt.datetime, actor: User | None) -> ApiToken:
+    """Revoke a token (its owner or a superuser); revoking it again changes nothing."""
+    row = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+    if row is None or not _may_manage(actor, row.user_id):
+        # Another user's token is "not found" for a non-superuser: ids of tokens are not revealed.
+        raise NotFound(f"no API token with id {token_id}", field="token")
+    if row.revoked:
+        return row
+    row.revoked, row.revoked_at = True, now
+    row.save(update_fields=["revoked", "revoked_at"])
+    audit(actor=actor, action="api_token_revoke", obj=row, now=now, message=row.name)
+    return row
+
+
+def api_token_authenticate(token: str, *, now: dt.datetime | None = None) -> ApiToken | None:
+    """The valid, unrevoked token of an active staff user, or None; notes when it was last used."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
     row = ApiToken.objects.select_related("user").filter(token_hash=hash_token(token), revoked=False).first()
     if row is None or not row.user.is_active or not row.user.is_staff:
         return None
-    return row.user
+    if now is not None and (row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION):
+        # A conditional UPDATE: two requests at once write it once; no transaction needed.
+        ApiToken.objects.filter(pk=row.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
+        row.last_used_at = now
+    return row
+
+
+@transaction.atomic(durable=True)
+def api_auth_throttled(*, ip: str, failures: int, now: dt.datetime) -> AuditEntry:
+    """Record that an address sent too many wrong API tokens and is refused for a while."""
+    return AuditEntry.objects.create(
+        created_at=now,
+        actor=None,
+        action="api_token_throttled",
+        object_type="ip",
+        object_id=ip[:64],
+        message=f"{failures} wrong API tokens from {ip}; refused with 429 for a while",
+        data={"failures": failures},
+    )

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Status
 
 from moorage.api import schemas as s
-from moorage.api.urls import api
+from moorage.api.urls import StaffToken, api
 from moorage.billing.models import Invoice, Payment
 from moorage.billing.queries import ZERO, client_credit_balance, invoice_outstanding, invoice_paid_amount
 from moorage.catalog.models import OrderPage, Product
@@ -19,7 +19,16 @@ from moorage.orders.models import Order
 from moorage.payments.actions import payment_record
 from moorage.services.models import Service
 
-ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 404: s.ErrorOut, 409: s.ErrorOut, 422: s.ErrorOut}
+ERRORS = {
+    400: s.ErrorOut,
+    401: s.ErrorOut,
+    403: s.ErrorOut,
+    404: s.ErrorOut,
+    409: s.ErrorOut,
+    422: s.ErrorOut,
+    429: s.ErrorOut,
+}
+LIST_ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 422: s.ErrorOut, 429: s.ErrorOut}
 
 
 def _get(model_or_qs, pk: int, label: str):  # noqa: ANN001, ANN202
@@ -131,7 +140,12 @@ def order_out(order: Order) -> dict:
     }
 
 
-@api.post("/clients", response={201: s.ClientOut, **ERRORS}, tags=["clients"])
+@api.post(
+    "/clients",
+    response={201: s.ClientOut, **ERRORS},
+    tags=["clients"],
+    auth=StaffToken("customers.add_client", area="clients"),
+)
 def create_client(request: HttpRequest, payload: s.ClientIn):  # noqa: ANN201
     """Register a client; the registration field configuration applies (required and custom fields)."""
     data = payload.dict()
@@ -156,12 +170,22 @@ def create_client(request: HttpRequest, payload: s.ClientIn):  # noqa: ANN201
     return Status(201, client_out(client))
 
 
-@api.get("/clients/{client_id}", response={200: s.ClientOut, **ERRORS}, tags=["clients"])
+@api.get(
+    "/clients/{client_id}",
+    response={200: s.ClientOut, **ERRORS},
+    tags=["clients"],
+    auth=StaffToken("customers.view_client", area="clients"),
+)
 def get_client(request: HttpRequest, client_id: int):  # noqa: ANN201
     return client_out(_get(Client.objects.select_related("user", "group"), client_id, "client"))
 
 
-@api.get("/order-pages", response={200: list[s.OrderPageOut], 401: s.ErrorOut, 422: s.ErrorOut}, tags=["catalog"])
+@api.get(
+    "/order-pages",
+    response={200: list[s.OrderPageOut], **LIST_ERRORS},
+    tags=["catalog"],
+    auth=StaffToken("catalog.view_orderpage", area="catalog"),
+)
 def list_order_pages(request: HttpRequest, visible: bool | None = None):  # noqa: ANN201
     qs = OrderPage.objects.all()
     if visible is not None:
@@ -169,7 +193,12 @@ def list_order_pages(request: HttpRequest, visible: bool | None = None):  # noqa
     return list(qs)
 
 
-@api.get("/products", response={200: list[s.ProductOut], 401: s.ErrorOut, 422: s.ErrorOut}, tags=["catalog"])
+@api.get(
+    "/products",
+    response={200: list[s.ProductOut], **LIST_ERRORS},
+    tags=["catalog"],
+    auth=StaffToken("catalog.view_product", area="catalog"),
+)
 def list_products(request: HttpRequest, order_page_id: int | None = None, visible: bool | None = None):  # noqa: ANN201
     qs = Product.objects.prefetch_related("prices").order_by("order_page_id", "sort_order", "name")
     if order_page_id is not None:
@@ -211,7 +240,12 @@ def list_products(request: HttpRequest, order_page_id: int | None = None, visibl
     ]
 
 
-@api.post("/orders", response={201: s.OrderOut, **ERRORS}, tags=["orders"])
+@api.post(
+    "/orders",
+    response={201: s.OrderOut, **ERRORS},
+    tags=["orders"],
+    auth=StaffToken("orders.add_order", area="orders"),
+)
 def create_order(request: HttpRequest, payload: s.OrderIn):  # noqa: ANN201
     """Place an order for a client: its services (pending) and first invoice are created at once.
 
@@ -230,18 +264,32 @@ def create_order(request: HttpRequest, payload: s.OrderIn):  # noqa: ANN201
     return Status(201, order_out(order))
 
 
-@api.get("/orders/{order_id}", response={200: s.OrderOut, **ERRORS}, tags=["orders"])
+@api.get(
+    "/orders/{order_id}",
+    response={200: s.OrderOut, **ERRORS},
+    tags=["orders"],
+    auth=StaffToken("orders.view_order", area="orders"),
+)
 def get_order(request: HttpRequest, order_id: int):  # noqa: ANN201
     return order_out(_get(Order, order_id, "order"))
 
 
-@api.get("/invoices/{invoice_id}", response={200: s.InvoiceOut, **ERRORS}, tags=["invoices"])
+@api.get(
+    "/invoices/{invoice_id}",
+    response={200: s.InvoiceOut, **ERRORS},
+    tags=["invoices"],
+    auth=StaffToken("billing.view_invoice", area="billing"),
+)
 def get_invoice(request: HttpRequest, invoice_id: int):  # noqa: ANN201
     return invoice_out(_get(Invoice, invoice_id, "invoice"))
 
 
 @api.post(
-    "/invoices/{invoice_id}/payments", response={200: s.PaymentOut, 201: s.PaymentOut, **ERRORS}, tags=["invoices"]
+    "/invoices/{invoice_id}/payments",
+    response={200: s.PaymentOut, 201: s.PaymentOut, **ERRORS},
+    tags=["invoices"],
+    # Record payment in the staff area is an invoice action (billing.change_invoice).
+    auth=StaffToken("billing.add_payment", "billing.change_invoice", area="billing"),
 )
 def create_payment(request: HttpRequest, invoice_id: int, payload: s.PaymentIn):  # noqa: ANN201
     """Record a payment. Sending the same (gateway, transaction_id) again returns the first one (200)."""
@@ -270,6 +318,11 @@ def create_payment(request: HttpRequest, invoice_id: int, payload: s.PaymentIn):
     return Status(201 if created else 200, body)
 
 
-@api.get("/services/{service_id}", response={200: s.ServiceOut, **ERRORS}, tags=["services"])
+@api.get(
+    "/services/{service_id}",
+    response={200: s.ServiceOut, **ERRORS},
+    tags=["services"],
+    auth=StaffToken("services.view_service", area="services"),
+)
 def get_service(request: HttpRequest, service_id: int):  # noqa: ANN201
     return service_out(_get(Service.objects.select_related("product"), service_id, "service"))

@@ -7,25 +7,55 @@ import hashlib
 from django.conf import settings
 from django.db import models
 
+# What a token may be limited to. "read" allows only reading (GET); an area name allows only the
+# endpoints of that area. No scope at all means the full rights of the token's owner.
+READ = "read"
+AREAS = {
+    "clients": "Clients",
+    "orders": "Orders",
+    "billing": "Invoices and payments",
+    "catalog": "Order pages and products",
+    "services": "Services",
+}
+SCOPES = {READ: "Read only (GET)", **AREAS}
+
 
 def hash_token(token: str) -> str:
+    # A token has 256 random bits: a fast hash is enough (no dictionary to guess from).
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ApiToken(models.Model):
-    """A bearer token that lets a staff user call the REST API v1."""
+    """A bearer token that lets a staff user call the REST API v1, with at most the user's rights."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True, help_text="What the token is for")
     prefix = models.CharField(max_length=12, editable=False, help_text="First characters, to recognise it")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Space-separated names from SCOPES, set at creation and never changed (create a new token).
+    scopes = models.CharField(max_length=200, blank=True, editable=False, help_text="Empty: all areas, read and write")
     created_at = models.DateTimeField()
+    # Written by authentication at most once a minute (not a write per request).
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         verbose_name = "API token"
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    @property
+    def read_only(self) -> bool:
+        return READ in self.scope_list
+
+    @property
+    def areas(self) -> list[str]:
+        """The areas the token is limited to; empty means every area."""
+        return [s for s in self.scope_list if s in AREAS]

@@ -1,20 +1,79 @@
-"""The REST API v1 instance: bearer-token auth and one mapping of errors to 4xx JSON."""
+"""The REST API v1 instance: bearer-token auth with each endpoint's staff permissions, the API docs
+setting, and one mapping of errors to 4xx JSON."""
 
-from django.http import HttpRequest
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from moorage.api.access import Throttled, authorize, client_ip, record_failure, refuse_if_blocked
 from moorage.api.actions import api_token_authenticate
+from moorage.api.models import ApiToken
+from moorage.core import clock
 from moorage.core.errors import DomainError
 
 
 class StaffToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):  # noqa: ANN201
-        user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+    """`Authorization: Bearer TOKEN` of an active staff user (401 otherwise), whose Django permissions
+    and token scopes allow this endpoint (403 otherwise). Each endpoint passes its own:
+    `auth=StaffToken("customers.view_client", area="clients")`; the API's default has none, so an
+    endpoint that forgets to declare them is closed."""
+
+    def __init__(self, *permissions: str, area: str | None = None) -> None:
+        super().__init__()
+        self.permissions = permissions
+        self.area = area
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        row = self.token_of(request, token)
+        if row is not None:
+            authorize(row, permissions=self.permissions, area=self.area, method=request.method or "GET")
+        return row
+
+    @staticmethod
+    def token_of(request: HttpRequest, token: str) -> ApiToken | None:
+        """The valid token (its user becomes request.user); a wrong one counts against the address."""
+        ip = client_ip(request)
+        refuse_if_blocked(ip)
+        now = clock.now()
+        row = api_token_authenticate(token, now=now)
+        if row is None:
+            record_failure(ip, now=now)
+            return None
+        request.user = row.user
+        return row
+
+
+def docs_access(view):  # noqa: ANN001, ANN201
+    """MOORAGE_API_DOCS: "public" (anyone), "staff" (a staff session or a valid token), "off" (404)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+        mode = getattr(settings, "MOORAGE_API_DOCS", "staff")
+        if mode == "public":
+            return view(request, *args, **kwargs)
+        if mode != "staff":  # "off", and any unknown value: closed
+            raise Http404("the API documentation is off")
+        user = request.user
+        allowed = bool(user.is_authenticated and user.is_active and user.is_staff)
+        header = request.headers.get("Authorization", "")
+        if not allowed and header.startswith("Bearer "):
+            try:
+                allowed = StaffToken.token_of(request, header.removeprefix("Bearer ").strip()) is not None
+            except DomainError as exc:
+                return JsonResponse(exc.as_dict(), status=exc.status)
+        if allowed:
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            message = "the API schema is for staff: sign in to the staff area or send a token"
+            return JsonResponse({"code": "unauthorized", "message": message, "field": None}, status=401)
+        return redirect_to_login(request.get_full_path(), "admin:login")
+
+    return wrapper
 
 
 api = NinjaAPI(
@@ -22,7 +81,12 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api-v1",
     auth=StaffToken(),
-    description="Staff REST API of Moorage. Send `Authorization: Bearer TOKEN`. Amounts are decimal strings.",
+    docs_decorator=docs_access,
+    description=(
+        "Staff REST API of Moorage. Send `Authorization: Bearer TOKEN`. Amounts are decimal strings. "
+        "Each endpoint needs the staff permission of the matching staff screen (403 otherwise) and a "
+        "token whose scopes include it (`read` tokens only read)."
+    ),
 )
 
 
@@ -33,6 +97,13 @@ def _error(request: HttpRequest, status: int, code: str, message: str, field: st
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError):  # noqa: ANN201
     return _error(request, exc.status, exc.code, exc.message, exc.field)
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled):  # noqa: ANN201
+    response = _error(request, exc.status, exc.code, exc.message, exc.field)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)

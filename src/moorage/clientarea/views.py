@@ -303,7 +303,8 @@ def service_control_panel(request: HttpRequest, pk: int) -> HttpResponse:
     client: Client = request.client  # type: ignore[attr-defined]
     service = get_object_or_404(Service.objects.select_related("product"), pk=pk, client=client)
     try:
-        url = provisioning.sso_url(service=service, actor=request.user, now=clock.now())
+        # During Login as Client the audit entry names the staff member, not the client.
+        url = provisioning.sso_url(service=service, actor=acting_user(request), now=clock.now())
     except DomainError as exc:
         if exc.code == "panel_error":
             log.warning("Access Control Panel for service %s failed: %s", service.pk, exc.message)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
 from moorage.core.admin_views import ReadOnlyAdmin, readonly_fields_of
@@ -19,10 +22,25 @@ class StaffUserCreationForm(AdminUserCreationForm):
         fields = ("email",)
 
 
+RIGHTS_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
 class StaffUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        client = getattr(self.instance, "client", None) if self.instance.pk else None
+        if client is not None and any(data.get(f) for f in RIGHTS_FIELDS):
+            # A client's login with staff rights would hand them to whoever may edit clients
+            # (Login as Client, Set password): a staff member gets a login of their own.
+            raise forms.ValidationError(
+                f"This login belongs to client #{client.pk}: a client's login cannot have staff rights, "
+                "groups or permissions. Create a separate staff login."
+            )
+        return data
 
 
 @admin.register(User)
@@ -65,9 +83,50 @@ class UserAdmin(DjangoUserAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = ["last_login", "date_joined"]
         if obj is not None and hasattr(obj, "client"):
-            # A client's email and name change through client_update (audited) on the client page.
-            fields += ["email", "first_name", "last_name"]
+            # A client's email and name change through client_update (audited) on the client page;
+            # a client's login never carries staff rights.
+            fields += ["email", "first_name", "last_name", *RIGHTS_FIELDS]
+        elif not request.user.is_superuser:
+            # Only a superuser grants rights: a staff member allowed to edit users must not be able
+            # to give themselves (or a friend) more than they have.
+            fields += RIGHTS_FIELDS
         return fields
+
+    @staticmethod
+    def _guarded(request: HttpRequest, obj: Any) -> bool:
+        """Another staff login (its email, its password) is changed by superusers only: whoever may
+        edit users could otherwise take over a colleague with more rights, or a superuser."""
+        return (
+            obj is not None and not request.user.is_superuser and obj.pk != request.user.pk and obj.has_staff_rights()
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self._guarded(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self._guarded(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Staff groups: only a superuser changes what a group may do (else a member could raise its own
+    rights)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
 
 
 @admin.register(AuditEntry)

@@ -52,6 +52,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.first_name or self.email
 
+    def has_staff_rights(self) -> bool:
+        """Whether this login may act in the staff area or carries any staff permission: the staff or
+        superuser flag, any group, any permission. A client's login never has them."""
+        if self.is_staff or self.is_superuser:
+            return True
+        if self.pk is None:
+            return False
+        return self.groups.exists() or self.user_permissions.exists()
+
 
 class AuditEntry(models.Model):
     """Who did what to which object, when; inserted by actions, never edited."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -11,7 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from moorage.core.actions import audit
-from moorage.core.errors import Conflict, DomainError, NotFound
+from moorage.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from moorage.core.models import User
 from moorage.customers.models import Client, ClientGroup
 from moorage.customers.registration import clean_profile
@@ -31,6 +33,72 @@ def _check_password(password: str, *, user: User | None = None) -> None:
         validate_password(password, user=user)
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages), field="password", code="weak_password") from exc
+
+
+class StaffLoginRefused(PermissionDenied):
+    """The client's login carries staff rights: client screens never act on it (no escalation)."""
+
+    code = "staff_login"
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _locked_client_user(client: Client) -> User:
+    """The client's login, locked for the action's transaction, refused when it has staff rights.
+
+    Login as Client, Set password, a change of email or status act on the login itself; were it a
+    staff or superuser login, a staff member allowed to edit clients would take over that account.
+    """
+    user = User.objects.select_for_update().get(pk=client.user_id)
+    if user.has_staff_rights():
+        raise StaffLoginRefused(
+            f"Client #{client.pk} signs in with a login that has staff rights; "
+            "client screens do not act on staff logins. Give the client a separate login.",
+            field="email",
+        )
+    client.user = user
+    return user
+
+
+def _audits_staff_login_refusal(action: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Record a StaffLoginRefused in the audit log, in its own transaction (the action's rolled back)."""
+
+    def decorate(func: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(func)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return func(*args, **kwargs)
+            except StaffLoginRefused as exc:
+                _audit_refusal(
+                    actor=kwargs.get("actor") or kwargs.get("staff"),  # type: ignore[arg-type]
+                    client=kwargs.get("client"),  # type: ignore[arg-type]
+                    client_id=kwargs.get("client_id"),  # type: ignore[arg-type]
+                    action=action,
+                    now=kwargs["now"],  # type: ignore[arg-type]
+                    message=exc.message,
+                )
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+@transaction.atomic(durable=True)
+def _audit_refusal(
+    *,
+    actor: User | None,
+    client: Client | None,
+    client_id: int | None,
+    action: str,
+    now: dt.datetime,
+    message: str,
+) -> None:
+    obj = client if client is not None else Client.objects.filter(pk=client_id).first()
+    if obj is not None:
+        audit(actor=actor, action=f"{action}_refused", obj=obj, now=now, message=message)
 
 
 @transaction.atomic(durable=True)
@@ -88,6 +156,7 @@ def client_register(
     return client
 
 
+@_audits_staff_login_refusal("client_update")
 @transaction.atomic(durable=True)
 def client_update(
     *,
@@ -100,7 +169,7 @@ def client_update(
 ) -> Client:
     """Change a client's profile (and optionally login email); the change is audited."""
     builtin, custom = clean_profile(profile, enforce_required=not by_staff)
-    user = client.user
+    user = _locked_client_user(client)
     # Every check before any change, so a refused update leaves the caller's objects as they were.
     if email is not None:
         email = _clean_email(email)
@@ -120,30 +189,38 @@ def client_update(
     return client
 
 
+@_audits_staff_login_refusal("client_set_password")
 @transaction.atomic(durable=True)
 def client_set_password(*, client: Client, password: str, now: dt.datetime, actor: User | None) -> None:
-    """Set the client's login password (Reset Password)."""
-    _check_password(password, user=client.user)
-    client.user.set_password(password)
-    client.user.save(update_fields=["password"])
+    """Set the client's login password (Reset Password); never on a login with staff rights."""
+    user = _locked_client_user(client)
+    _check_password(password, user=user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
     audit(actor=actor, action="client_set_password", obj=client, now=now)
 
 
+@_audits_staff_login_refusal("client_login_as")
 @transaction.atomic(durable=True)
 def client_login_as(*, client: Client, staff: User, now: dt.datetime) -> User:
-    """Record that a staff member logs in as the client (Login as Client); returns the client's user."""
-    if not staff.is_staff:
+    """Record that a staff member logs in as the client (Login as Client); returns the client's user.
+
+    Refused for a login with staff rights: the session would carry them.
+    """
+    if not staff.is_staff or not staff.is_active:
         raise DomainError("Only staff can log in as a client", code="forbidden")
+    user = _locked_client_user(client)
     if client.status == Client.Status.CLOSED:
         raise DomainError("This client account is closed", field="status")
-    if not client.user.is_active:
+    if not user.is_active:
         raise DomainError("This client's login is disabled", field="status", code="login_disabled")
     audit(
         actor=staff, action="client_login_as", obj=client, now=now, message=f"{staff.email} logged in as {client.email}"
     )
-    return client.user
+    return user
 
 
+@_audits_staff_login_refusal("client_set_status")
 @transaction.atomic(durable=True)
 def client_set_status(
     *,
@@ -173,8 +250,10 @@ def client_set_status(
     client.save(update_fields=["status", "group"])
     active = status != Client.Status.CLOSED
     if client.user.is_active != active:
-        client.user.is_active = active
-        client.user.save(update_fields=["is_active"])
+        # Closing disables the login: never a staff login (that would lock a staff member out).
+        user = _locked_client_user(client)
+        user.is_active = active
+        user.save(update_fields=["is_active"])
     audit(
         actor=actor,
         action="client_set_status",

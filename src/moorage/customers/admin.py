@@ -239,6 +239,7 @@ class ClientAdmin(admin.ModelAdmin):
             client=client,
             sections=[SafeString(s) for s in sections],
             can_change=can_change,
+            staff_login=client.user.has_staff_rights(),
         )
 
     def login_as_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -7,3 +7,6 @@ class CustomersConfig(AppConfig):
     name = "moorage.customers"
     label = "customers"
     verbose_name = "Clients"
+
+    def ready(self) -> None:
+        from moorage.customers import checks  # noqa: F401  (registers the system check)
