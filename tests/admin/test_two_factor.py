@@ -234,3 +234,25 @@ def test_a_recovery_code_is_spent_by_one_of_two_requests(staff, frozen):
     codes = enrol(staff, frozen)
     assert two_factor.verify_code(staff, codes[3]) is not None
     assert two_factor.verify_code(staff, codes[3]) is None
+
+
+def test_the_client_sign_in_does_not_confirm_an_enrolled_staff_password(frozen, staff):
+    enrol(staff, frozen)
+    page = Browser().post(reverse("clientarea:login"), {"email": staff.email, "password": PASSWORD})
+    html = page.content.decode()
+    assert "email address or password is not correct" in html and "staff login" not in html
+
+
+def test_the_staff_area_links_to_the_two_factor_page(staff):
+    b = Browser()
+    b.force_login(staff)
+    assert f'href="{TWO_FACTOR}" id="two-factor-link"' in b.get("/admin/").content.decode()
+
+
+def test_deploy_check_warns_when_two_factor_is_not_required(settings):
+    from moorage.core.logins import sign_in_deploy_checks
+
+    settings.MOORAGE_STAFF_2FA_REQUIRED = False
+    assert "moorage.W021" in {w.id for w in sign_in_deploy_checks(None)}
+    settings.MOORAGE_STAFF_2FA_REQUIRED = True
+    assert "moorage.W021" not in {w.id for w in sign_in_deploy_checks(None)}

@@ -228,3 +228,10 @@ def test_a_page_that_authenticates_outside_our_forms_gets_a_plain_429(rf, settin
 
     response = lockout_response(rf.get("/somewhere/"), None, None)
     assert response.status_code == 429 and b"Too many failed sign-in attempts" in response.content
+
+
+def test_deploy_check_warns_when_throttling_is_off(settings):
+    from moorage.core.logins import sign_in_deploy_checks
+
+    settings.AXES_ENABLED = False
+    assert "moorage.W020" in {w.id for w in sign_in_deploy_checks(None)}

@@ -36,7 +36,7 @@ from moorage.clientarea.forms import (
     RegistrationForm,
     add_domain_error,
 )
-from moorage.core import clock, logins
+from moorage.core import clock, logins, two_factor
 from moorage.core.errors import DomainError
 from moorage.core.models import User
 from moorage.customers.actions import client_register, client_set_password, client_update
@@ -118,7 +118,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if user is None and logins.is_locked_out(request):
             form.add_error(None, logins.lockout_message())
             status = logins.LOCKED_OUT_STATUS
-        elif user is None:
+        elif user is None or (client is None and two_factor.has_device(user)):
+            # A staff member with two-factor gets the same answer as a wrong password: this form
+            # must not tell that their password alone was right.
             form.add_error(None, "The email address or password is not correct.")
         elif client is None:
             form.add_error(None, "This is a staff login without a client account; sign in to the staff area.")

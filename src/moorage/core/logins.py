@@ -10,6 +10,8 @@ from typing import Any
 from axes.signals import user_locked_out
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.core.checks import Tags, register
+from django.core.checks import Warning as CheckWarning
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
@@ -129,3 +131,36 @@ def audit_lockout(
         message=message,
         data={"username": username or "", "ip_address": ip_address or "", "path": request.path[:200]},
     )
+
+
+@register(Tags.security, deploy=True)
+def sign_in_deploy_checks(app_configs: Any, **kwargs: Any) -> list[CheckWarning]:
+    """`moorage check --deploy`: sign-in protections a production installation should keep on."""
+    warnings = []
+    if not settings.AXES_ENABLED:
+        warnings.append(
+            CheckWarning(
+                "Sign-in throttling is off (MOORAGE_LOGIN_THROTTLING): passwords can be guessed without limit.",
+                hint="Unset MOORAGE_LOGIN_THROTTLING or set it to 1.",
+                id="moorage.W020",
+            )
+        )
+    if not getattr(settings, "MOORAGE_STAFF_2FA_REQUIRED", True):
+        warnings.append(
+            CheckWarning(
+                "Staff two-factor sign-in is not required (MOORAGE_STAFF_2FA_REQUIRED=0): a staff password alone "
+                "opens the staff area for staff who have not enrolled.",
+                hint="Set MOORAGE_STAFF_2FA_REQUIRED=1 (the default).",
+                id="moorage.W021",
+            )
+        )
+    if "*" in settings.ALLOWED_HOSTS and not settings.MOORAGE_SITE_URL:
+        warnings.append(
+            CheckWarning(
+                "ALLOWED_HOSTS accepts any host and MOORAGE_SITE_URL is not set: password reset emails would link to "
+                "whatever host a request names.",
+                hint="Set MOORAGE_SITE_URL to the client area's address, e.g. https://billing.example.com.",
+                id="moorage.W022",
+            )
+        )
+    return warnings
