@@ -256,3 +256,23 @@ def test_deploy_check_warns_when_two_factor_is_not_required(settings):
     assert "moorage.W021" in {w.id for w in sign_in_deploy_checks(None)}
     settings.MOORAGE_STAFF_2FA_REQUIRED = True
     assert "moorage.W021" not in {w.id for w in sign_in_deploy_checks(None)}
+
+
+def test_the_device_admin_lists_devices_without_their_secrets(frozen, staff):
+    codes = enrol(staff, frozen)
+    device = app_of(staff)
+    admin_browser = Browser()
+    admin_browser.force_login(factories.staff_user(email="boss@example.com"))  # superuser, no device
+    pages = [
+        admin_browser.get(reverse("admin:otp_totp_totpdevice_changelist")),
+        admin_browser.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk])),
+        admin_browser.get(reverse("admin:otp_static_staticdevice_changelist")),
+    ]
+    html = "".join(page.content.decode() for page in pages)
+    assert all(page.status_code == 200 for page in pages)
+    assert staff.email in html
+    assert device.key not in html and "otpauth://" not in html
+    assert not any(code in html for code in codes)
+
+    response = admin_browser.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not TOTPDevice.objects.filter(pk=device.pk).exists()

@@ -235,3 +235,11 @@ def test_deploy_check_warns_when_throttling_is_off(settings):
 
     settings.AXES_ENABLED = False
     assert "moorage.W020" in {w.id for w in sign_in_deploy_checks(None)}
+
+
+def test_a_clients_password_on_the_staff_sign_in_counts_as_a_failure(frozen, client_account):
+    b = browser()
+    for _ in range(LIMIT - 1):
+        response = admin_login(b, client_account.email, PASSWORD)
+        assert response.status_code == 200 and "Please enter the correct email address" in response.content.decode()
+    assert admin_login(b, client_account.email, PASSWORD).status_code == 429

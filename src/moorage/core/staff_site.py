@@ -46,6 +46,9 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
     def clean_username(self) -> str:
         return logins.normalise_username(self.cleaned_data.get("username"))
 
+    def _count_failure(self, username: str) -> None:
+        user_login_failed.send(sender=__name__, credentials={"username": username}, request=self.request)
+
     def _refuse(self) -> ValidationError:
         if logins.is_locked_out(self.request):
             return ValidationError(logins.lockout_message(staff=True), code="locked_out")
@@ -59,12 +62,16 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
         user = authenticate(self.request, username=username, password=password)  # axes counts failures
         if user is None:
             raise self._refuse()
-        self.confirm_login_allowed(user)  # active staff only
+        try:
+            self.confirm_login_allowed(user)  # active staff only
+        except ValidationError:
+            self._count_failure(username)  # a client's password here counts like a wrong one
+            raise self._refuse() from None
         if two_factor.has_device(user):
             device = two_factor.verify_code(user, self.cleaned_data.get("otp_token") or "")
             if device is None:
                 # A wrong or missing code is one more failed sign-in for axes (per account and IP).
-                user_login_failed.send(sender=__name__, credentials={"username": username}, request=self.request)
+                self._count_failure(username)
                 raise self._refuse()
             user.otp_device = device  # django-otp's user_logged_in receiver keeps it in the session
         self.user_cache = user
