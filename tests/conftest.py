@@ -22,6 +22,13 @@ def _empty_cache():  # noqa: ANN202
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _staff_2fa_optional(settings):  # noqa: ANN001, ANN202
+    """Staff two-factor is on by default in production; tests that sign staff in with force_login
+    opt out here, and tests/admin/test_two_factor.py turns it back on where it checks it."""
+    settings.MOORAGE_STAFF_2FA_REQUIRED = False
+
+
 @pytest.fixture
 def now() -> dt.datetime:
     """A fixed moment: the suite never depends on today's date."""

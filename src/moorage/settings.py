@@ -1,5 +1,6 @@
 """One settings module, configured from environment variables with safe embedded defaults."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -29,7 +30,7 @@ ALLOWED_HOSTS = [h.strip() for h in env("MOORAGE_ALLOWED_HOSTS", "127.0.0.1,loca
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("MOORAGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "moorage.core.staff_admin.StaffAdminConfig",  # django.contrib.admin with two-factor sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,6 +38,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "moorage.core",
     "moorage.customers",
     "moorage.notifications",
@@ -62,8 +67,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout no view handled into a 429 page
 ]
 
 ROOT_URLCONF = "moorage.urls"
@@ -111,6 +118,40 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "clientarea:login"
 LOGIN_REDIRECT_URL = "clientarea:dashboard"
+
+# --- Sign-in security: login throttling, client password reset, staff two-factor ---------------
+# django-axes counts failed sign-ins (client area and staff area) per account and per IP address:
+# either one reaching the limit blocks further attempts until the cool-off has passed (each blocked
+# attempt starts it again). `moorage axes_reset` / `axes_reset_username EMAIL` or the staff area's
+# "Access attempts" unlock early. A successful sign-in clears the account's own count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("MOORAGE_LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = int(env("MOORAGE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("MOORAGE_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "moorage.core.logins.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "moorage.core.logins.client_ip"
+AXES_LOCKOUT_CALLABLE = "moorage.core.logins.lockout_response"
+AXES_RESET_ON_SUCCESS = False  # resetting would also clear the IP's count; see core/logins.py
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "new_password1", "new_password2", "csrfmiddlewaretoken"]
+# Behind a reverse proxy the client's address is the right-most X-Forwarded-For entry (the one the
+# proxy added); without one the header is the client's own claim and is ignored.
+MOORAGE_TRUST_X_FORWARDED_FOR = env_bool("MOORAGE_BEHIND_PROXY")
+# Password reset links (client area only) expire after this many seconds and work once.
+PASSWORD_RESET_TIMEOUT = int(env("MOORAGE_PASSWORD_RESET_TIMEOUT", str(60 * 60)))
+# Reset requests per hour, per IP address and per email address (beyond: no more emails).
+MOORAGE_PASSWORD_RESET_LIMIT = int(env("MOORAGE_PASSWORD_RESET_LIMIT", "5"))
+# Links in emails use this address (https://billing.example.com) rather than the request's host.
+MOORAGE_SITE_URL = env("MOORAGE_SITE_URL").rstrip("/")
+# Staff two-factor (django-otp, TOTP apps plus single-use recovery codes). When required, staff
+# without a device are sent to enrol before they reach the staff area. Staff who enrolled always
+# give a code, whatever this setting says.
+MOORAGE_STAFF_2FA_REQUIRED = env_bool("MOORAGE_STAFF_2FA_REQUIRED", True)
+OTP_TOTP_ISSUER = env("MOORAGE_COMPANY_NAME", "Moorage Hosting")
+# --- end of sign-in security -----------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
 # The business time zone: calendar dates of due dates and automation runs are taken in it.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from moorage.clientarea import cancellations, emails, ordering, upgrades, usage, views
+from moorage.clientarea import cancellations, emails, ordering, password_reset, upgrades, usage, views
 
 app_name = "clientarea"
 urlpatterns = [
@@ -10,6 +10,18 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register_view, name="register"),
+    path("password-reset/", password_reset.ClientPasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", password_reset.ClientPasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        password_reset.ClientPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        password_reset.ClientPasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("stop-impersonation/", views.stop_impersonation, name="stop_impersonation"),
     path("order/", ordering.order_index, name="order"),
     path("order/product/<int:product_id>/", ordering.product_configure, name="product"),

@@ -36,7 +36,7 @@ from moorage.clientarea.forms import (
     RegistrationForm,
     add_domain_error,
 )
-from moorage.core import clock
+from moorage.core import clock, logins, two_factor
 from moorage.core.errors import DomainError
 from moorage.core.models import User
 from moorage.customers.actions import client_register, client_set_password, client_update
@@ -107,6 +107,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if client_of(request.user) is not None:
         return HttpResponseRedirect(next_url or reverse("clientarea:dashboard"))
     form = LoginForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         user = authenticate(
             request,
@@ -114,7 +115,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         client = client_of(user) if user is not None else None
-        if user is None:
+        if user is None and logins.is_locked_out(request):
+            form.add_error(None, logins.lockout_message())
+            status = logins.LOCKED_OUT_STATUS
+        elif user is None or (client is None and two_factor.has_device(user)):
+            # A staff member with two-factor gets the same answer as a wrong password: this form
+            # must not tell that their password alone was right.
             form.add_error(None, "The email address or password is not correct.")
         elif client is None:
             form.add_error(None, "This is a staff login without a client account; sign in to the staff area.")
@@ -122,8 +128,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, "This client account is closed. Please contact us.")
         else:
             login(request, user)
+            logins.clear_failures(request, user.email)
             return HttpResponseRedirect(next_url or reverse("clientarea:dashboard"))
-    return render(request, "clientarea/login.html", {"form": form, "next": next_url})
+    return render(request, "clientarea/login.html", {"form": form, "next": next_url}, status=status)
 
 
 def register_view(request: HttpRequest) -> HttpResponse:

@@ -11,6 +11,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from moorage.core.admin_views import ReadOnlyAdmin, readonly_fields_of
 from moorage.core.models import AuditEntry, User
@@ -139,3 +141,28 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
     readonly_fields = readonly_fields_of(AuditEntry)
+
+
+# django-otp's own device admins show the TOTP secret and the recovery codes to anyone who may view
+# devices; here staff only see which devices exist and may delete one (a lost phone: the staff
+# member then signs in with a recovery code, or enrols again when every device is gone).
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+
+
+@admin.register(TOTPDevice, StaticDevice)
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    """Two-factor devices of staff: listed and deletable, never added, edited or read out."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__email", "name"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

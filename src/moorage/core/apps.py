@@ -9,4 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from moorage.core import checks  # noqa: F401  (registers the deploy checks)
+        from moorage.core import (
+            checks,  # noqa: F401  (registers the deploy checks)
+            logins,  # noqa: F401  (audits sign-in lockouts)
+        )
