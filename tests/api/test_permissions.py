@@ -274,6 +274,15 @@ def test_api_docs_are_staff_only_by_default(client, staff, now, path):
     assert client.get(path).status_code == 200
 
 
+def test_api_docs_need_the_staff_areas_two_factor(client, staff, settings):
+    """A staff session that only gave its password does not open the docs when two-factor is required."""
+    settings.MOORAGE_STAFF_2FA_REQUIRED = True
+    client.force_login(staff)
+    assert client.get("/api/v1/openapi.json").status_code == 401
+    settings.MOORAGE_STAFF_2FA_REQUIRED = False
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
 def test_api_docs_public_or_off(client, settings):
     settings.MOORAGE_API_DOCS = "public"
     assert client.get("/api/v1/openapi.json").status_code == 200

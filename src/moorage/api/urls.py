@@ -4,6 +4,7 @@ setting, and one mapping of errors to 4xx JSON."""
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
@@ -58,8 +59,8 @@ def docs_access(view):  # noqa: ANN001, ANN201
             return view(request, *args, **kwargs)
         if mode != "staff":  # "off", and any unknown value: closed
             raise Http404("the API documentation is off")
-        user = request.user
-        allowed = bool(user.is_authenticated and user.is_active and user.is_staff)
+        # The staff area's own test: an active staff session that has passed two-factor when required.
+        allowed = admin.site.has_permission(request)
         header = request.headers.get("Authorization", "")
         if not allowed and header.startswith("Bearer "):
             try:
