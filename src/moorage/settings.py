@@ -174,6 +174,26 @@ TASKS = {
     }
 }
 
+# Django's cache holds the counters behind throttling (wrong API tokens, password-reset requests).
+# The embedded run keeps them inside its one process; a production install with several web processes
+# shares them through Redis: MOORAGE_CACHE_URL=redis://127.0.0.1:6379/0 (`moorage check --deploy` warns
+# in production without it).
+MOORAGE_CACHE_URL = env("MOORAGE_CACHE_URL").strip()
+if MOORAGE_CACHE_URL:
+    if not MOORAGE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("MOORAGE_CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": MOORAGE_CACHE_URL,
+            "KEY_PREFIX": env("MOORAGE_CACHE_PREFIX", "moorage"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 EMAIL_BACKEND = env("MOORAGE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("MOORAGE_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(env("MOORAGE_EMAIL_PORT", "25"))
