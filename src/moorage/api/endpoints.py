@@ -19,7 +19,10 @@ from moorage.orders.models import Order
 from moorage.payments.actions import payment_record
 from moorage.services.models import Service
 
-ERRORS = {400: s.ErrorOut, 401: s.ErrorOut, 404: s.ErrorOut, 409: s.ErrorOut, 422: s.ErrorOut}
+# Every refusal an operation can answer, documented for each (403 and 429: token scopes and rate
+# limits; 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE).
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 422, 429), s.ErrorOut)
+LIST_ERRORS = dict.fromkeys((401, 403, 422, 429), s.ErrorOut)
 
 
 def _get(model_or_qs, pk: int, label: str):  # noqa: ANN001, ANN202
@@ -157,11 +160,11 @@ def create_client(request: HttpRequest, payload: s.ClientIn):  # noqa: ANN201
 
 
 @api.get("/clients/{client_id}", response={200: s.ClientOut, **ERRORS}, tags=["clients"])
-def get_client(request: HttpRequest, client_id: int):  # noqa: ANN201
+def get_client(request: HttpRequest, client_id: s.Id):  # noqa: ANN201
     return client_out(_get(Client.objects.select_related("user", "group"), client_id, "client"))
 
 
-@api.get("/order-pages", response={200: list[s.OrderPageOut], 401: s.ErrorOut, 422: s.ErrorOut}, tags=["catalog"])
+@api.get("/order-pages", response={200: list[s.OrderPageOut], **LIST_ERRORS}, tags=["catalog"])
 def list_order_pages(request: HttpRequest, visible: bool | None = None):  # noqa: ANN201
     qs = OrderPage.objects.all()
     if visible is not None:
@@ -169,8 +172,8 @@ def list_order_pages(request: HttpRequest, visible: bool | None = None):  # noqa
     return list(qs)
 
 
-@api.get("/products", response={200: list[s.ProductOut], 401: s.ErrorOut, 422: s.ErrorOut}, tags=["catalog"])
-def list_products(request: HttpRequest, order_page_id: int | None = None, visible: bool | None = None):  # noqa: ANN201
+@api.get("/products", response={200: list[s.ProductOut], **LIST_ERRORS}, tags=["catalog"])
+def list_products(request: HttpRequest, order_page_id: s.Id | None = None, visible: bool | None = None):  # noqa: ANN201
     qs = Product.objects.prefetch_related("prices").order_by("order_page_id", "sort_order", "name")
     if order_page_id is not None:
         qs = qs.filter(order_page_id=order_page_id)
@@ -231,19 +234,19 @@ def create_order(request: HttpRequest, payload: s.OrderIn):  # noqa: ANN201
 
 
 @api.get("/orders/{order_id}", response={200: s.OrderOut, **ERRORS}, tags=["orders"])
-def get_order(request: HttpRequest, order_id: int):  # noqa: ANN201
+def get_order(request: HttpRequest, order_id: s.Id):  # noqa: ANN201
     return order_out(_get(Order, order_id, "order"))
 
 
 @api.get("/invoices/{invoice_id}", response={200: s.InvoiceOut, **ERRORS}, tags=["invoices"])
-def get_invoice(request: HttpRequest, invoice_id: int):  # noqa: ANN201
+def get_invoice(request: HttpRequest, invoice_id: s.Id):  # noqa: ANN201
     return invoice_out(_get(Invoice, invoice_id, "invoice"))
 
 
 @api.post(
     "/invoices/{invoice_id}/payments", response={200: s.PaymentOut, 201: s.PaymentOut, **ERRORS}, tags=["invoices"]
 )
-def create_payment(request: HttpRequest, invoice_id: int, payload: s.PaymentIn):  # noqa: ANN201
+def create_payment(request: HttpRequest, invoice_id: s.Id, payload: s.PaymentIn):  # noqa: ANN201
     """Record a payment. Sending the same (gateway, transaction_id) again returns the first one (200)."""
     _get(Invoice, invoice_id, "invoice")
     payment, created = payment_record(
@@ -254,6 +257,7 @@ def create_payment(request: HttpRequest, invoice_id: int, payload: s.PaymentIn):
         now=clock.now(),
         actor=request.user,
         note=payload.note,
+        currency=payload.currency,
     )
     payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
     body = {
@@ -271,5 +275,5 @@ def create_payment(request: HttpRequest, invoice_id: int, payload: s.PaymentIn):
 
 
 @api.get("/services/{service_id}", response={200: s.ServiceOut, **ERRORS}, tags=["services"])
-def get_service(request: HttpRequest, service_id: int):  # noqa: ANN201
+def get_service(request: HttpRequest, service_id: s.Id):  # noqa: ANN201
     return service_out(_get(Service.objects.select_related("product"), service_id, "service"))
