@@ -7,14 +7,17 @@ SQLite silently stores them, so this file must pass on both databases.
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.test import Client as DjangoClient
 
 from moorage.api.actions import api_token_create
 from moorage.billing.models import Invoice, Payment
 from moorage.customers.models import Client
 from moorage.orders.models import Order
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -344,3 +347,159 @@ def test_payment_record_refuses_hostile_values_with_a_domain_error(invoice_id, k
     with unchanged(), pytest.raises(DomainError) as err:
         payment_record(invoice_id=invoice_id, now=now, actor=None, **args)
     assert err.value.field == field
+
+
+# -- Idempotency-Key ---------------------------------------------------------------------------------
+
+
+def order_body(client_account, starter, **extra):
+    return {"client_id": client_account.pk, "items": [item(starter)], **extra}
+
+
+def test_the_same_key_and_request_returns_the_first_order(http, starter, client_account):
+    body = order_body(client_account, starter)
+    first = post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="k-1")
+    # Another spelling of the same request (key order, defaults written out) is the same request.
+    again = post(http, "/orders", json.dumps({"notes": "", **body}, indent=2), HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201, again.content
+    assert first.json()["id"] == again.json()["id"]
+    assert "Idempotent-Replayed" not in first and again["Idempotent-Replayed"] == "true"
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"notes": "other"},
+        {"items": [{"product_id": 0}]},  # refused by the schema before the key is looked at
+        "hostname",
+        "client",
+    ],
+)
+def test_the_same_key_with_another_request_is_409_never_the_first_result(http, starter, client_account, now, change):
+    body = order_body(client_account, starter)
+    first = post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201
+    if change == "hostname":
+        other = order_body(client_account, starter, items=[item(starter, hostname="b.example")])
+    elif change == "client":
+        other = order_body(factories.client(now=now), starter)
+    else:
+        other = {**body, **change}
+    resp = post(http, "/orders", other, HTTP_IDEMPOTENCY_KEY="k-1")
+    if resp.status_code == 422:
+        assert change == {"items": [{"product_id": 0}]}
+    else:
+        refused = assert_refused(resp, 409, "Idempotency-Key")
+        assert refused["code"] == "idempotency_key_reused"
+        assert "different request" in refused["message"]
+        assert str(first.json()["id"]) not in resp.content.decode()
+    assert Order.objects.count() == 1
+
+
+def test_a_key_belongs_to_the_token_user(client, token, staff, now, starter, client_account):
+    other_staff = factories.staff_user(email="other-staff@example.com")
+    other_token = api_token_create(user=other_staff, now=now, actor=other_staff)[1]
+    body = json.dumps(order_body(client_account, starter))
+    mine = client.post(
+        "/api/v1/orders",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY="shared",
+    )
+    theirs = client.post(
+        "/api/v1/orders",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {other_token}",
+        HTTP_IDEMPOTENCY_KEY="shared",
+    )
+    assert mine.status_code == theirs.status_code == 201
+    assert mine.json()["id"] != theirs.json()["id"]  # the other user never sees my order through my key
+    assert "Idempotent-Replayed" not in theirs
+    assert Order.objects.count() == 2
+
+
+def test_a_refused_checkout_leaves_the_key_free(http, starter, client_account):
+    starter.visible = False
+    starter.save()
+    body = order_body(client_account, starter)
+    assert post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 400
+    starter.visible = True
+    starter.save()
+    assert post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["k" * 65, "with space", "tab\there", "ü"])
+def test_a_malformed_key_is_422(http, starter, client_account, key, unchanged):
+    with unchanged():
+        resp = post(http, "/orders", order_body(client_account, starter), HTTP_IDEMPOTENCY_KEY=key)
+    assert_refused(resp, 422, "Idempotency-Key")
+
+
+def test_the_key_of_a_deleted_order_is_409(http, starter, client_account):
+    body = order_body(client_account, starter)
+    first = post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="k-3")
+    Order.objects.filter(pk=first.json()["id"]).update(invoice=None)
+    Order.objects.filter(pk=first.json()["id"]).delete()
+    resp = post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="k-3")
+    assert assert_refused(resp, 409, "Idempotency-Key")["code"] == "idempotency_key_used"
+
+
+def _race(*calls):
+    """Run the calls in threads released together (each thread has its own database connection)."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001  (the test inspects it)
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
+def test_two_requests_with_one_key_at_the_same_moment_place_one_order(token, starter, client_account):
+    body = json.dumps(order_body(client_account, starter))
+
+    def send():
+        http = DjangoClient(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {token}")
+        return post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="race-1")
+
+    results = _race(send, send, send)
+    assert [r.status_code for r in results] == [201, 201, 201], [r.content[:200] for r in results]
+    assert len({r.json()["id"] for r in results}) == 1
+    assert sorted(r.get("Idempotent-Replayed", "") for r in results) == ["", "true", "true"]
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
+def test_one_key_with_two_requests_at_the_same_moment_places_one_order_and_refuses_the_other(
+    token, starter, client_account
+):
+    bodies = [json.dumps(order_body(client_account, starter, notes=n)) for n in ("a", "b")]
+
+    def send(body):
+        http = DjangoClient(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {token}")
+        return post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="race-2")
+
+    results = _race(*[lambda b=b: send(b) for b in bodies])
+    assert sorted(r.status_code for r in results) == [201, 409], [r.content[:200] for r in results]
+    assert Order.objects.count() == 1

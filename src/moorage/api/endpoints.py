@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Status
 
 from moorage.api import schemas as s
+from moorage.api.actions import api_order_place, request_fingerprint
 from moorage.api.urls import api
 from moorage.billing.models import Invoice, Payment
 from moorage.billing.queries import ZERO, client_credit_balance, invoice_outstanding, invoice_paid_amount
@@ -14,7 +15,7 @@ from moorage.core import clock
 from moorage.core.errors import NotFound
 from moorage.customers.actions import client_register
 from moorage.customers.models import Client, ClientGroup
-from moorage.orders.actions import CartItem, order_checkout
+from moorage.orders.actions import CartItem
 from moorage.orders.models import Order
 from moorage.payments.actions import payment_record
 from moorage.services.models import Service
@@ -215,21 +216,33 @@ def list_products(request: HttpRequest, order_page_id: s.Id | None = None, visib
 
 
 @api.post("/orders", response={201: s.OrderOut, **ERRORS}, tags=["orders"])
-def create_order(request: HttpRequest, payload: s.OrderIn):  # noqa: ANN201
+def create_order(
+    request: HttpRequest,
+    payload: s.OrderIn,
+    response: HttpResponse,
+    idempotency_key: s.IdempotencyKeyHeader = None,
+):  # noqa: ANN201
     """Place an order for a client: its services (pending) and first invoice are created at once.
 
-    Send an `Idempotency-Key` header to make retries safe: the same key returns the first order.
+    Send an `Idempotency-Key` header to make retries safe: the same key with the same request returns
+    the first order (with `Idempotent-Replayed: true`); the same key with another request is a 409
+    `idempotency_key_reused`. Keys belong to the token's user.
     """
     client = _get(Client, payload.client_id, "client")
     items = [CartItem(product_id=i.product_id, cycle=i.cycle, hostname=i.hostname) for i in payload.items]
-    order = order_checkout(
+    order, replayed = api_order_place(
+        user=request.user,
         client=client,
         items=items,
         now=clock.now(),
-        actor=request.user,
         notes=payload.notes,
-        checkout_key=request.headers.get("Idempotency-Key") or None,
+        idempotency_key=idempotency_key,
+        request_hash=request_fingerprint(
+            method=request.method, path=request.path, user=request.user, body=payload.model_dump(mode="json")
+        ),
     )
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
     return Status(201, order_out(order))
 
 

@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db import models
-from ninja import Field, Schema
+from ninja import Field, Header, Schema
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
+from moorage.api.models import IdempotencyKey
 from moorage.billing.models import Payment
 from moorage.core.models import User
 from moorage.customers.models import Client, ClientGroup, RegistrationField
@@ -79,6 +80,17 @@ def Text(max_length: int, *, min_length: int | None = None, **field: Any) -> Any
     """A string of at most `max_length` characters that a database can store (no NUL, no lone surrogate)."""
     return Annotated[str, Field(max_length=max_length, min_length=min_length, **field), AfterValidator(_storable)]
 
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Makes a retried POST safe: 1 to 64 visible ASCII characters, unique per request",
+        min_length=1,
+        max_length=column_size(IdempotencyKey, "key"),
+        pattern=r"^[!-~]+$",
+    ),
+]
 
 Id = Annotated[int, Field(ge=1, le=ID_MAX, description="A database id (1 to 2^63-1)")]
 
