@@ -273,12 +273,27 @@ def test_out_of_range_ids_in_query_and_body_are_4xx(http, invoice_id, value, sta
 # -- bodies ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded", "text/plain"])
 @pytest.mark.parametrize("path", ["/clients", "/orders", "/invoices/1/payments"])
-def test_a_20_mb_body_is_413_json(http, path, unchanged):
+def test_a_20_mb_body_is_413_json(http, path, content_type, unchanged):
     body = json.dumps({"notes": "x" * (20 * 1024 * 1024)})
     with unchanged():
-        resp = post(http, path, body)
+        resp = http.post("/api/v1" + path, body, content_type=content_type)
     assert_refused(resp, 413)
+    assert "bytes" in resp.json()["message"]
+
+
+def test_an_unexpected_error_is_a_json_500_and_is_logged(http, client_account, monkeypatch, caplog):
+    from moorage.api import endpoints
+
+    def broken(client):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(endpoints, "client_out", broken)
+    resp = http.get(f"/api/v1/clients/{client_account.pk}")
+    body = assert_refused(resp, 500)
+    assert body["code"] == "server_error" and "a bug" not in resp.content.decode()
+    assert "a bug" in caplog.text
 
 
 def test_the_body_limit_comes_from_django_settings(http, settings, client_account, starter):
