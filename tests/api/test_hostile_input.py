@@ -518,3 +518,25 @@ def test_one_key_with_two_requests_at_the_same_moment_places_one_order_and_refus
     results = _race(*[lambda b=b: send(b) for b in bodies])
     assert sorted(r.status_code for r in results) == [201, 409], [r.content[:200] for r in results]
     assert Order.objects.count() == 1
+
+
+def test_old_idempotency_keys_are_pruned_and_their_orders_stay(
+    http, starter, client_account, settings, capsys, unchanged
+):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from moorage.api.models import IdempotencyKey
+
+    settings.MOORAGE_CLOCK_DATE = "2026-01-15"
+    body = order_body(client_account, starter)
+    first = post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="old")
+    settings.MOORAGE_CLOCK_DATE = "2026-02-13"
+    post(http, "/orders", order_body(client_account, starter, notes="new"), HTTP_IDEMPOTENCY_KEY="new")
+    settings.MOORAGE_CLOCK_DATE = "2026-02-15"  # "old" is 31 days old, "new" 2 days
+    call_command("api-idempotency-keys", "prune")
+    assert capsys.readouterr().out.strip() == "1 idempotency keys removed"
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+    assert Order.objects.filter(pk=first.json()["id"]).exists()
+    with unchanged(), pytest.raises(CommandError):
+        call_command("api-idempotency-keys", "prune", "--days", "0")

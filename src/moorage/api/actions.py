@@ -98,3 +98,16 @@ def api_order_place(
     row.order = order
     row.save(update_fields=["order"])
     return order, False
+
+
+# How long a retry with the same Idempotency-Key returns the first order; older keys may be pruned.
+IDEMPOTENCY_KEY_DAYS = 30
+
+
+@transaction.atomic(durable=True)
+def api_idempotency_keys_prune(*, now: dt.datetime, days: int = IDEMPOTENCY_KEY_DAYS) -> int:
+    """Forget Idempotency-Keys older than `days` (their orders stay); returns how many were removed."""
+    if days < 1:
+        raise DomainError("keep keys for at least one day", field="days")
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=now - dt.timedelta(days=days)).delete()
+    return deleted
