@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Status
 
 from moorage.api import schemas as s
+from moorage.api.actions import api_order_place, request_fingerprint
 from moorage.api.urls import StaffToken, api
 from moorage.billing.models import Invoice, Payment
 from moorage.billing.queries import ZERO, client_credit_balance, invoice_outstanding, invoice_paid_amount
@@ -14,21 +15,15 @@ from moorage.core import clock
 from moorage.core.errors import NotFound
 from moorage.customers.actions import client_register
 from moorage.customers.models import Client, ClientGroup
-from moorage.orders.actions import CartItem, order_checkout
+from moorage.orders.actions import CartItem
 from moorage.orders.models import Order
 from moorage.payments.actions import payment_record
 from moorage.services.models import Service
 
-ERRORS = {
-    400: s.ErrorOut,
-    401: s.ErrorOut,
-    403: s.ErrorOut,
-    404: s.ErrorOut,
-    409: s.ErrorOut,
-    422: s.ErrorOut,
-    429: s.ErrorOut,
-}
-LIST_ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 422: s.ErrorOut, 429: s.ErrorOut}
+# Every refusal an operation can answer, documented for each (403 and 429: token scopes and rate
+# limits; 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE).
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 422, 429), s.ErrorOut)
+LIST_ERRORS = dict.fromkeys((401, 403, 422, 429), s.ErrorOut)
 
 
 def _get(model_or_qs, pk: int, label: str):  # noqa: ANN001, ANN202
@@ -176,7 +171,7 @@ def create_client(request: HttpRequest, payload: s.ClientIn):  # noqa: ANN201
     tags=["clients"],
     auth=StaffToken("customers.view_client", area="clients"),
 )
-def get_client(request: HttpRequest, client_id: int):  # noqa: ANN201
+def get_client(request: HttpRequest, client_id: s.Id):  # noqa: ANN201
     return client_out(_get(Client.objects.select_related("user", "group"), client_id, "client"))
 
 
@@ -199,7 +194,7 @@ def list_order_pages(request: HttpRequest, visible: bool | None = None):  # noqa
     tags=["catalog"],
     auth=StaffToken("catalog.view_product", area="catalog"),
 )
-def list_products(request: HttpRequest, order_page_id: int | None = None, visible: bool | None = None):  # noqa: ANN201
+def list_products(request: HttpRequest, order_page_id: s.Id | None = None, visible: bool | None = None):  # noqa: ANN201
     qs = Product.objects.prefetch_related("prices").order_by("order_page_id", "sort_order", "name")
     if order_page_id is not None:
         qs = qs.filter(order_page_id=order_page_id)
@@ -246,21 +241,33 @@ def list_products(request: HttpRequest, order_page_id: int | None = None, visibl
     tags=["orders"],
     auth=StaffToken("orders.add_order", area="orders"),
 )
-def create_order(request: HttpRequest, payload: s.OrderIn):  # noqa: ANN201
+def create_order(
+    request: HttpRequest,
+    payload: s.OrderIn,
+    response: HttpResponse,
+    idempotency_key: s.IdempotencyKeyHeader = None,
+):  # noqa: ANN201
     """Place an order for a client: its services (pending) and first invoice are created at once.
 
-    Send an `Idempotency-Key` header to make retries safe: the same key returns the first order.
+    Send an `Idempotency-Key` header to make retries safe: the same key with the same request returns
+    the first order (with `Idempotent-Replayed: true`); the same key with another request is a 409
+    `idempotency_key_reused`. Keys belong to the token's user.
     """
     client = _get(Client, payload.client_id, "client")
     items = [CartItem(product_id=i.product_id, cycle=i.cycle, hostname=i.hostname) for i in payload.items]
-    order = order_checkout(
+    order, replayed = api_order_place(
+        user=request.user,
         client=client,
         items=items,
         now=clock.now(),
-        actor=request.user,
         notes=payload.notes,
-        checkout_key=request.headers.get("Idempotency-Key") or None,
+        idempotency_key=idempotency_key,
+        request_hash=request_fingerprint(
+            method=request.method, path=request.path, user=request.user, body=payload.model_dump(mode="json")
+        ),
     )
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
     return Status(201, order_out(order))
 
 
@@ -270,7 +277,7 @@ def create_order(request: HttpRequest, payload: s.OrderIn):  # noqa: ANN201
     tags=["orders"],
     auth=StaffToken("orders.view_order", area="orders"),
 )
-def get_order(request: HttpRequest, order_id: int):  # noqa: ANN201
+def get_order(request: HttpRequest, order_id: s.Id):  # noqa: ANN201
     return order_out(_get(Order, order_id, "order"))
 
 
@@ -280,7 +287,7 @@ def get_order(request: HttpRequest, order_id: int):  # noqa: ANN201
     tags=["invoices"],
     auth=StaffToken("billing.view_invoice", area="billing"),
 )
-def get_invoice(request: HttpRequest, invoice_id: int):  # noqa: ANN201
+def get_invoice(request: HttpRequest, invoice_id: s.Id):  # noqa: ANN201
     return invoice_out(_get(Invoice, invoice_id, "invoice"))
 
 
@@ -291,7 +298,7 @@ def get_invoice(request: HttpRequest, invoice_id: int):  # noqa: ANN201
     # Record payment in the staff area is an invoice action (billing.change_invoice).
     auth=StaffToken("billing.add_payment", "billing.change_invoice", area="billing"),
 )
-def create_payment(request: HttpRequest, invoice_id: int, payload: s.PaymentIn):  # noqa: ANN201
+def create_payment(request: HttpRequest, invoice_id: s.Id, payload: s.PaymentIn):  # noqa: ANN201
     """Record a payment. Sending the same (gateway, transaction_id) again returns the first one (200)."""
     _get(Invoice, invoice_id, "invoice")
     payment, created = payment_record(
@@ -302,6 +309,7 @@ def create_payment(request: HttpRequest, invoice_id: int, payload: s.PaymentIn):
         now=clock.now(),
         actor=request.user,
         note=payload.note,
+        currency=payload.currency,
     )
     payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
     body = {
@@ -324,5 +332,5 @@ def create_payment(request: HttpRequest, invoice_id: int, payload: s.PaymentIn):
     tags=["services"],
     auth=StaffToken("services.view_service", area="services"),
 )
-def get_service(request: HttpRequest, service_id: int):  # noqa: ANN201
+def get_service(request: HttpRequest, service_id: s.Id):  # noqa: ANN201
     return service_out(_get(Service.objects.select_related("product"), service_id, "service"))

@@ -59,3 +59,26 @@ class ApiToken(models.Model):
     def areas(self) -> list[str]:
         """The areas the token is limited to; empty means every area."""
         return [s for s in self.scope_list if s in AREAS]
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` an API user sent with an order: the request it came with and the order it placed.
+
+    Unique per user, so the database lets one of two simultaneous requests through; another user's
+    key of the same text is another row, and never shows this user's order.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    # sha256 of method, path, user and the validated body: the same key with another request is refused.
+    request_hash = models.CharField(max_length=64)
+    # Set in the same transaction as the key; empty only if the order was deleted since.
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_once_per_user")]
+        verbose_name = "API idempotency key"
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user})"

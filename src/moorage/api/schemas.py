@@ -1,30 +1,206 @@
-"""Request and response shapes of API v1; amounts travel as decimal strings."""
+"""Request and response shapes of API v1; amounts travel as decimal strings.
+
+Every input is bounded here, before any action runs: text is no longer than its database column and
+holds no NUL character or unpaired surrogate (PostgreSQL refuses both, SQLite stores them), ids fit
+a bigint, amounts fit a money column. A refusal is a 422 naming the field, never a 500.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from decimal import Decimal
+from typing import Annotated, Any
 
-from ninja import Field, Schema
+from django.db import models
+from ninja import Field, Header, Schema
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
+
+from moorage.api.models import IdempotencyKey
+from moorage.billing.models import Payment
+from moorage.core.models import User
+from moorage.customers.models import Client, ClientGroup, RegistrationField
+from moorage.orders.models import OrderItem
+
+# Text columns without a size (TextField) still get a bound in the API.
+NOTES_MAX_LENGTH = 10_000
+# Answers to custom registration fields are stored as JSON; bounded like a long text input.
+CUSTOM_ANSWER_MAX_LENGTH = 1_000
+CUSTOM_FIELDS_MAX = 100
+ORDER_ITEMS_MAX = 100
+# Django hashes any password length; the bound only stops a multi-megabyte password from costing CPU.
+PASSWORD_MAX_LENGTH = 1_024
+# Database ids are positive bigints.
+ID_MAX = 2**63 - 1
 
 
-class ClientIn(Schema):
-    email: str
-    password: str | None = None
-    status: str = "active"
-    group: str | None = Field(None, description="Client group name")
-    first_name: str = ""
-    last_name: str = ""
-    organization: str = ""
-    address1: str = ""
-    address2: str = ""
-    city: str = ""
-    state: str = ""
-    zip_code: str = ""
-    country: str = ""
-    phone: str = ""
-    account_type: str = ""
-    custom_fields: dict[str, Any] = Field(default_factory=dict, description="Answers to custom registration fields")
+def column_size(model: type[models.Model], name: str) -> int:
+    """The max_length of a model's text column: the API refuses longer text before the database sees it."""
+    size = model._meta.get_field(name).max_length  # type: ignore[union-attr]
+    assert size, f"{model.__name__}.{name} has no max_length"
+    return size
+
+
+def bad_text_reason(value: str) -> str | None:
+    """Why a string cannot be stored as text (PostgreSQL refuses it), or None."""
+    if "\x00" in value:
+        return "must not contain NUL characters (\\u0000)"
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        return "must not contain unpaired surrogates (invalid Unicode)"
+    return None
+
+
+def _storable(value: str) -> str:
+    reason = bad_text_reason(value)
+    if reason:
+        raise PydanticCustomError("unstorable_text", reason)
+    return value
+
+
+def _first_bad_text(value: Any) -> str | None:
+    """The reason of the first unstorable string inside nested dicts and lists (iterative: the
+    body parser has bounded the depth, but no recursion is needed either)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            reason = bad_text_reason(item)
+            if reason:
+                return reason
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return None
+
+
+def Text(max_length: int, *, min_length: int | None = None, **field: Any) -> Any:  # noqa: N802 (reads as a type)
+    """A string of at most `max_length` characters that a database can store (no NUL, no lone surrogate)."""
+    return Annotated[str, Field(max_length=max_length, min_length=min_length, **field), AfterValidator(_storable)]
+
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Makes a retried POST safe: 1 to 64 visible ASCII characters, unique per request",
+        min_length=1,
+        max_length=column_size(IdempotencyKey, "key"),
+        pattern=r"^[!-~]+$",
+    ),
+]
+
+Id = Annotated[int, Field(ge=1, le=ID_MAX, description="A database id (1 to 2^63-1)")]
+
+_AMOUNT_FIELD = Payment._meta.get_field("amount")
+AMOUNT_PLACES: int = _AMOUNT_FIELD.decimal_places  # type: ignore[attr-defined]
+AMOUNT_INTEGER_DIGITS: int = _AMOUNT_FIELD.max_digits - AMOUNT_PLACES  # type: ignore[attr-defined]
+AMOUNT_PATTERN = rf"^[0-9]{{1,{AMOUNT_INTEGER_DIGITS}}}(\.[0-9]{{1,{AMOUNT_PLACES}}})?$"
+_AMOUNT_RE = re.compile(AMOUNT_PATTERN)
+
+
+def _amount(value: str) -> str:
+    text = value.strip()
+    # ASCII digits and one point only: no exponent ("1e5"), NaN, Infinity, sign, "_" or other scripts' digits.
+    if not _AMOUNT_RE.match(text):
+        raise PydanticCustomError(
+            "amount",
+            "must be a decimal string with at most {digits} digits before the point and {places} after, "
+            'such as "12.50"',
+            {"digits": AMOUNT_INTEGER_DIGITS, "places": AMOUNT_PLACES},
+        )
+    if Decimal(text) <= 0:
+        raise PydanticCustomError("amount", "must be more than 0")
+    return text
+
+
+Amount = Annotated[
+    str,
+    Field(
+        description=f"Decimal string, more than 0, at most {AMOUNT_INTEGER_DIGITS} digits before the point and "
+        f'{AMOUNT_PLACES} after, e.g. "10.00"',
+        json_schema_extra={"pattern": AMOUNT_PATTERN},
+        examples=["10.00"],
+    ),
+    AfterValidator(_amount),
+]
+
+
+class Input(Schema):
+    """Base of every request body: no string anywhere in it, nested ones included, is unstorable."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_unstorable_text(cls, value: Any) -> Any:
+        if isinstance(value, Schema):
+            return value  # validated by its own class
+        reason = _first_bad_text(value)
+        if reason:
+            raise PydanticCustomError("unstorable_text", reason)
+        return value
+
+
+def _storable_key(value: Any) -> Any:
+    return _storable(value) if isinstance(value, str) else value
+
+
+# Keys are registration field keys (slugs); unknown keys are ignored, so nothing else is useful.
+CustomKey = Annotated[
+    str,
+    BeforeValidator(_storable_key),
+    Field(max_length=column_size(RegistrationField, "key"), pattern=r"^[-a-zA-Z0-9_]+$"),
+]
+
+
+def _custom_answer(value: Any) -> Any:
+    if isinstance(value, bool) or (isinstance(value, int) and -(2**31) <= value <= 2**31):
+        return value
+    if isinstance(value, str):
+        if len(value) > CUSTOM_ANSWER_MAX_LENGTH:
+            raise PydanticCustomError("too_long", "has at most {limit} characters", {"limit": CUSTOM_ANSWER_MAX_LENGTH})
+        return _storable(value)
+    raise PydanticCustomError("custom_answer", "must be text, true/false or a whole number")
+
+
+# One validator rather than a union, so an error names the field and not the union member.
+CustomAnswer = Annotated[
+    Any,
+    AfterValidator(_custom_answer),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": CUSTOM_ANSWER_MAX_LENGTH},
+                {"type": "boolean"},
+                {"type": "integer", "minimum": -(2**31), "maximum": 2**31},
+            ]
+        }
+    ),
+]
+
+
+class ClientIn(Input):
+    email: Text(column_size(User, "email"))
+    password: Text(PASSWORD_MAX_LENGTH) | None = None
+    status: Text(column_size(Client, "status")) = "active"
+    group: Text(column_size(ClientGroup, "name")) | None = Field(None, description="Client group name")
+    first_name: Text(column_size(Client, "first_name")) = ""
+    last_name: Text(column_size(Client, "last_name")) = ""
+    organization: Text(column_size(Client, "organization")) = ""
+    address1: Text(column_size(Client, "address1")) = ""
+    address2: Text(column_size(Client, "address2")) = ""
+    city: Text(column_size(Client, "city")) = ""
+    state: Text(column_size(Client, "state")) = ""
+    zip_code: Text(column_size(Client, "zip_code")) = ""
+    country: Text(column_size(Client, "country")) = ""
+    phone: Text(column_size(Client, "phone")) = ""
+    account_type: Text(column_size(Client, "account_type")) = ""
+    custom_fields: dict[CustomKey, CustomAnswer] = Field(
+        default_factory=dict,
+        max_length=CUSTOM_FIELDS_MAX,
+        description="Answers to custom registration fields, by field key",
+    )
 
 
 class ClientOut(Schema):
@@ -84,16 +260,16 @@ class ProductOut(Schema):
     prices: list[PriceOut]
 
 
-class OrderItemIn(Schema):
-    product_id: int
-    cycle: str = ""
-    hostname: str = ""
+class OrderItemIn(Input):
+    product_id: Id
+    cycle: Text(column_size(OrderItem, "cycle")) = ""
+    hostname: Text(column_size(OrderItem, "hostname")) = ""
 
 
-class OrderIn(Schema):
-    client_id: int
-    items: list[OrderItemIn]
-    notes: str = ""
+class OrderIn(Input):
+    client_id: Id
+    items: list[OrderItemIn] = Field(..., max_length=ORDER_ITEMS_MAX)
+    notes: Text(NOTES_MAX_LENGTH) = ""
 
 
 class ServiceOut(Schema):
@@ -160,11 +336,14 @@ class OrderOut(Schema):
     invoice: InvoiceOut | None
 
 
-class PaymentIn(Schema):
-    amount: str = Field(..., description='Decimal string, e.g. "10.00"')
-    gateway: str = "bank_transfer"
-    transaction_id: str
-    note: str = ""
+class PaymentIn(Input):
+    amount: Amount
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
+        None, description="If sent, it must be the invoice's currency (ISO 4217 code)"
+    )
+    gateway: Text(column_size(Payment, "gateway")) = "bank_transfer"
+    transaction_id: Text(column_size(Payment, "transaction_id"))
+    note: Text(column_size(Payment, "note")) = ""
 
 
 class PaymentOut(Schema):

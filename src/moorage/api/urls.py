@@ -1,14 +1,20 @@
 """The REST API v1 instance: bearer-token auth with each endpoint's staff permissions, the API docs
 setting, and one mapping of errors to 4xx JSON."""
 
+import json
+import logging
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from moorage.api.access import Throttled, authorize, client_ip, record_failure, refuse_if_blocked
@@ -16,6 +22,49 @@ from moorage.api.actions import api_token_authenticate
 from moorage.api.models import ApiToken
 from moorage.core import clock
 from moorage.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+# No request body of this API nests deeper than 4 levels; 32 leaves room and stops a body that would
+# exhaust the validators' recursion (Python's json module alone fails at ~1000 levels).
+MAX_JSON_DEPTH = 32
+
+
+class BodyRejected(Exception):
+    """A request body the parser refuses, with a message for the caller."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise BodyRejected(f"{name} is not valid JSON")
+
+
+def json_depth(data: Any, *, limit: int) -> int:
+    """How deeply lists and objects nest in parsed JSON, counting up to `limit + 1` (iterative)."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class StrictJsonParser(Parser):
+    """JSON bodies only as the standard allows them (no NaN or Infinity), bounded in depth."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            data = json.loads(request.body, parse_constant=_refuse_constant)
+        except RecursionError as exc:
+            raise BodyRejected(f"the JSON body nests more than {MAX_JSON_DEPTH} levels deep") from exc
+        except ValueError as exc:  # JSONDecodeError, bad UTF-8, an integer of more than 4300 digits
+            raise BodyRejected(f"the request body is not valid JSON ({exc})") from exc
+        if json_depth(data, limit=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            raise BodyRejected(f"the JSON body nests more than {MAX_JSON_DEPTH} levels deep")
+        return data
 
 
 class StaffToken(HttpBearer):
@@ -83,6 +132,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=StaffToken(),
     docs_decorator=docs_access,
+    parser=StrictJsonParser(),
     description=(
         "Staff REST API of Moorage. Send `Authorization: Bearer TOKEN`. Amounts are decimal strings. "
         "Each endpoint needs the staff permission of the matching staff screen (403 otherwise) and a "
@@ -119,17 +169,33 @@ def http_error(request: HttpRequest, exc: HttpError):  # noqa: ANN201
     """Errors raised by the framework itself (an unreadable body …), in the same JSON shape."""
     if isinstance(exc, AuthenticationError):
         return auth_error(request, exc)
+    cause = exc.__cause__
+    if isinstance(cause, RequestDataTooBig):
+        return body_too_big(request, cause)
+    if isinstance(cause, BodyRejected):
+        return _error(request, 400, "bad_request", str(cause))
     message = str(exc) or "bad request"
     if "parse request body" in message:
         message = "the request body is not valid JSON"
     return _error(request, exc.status_code, "bad_request", message)
 
 
+def _field_of(loc: Any) -> str | None:
+    """A field path such as `items.0.hostname` from a pydantic error location; the caller's own
+    keys are shown only when they are short, printable text."""
+    parts = []
+    for part in loc:
+        if part in ("body", "payload", "query", "path", "header", "cookie"):
+            continue
+        text = str(part)
+        parts.append(text if len(text) <= 64 and text.isprintable() else "?")
+    return ".".join(parts) or None
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError):  # noqa: ANN201
     first = exc.errors[0] if exc.errors else {}
-    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "payload", "query", "path")]
-    field = ".".join(loc) or None
+    field = _field_of(first.get("loc", []))
     message = first.get("msg", "invalid request")
     return api.create_response(
         request,
@@ -137,12 +203,29 @@ def validation_error(request: HttpRequest, exc: ValidationError):  # noqa: ANN20
             "code": "invalid",
             "message": f"{field}: {message}" if field else message,
             "field": field,
-            "errors": [
-                {"field": ".".join(str(p) for p in e.get("loc", [])[1:]), "message": e.get("msg")} for e in exc.errors
-            ],
+            "errors": [{"field": _field_of(e.get("loc", [])), "message": e.get("msg")} for e in exc.errors],
         },
         status=422,
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request: HttpRequest, exc: RequestDataTooBig):  # noqa: ANN201
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _error(request, 413, "body_too_large", f"the request body is larger than {limit} bytes")
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, exc: Exception):  # noqa: ANN201
+    """Whatever else escapes an endpoint still answers JSON: Django's own refusals keep their status;
+    a bug is logged (and signalled, as Django does for its 500 page) and answered 500."""
+    if isinstance(exc, PermissionDenied):
+        return _error(request, 403, "forbidden", str(exc) or "permission denied")
+    if isinstance(exc, SuspiciousOperation):
+        return _error(request, 400, "bad_request", "the request was refused")
+    logger.exception("API error on %s %s", request.method, request.path)
+    got_request_exception.send(sender=None, request=request)
+    return _error(request, 500, "server_error", "an unexpected error occurred; it has been logged")
 
 
 from moorage.api import endpoints  # noqa: E402,F401  (registers the routes on `api`)

@@ -157,9 +157,32 @@ def order_checkout(
 ) -> Order:
     """Turn a cart into an order: its services (pending), order items and first invoice, all or nothing.
 
-    With a `checkout_key` (the checkout form's token, an API Idempotency-Key) the same checkout
-    sent twice returns the first order instead of placing a second one.
+    With a `checkout_key` (the checkout form's token) the same checkout sent twice returns the first
+    order instead of placing a second one.
     """
+    return checkout(
+        client=client,
+        items=items,
+        now=now,
+        actor=actor,
+        notes=notes,
+        ip_address=ip_address,
+        checkout_key=checkout_key,
+    )
+
+
+def checkout(
+    *,
+    client: Client,
+    items: list[CartItem],
+    now: dt.datetime,
+    actor: User | None = None,
+    notes: str = "",
+    ip_address: str | None = None,
+    checkout_key: str | None = None,
+) -> Order:
+    """Inner step of order_checkout, for a flow that must place the order in its own transaction
+    (the API's Idempotency-Key row commits with the order it placed)."""
     if not items:
         raise DomainError("the cart is empty", field="items", code="empty_cart")
     client = Client.objects.select_for_update().get(pk=client.pk)  # one checkout per client at a time

@@ -94,6 +94,36 @@ def _existing(gateway: str, transaction_id: str, invoice: Invoice, amount: Decim
     return existing
 
 
+TRANSACTION_ID_MAX: int = Payment._meta.get_field("transaction_id").max_length  # type: ignore[assignment]
+NOTE_MAX: int = Payment._meta.get_field("note").max_length  # type: ignore[assignment]
+
+
+def clean_amount(value: Decimal | str) -> Decimal:
+    """A payment amount as the money column holds it: finite, more than 0, at most MAX_AMOUNT, in cents.
+
+    Bounds are checked before rounding: quantizing `1e999999` raises instead of rounding.
+    """
+    try:
+        amount = to_decimal(value)
+    except (TypeError, ValueError) as exc:
+        raise DomainError("the amount must be a decimal number such as 12.50", field="amount") from exc
+    # Bounds first (quantizing 1e999999 raises), again after rounding (0.001 → 0.00, 9999999999.999 → 1E+10).
+    if amount <= 0 or round_money(min(amount, MAX_AMOUNT)) <= 0:
+        raise DomainError("the amount must be positive", field="amount")
+    if amount > MAX_AMOUNT or round_money(amount) > MAX_AMOUNT:
+        raise DomainError(f"the amount must be at most {MAX_AMOUNT}", field="amount")
+    return round_money(amount)
+
+
+def clean_text(value: str, *, field: str, limit: int) -> str:
+    """Text for a column of `limit` characters that every database stores (PostgreSQL refuses NUL)."""
+    if len(value) > limit:
+        raise DomainError(f"{field} has at most {limit} characters", field=field, code="too_long")
+    if "\x00" in value:
+        raise DomainError(f"{field} must not contain NUL characters", field=field)
+    return value
+
+
 @transaction.atomic(durable=True)
 def payment_record(
     *,
@@ -104,26 +134,28 @@ def payment_record(
     now: dt.datetime,
     actor: User | None,
     note: str = "",
+    currency: str | None = None,
 ) -> tuple[Payment, bool]:
     """Record money received for an invoice. Returns (payment, created).
 
     The same (gateway, transaction id) with the same invoice and amount returns the first payment
-    and changes nothing; with other details it is refused.
+    and changes nothing; with other details it is refused. A `currency`, when given, must be the
+    invoice's.
     """
-    try:
-        amount = round_money(to_decimal(amount))
-    except (TypeError, ValueError) as exc:
-        raise DomainError("the amount must be a decimal number such as 12.50", field="amount") from exc
-    if amount <= 0:
-        raise DomainError("the amount must be positive", field="amount")
-    if amount > MAX_AMOUNT:
-        raise DomainError(f"the amount must be at most {MAX_AMOUNT}", field="amount")
+    amount = clean_amount(amount)
     if gateway not in RECORDABLE:
         raise DomainError(f"unknown gateway {gateway!r}; use one of: {', '.join(RECORDABLE)}", field="gateway")
-    transaction_id = (transaction_id or "").strip()
+    transaction_id = clean_text((transaction_id or "").strip(), field="transaction_id", limit=TRANSACTION_ID_MAX)
     if not transaction_id:
         raise DomainError("the gateway's transaction id is required", field="transaction_id", code="required")
+    note = clean_text(note or "", field="note", limit=NOTE_MAX)
     invoice = lock_invoice(invoice_id)
+    if currency is not None and currency != invoice.currency:
+        raise DomainError(
+            f"invoice {invoice.display_number} is in {invoice.currency}, not {currency}",
+            field="currency",
+            code="currency_mismatch",
+        )
     if Payment.objects.filter(gateway=gateway, transaction_id=transaction_id).exists():
         return _existing(gateway, transaction_id, invoice, amount), False
     if invoice.status == Invoice.Status.CANCELLED:
