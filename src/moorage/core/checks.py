@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
-DEMO_KEY_PREFIX = "moorage-insecure-demo-key"
+from moorage.core.keys import DEMO_KEY_PREFIX, production_key_problems
+
+
+@register(Tags.security)
+def moorage_production_keys(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """In production the public demo keys are an error, not a warning (settings refuse them too)."""
+    if not getattr(settings, "PRODUCTION", False):
+        return []
+    problems = production_key_problems(secret_key=settings.SECRET_KEY, fernet_keys=list(settings.MOORAGE_FERNET_KEYS))
+    return [
+        Error(
+            f"MOORAGE_ENV=production with unfit keys: {problem}.",
+            hint="Set MOORAGE_SECRET_KEY to a long random value and MOORAGE_FERNET_KEYS to a generated Fernet key.",
+            id="moorage.E001",
+        )
+        for problem in problems
+    ]
 
 
 @register(Tags.security, deploy=True)
@@ -43,6 +59,15 @@ def moorage_deploy_checks(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN20
                 "The database is SQLite, the embedded default.",
                 hint="Use PostgreSQL in production: set DATABASE_URL.",
                 id="moorage.W004",
+            )
+        )
+    if not getattr(settings, "PRODUCTION", False):
+        warnings.append(
+            Warning(
+                "MOORAGE_ENV is not 'production': secure cookies, HSTS and the HTTPS redirect are off by default "
+                "and the demo keys are accepted.",
+                hint="Set MOORAGE_ENV=production on a production installation.",
+                id="moorage.W005",
             )
         )
     return warnings
