@@ -58,6 +58,19 @@ def export_product(product: Product) -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION, "product": data}
 
 
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why a text cannot be stored as it is (a NUL, a control character, a lone surrogate), or None."""
+    allowed = {"\n", "\r", "\t"} if multiline else {"\t"}
+    for ch in value:
+        if ch == "\x00":
+            return "contains a NUL character"
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            return "contains an invalid character (a lone surrogate)"
+        if (ord(ch) < 0x20 or ord(ch) == 0x7F) and ch not in allowed:
+            return f"contains a control character (U+{ord(ch):04X})"
+    return None
+
+
 def _fail(path: str, message: str) -> DomainError:
     return DomainError(f"{path}: {message}", field=path, code="invalid_import")
 
@@ -84,6 +97,8 @@ def parse_product(raw: str | bytes) -> dict[str, Any]:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DomainError(f"the file is not valid JSON: {exc}", field="file", code="invalid_import") from exc
+    except RecursionError as exc:  # "[[[[…" thousands deep: no export file looks like that
+        raise _fail("file", "is nested too deeply to be a product export") from exc
     if not isinstance(doc, dict):
         raise _fail("file", "must be a JSON object")
     if doc.get("format") != FORMAT:
@@ -104,6 +119,8 @@ def parse_product(raw: str | bytes) -> dict[str, Any]:
         if kind == "str":
             if not isinstance(value, str):
                 raise _fail(path, "must be a string")
+            if problem := text_problem(value, multiline=name == "description"):
+                raise _fail(path, problem)
             limit = Product._meta.get_field(name).max_length
             if limit and len(value) > limit:
                 raise _fail(path, f"has more than {limit} characters")
