@@ -277,3 +277,24 @@ def test_the_product_import_never_fails(staff_browser, shared_page, fields, pric
     if created:
         product = Product.objects.latest("id")
         assert "\x00" not in product.name + product.description + product.code + product.tags
+
+
+@pytest.mark.parametrize(
+    ("first_name", "message"),
+    [("Jane\u202egnp.exe", "text-direction override"), ("Jane\x1b[2J", "control character"), ("Ja\x85ne", "control")],
+)
+def test_registration_refuses_control_and_direction_characters(shared_page, first_name, message):
+    browser = Browser(raise_request_exception=False)
+    data = {"email": "new@example.com", "password": "Corr3ct-Horse", "password2": "Corr3ct-Horse"}
+    data |= {"first_name": first_name, "last_name": "Doe", "country": "DE"}
+    response = browser.post("/register/", data)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_a_right_to_left_name_is_welcome(shared_page):
+    browser = Browser(raise_request_exception=False)
+    data = {"email": "new@example.com", "password": "Corr3ct-Horse", "password2": "Corr3ct-Horse"}
+    data |= {"first_name": "سارة", "last_name": "כהן", "country": "DE"}
+    assert browser.post("/register/", data).status_code == 302
+    assert Client.objects.get(user__email="new@example.com").first_name == "سارة"

@@ -11,6 +11,7 @@ from moorage.catalog.models import Price, Product
 from moorage.core.cycles import Cycle
 from moorage.core.errors import DomainError
 from moorage.core.money import MAX_AMOUNT
+from moorage.core.validators import text_problem
 
 FORMAT = "moorage.product"
 VERSION = 1
@@ -56,19 +57,6 @@ def export_product(product: Product) -> dict[str, Any]:
         for p in product.prices.order_by("id")
     ]
     return {"format": FORMAT, "version": VERSION, "product": data}
-
-
-def text_problem(value: str, *, multiline: bool = False) -> str | None:
-    """Why a text cannot be stored as it is (a NUL, a control character, a lone surrogate), or None."""
-    allowed = {"\n", "\r", "\t"} if multiline else {"\t"}
-    for ch in value:
-        if ch == "\x00":
-            return "contains a NUL character"
-        if 0xD800 <= ord(ch) <= 0xDFFF:
-            return "contains an invalid character (a lone surrogate)"
-        if (ord(ch) < 0x20 or ord(ch) == 0x7F) and ch not in allowed:
-            return f"contains a control character (U+{ord(ch):04X})"
-    return None
 
 
 def _fail(path: str, message: str) -> DomainError:
