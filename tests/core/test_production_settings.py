@@ -32,6 +32,7 @@ SECURITY_VARS = (
     "MOORAGE_SESSION_AGE",
     "MOORAGE_CLOCK_DATE",
     "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests' conftest; a deploy check warns about it
 )
 
 
