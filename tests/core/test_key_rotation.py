@@ -161,3 +161,14 @@ def test_a_job_with_an_unreadable_connection_password_says_so(settings, service_
     done = run_job(job.pk, now=now + dt.timedelta(seconds=1))
     assert done is not None and done.status != "done"
     assert crypto.UNREADABLE in done.last_error or crypto.UNREADABLE in str(done.__dict__)
+
+
+def test_the_database_check_counts_unreadable_secrets(db, settings):
+    from moorage.core.checks import moorage_unreadable_secrets
+
+    settings.MOORAGE_FERNET_KEYS = [OLD]
+    make_connection()
+    assert moorage_unreadable_secrets(None, databases=["default"]) == []
+    settings.MOORAGE_FERNET_KEYS = [NEW]
+    assert [w.id for w in moorage_unreadable_secrets(None, databases=["default"])] == ["moorage.W006"]
+    assert moorage_unreadable_secrets(None) == []

@@ -71,3 +71,28 @@ def moorage_deploy_checks(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN20
             )
         )
     return warnings
+
+
+@register(Tags.database)
+def moorage_unreadable_secrets(app_configs, databases=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """`moorage check --database default`: stored secrets none of the configured keys opens."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from moorage.core.crypto import rotate_all
+
+    try:
+        unreadable = rotate_all(dry_run=True)["unreadable"]
+    except DatabaseError:
+        return []  # not migrated yet: nothing stored to check
+    if not unreadable:
+        return []
+    return [
+        Warning(
+            f"{unreadable} stored secret(s) cannot be decrypted with the configured keys.",
+            hint="Add the key that sealed them to MOORAGE_FERNET_KEYS (after the newest), or enter the "
+            "passwords again in the staff area; `moorage rotate-keys --dry-run` counts them.",
+            id="moorage.W006",
+        )
+    ]
