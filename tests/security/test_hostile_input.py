@@ -298,3 +298,22 @@ def test_a_right_to_left_name_is_welcome(shared_page):
     data |= {"first_name": "سارة", "last_name": "כהן", "country": "DE"}
     assert browser.post("/register/", data).status_code == 302
     assert Client.objects.get(user__email="new@example.com").first_name == "سارة"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/catalog/orderpage/add/?parent=abc",
+        f"/admin/catalog/orderpage/add/?parent={HUGE}",
+        "/admin/catalog/product/import/?order_page=abc",
+        f"/admin/catalog/product/import/?order_page=-{HUGE}",
+        f"/admin/customers/client/{HUGE}/status/",
+        "/admin/customers/client/1e3/set-password/",
+        "/admin/catalog/product/%F0%9F%92%A5/export/",
+        f"/admin/orders/order/{HUGE}/cancel/",
+        f"/admin/services/service/{HUGE}/status/",
+    ],
+)
+def test_staff_pages_with_hostile_ids_are_4xx(staff_browser, shared_page, url):
+    assert staff_browser.get(url).status_code in (200, 302, 400, 404)
+    assert staff_browser.post(url, {"order_page": HUGE, "parent": HUGE}).status_code in (200, 302, 400, 404)
