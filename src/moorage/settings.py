@@ -5,6 +5,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from moorage.core.keys import DEMO_SECRET_KEY, fernet_key_problem, production_key_problems
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -24,8 +27,16 @@ DATA_DIR = Path(env("MOORAGE_DATA_DIR", str(Path.cwd() / "var")))
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("MOORAGE_DEBUG", False)
+# Production is declared, not guessed: MOORAGE_ENV=production. It turns on the secure defaults
+# below (each still settable) and refuses to start with the public demo keys.
+MOORAGE_ENV = env("MOORAGE_ENV", "development").strip().lower()
+if MOORAGE_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"MOORAGE_ENV must be 'development' or 'production', not {MOORAGE_ENV!r}")
+PRODUCTION = MOORAGE_ENV == "production"
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("MOORAGE_DEBUG must be off when MOORAGE_ENV=production")
 # The embedded default key is only for the demo; `moorage check --deploy` flags it.
-SECRET_KEY = env("MOORAGE_SECRET_KEY", "moorage-insecure-demo-key-change-me-in-production-0123456789")
+SECRET_KEY = env("MOORAGE_SECRET_KEY", DEMO_SECRET_KEY)
 ALLOWED_HOSTS = [h.strip() for h in env("MOORAGE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("MOORAGE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -149,7 +160,9 @@ MOORAGE_SITE_URL = env("MOORAGE_SITE_URL").rstrip("/")
 # Staff two-factor (django-otp, TOTP apps plus single-use recovery codes). When required, staff
 # without a device are sent to enrol before they reach the staff area. Staff who enrolled always
 # give a code, whatever this setting says.
-MOORAGE_STAFF_2FA_REQUIRED = env_bool("MOORAGE_STAFF_2FA_REQUIRED", True)
+# Required by default in production; the embedded run (demo, development) leaves it to each staff
+# member, and `moorage check --deploy` warns in production when it is off.
+MOORAGE_STAFF_2FA_REQUIRED = env_bool("MOORAGE_STAFF_2FA_REQUIRED", PRODUCTION)
 OTP_TOTP_ISSUER = env("MOORAGE_COMPANY_NAME", "Moorage Hosting")
 # --- end of sign-in security -----------------------------------------------------------------
 
@@ -236,6 +249,51 @@ LOGGING = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
+# ---- Security: production mode, cookies, HTTPS, sessions, keys (engineer E; docs/operations.md) ----
+# MOORAGE_ENV and PRODUCTION are read at the top of this file (the sign-in block uses them too).
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name).strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must be zero or more")
+    return number
+
+
+# Older secret keys still accepted for sessions, password-reset links and signed values after a
+# change of MOORAGE_SECRET_KEY (comma separated); drop them once the sessions have expired.
+SECRET_KEY_FALLBACKS = [k.strip() for k in env("MOORAGE_SECRET_KEY_FALLBACKS").split(",") if k.strip()]
+for _i, _key in enumerate(MOORAGE_FERNET_KEYS):
+    if _problem := fernet_key_problem(_key):
+        raise ImproperlyConfigured(f"MOORAGE_FERNET_KEYS[{_i}] {_problem}")
+if PRODUCTION and (_problems := production_key_problems(secret_key=SECRET_KEY, fernet_keys=MOORAGE_FERNET_KEYS)):
+    raise ImproperlyConfigured("refusing to start with MOORAGE_ENV=production: " + "; ".join(_problems))
+
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("MOORAGE_SECURE_COOKIES", PRODUCTION)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Seconds a client's session lasts without a new login (two weeks), and the shorter one of staff.
+SESSION_COOKIE_AGE = env_int("MOORAGE_SESSION_AGE", 14 * 24 * 3600)
+MOORAGE_STAFF_SESSION_AGE = env_int("MOORAGE_STAFF_SESSION_AGE", 8 * 3600)
+SECURE_HSTS_SECONDS = env_int("MOORAGE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MOORAGE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("MOORAGE_HSTS_PRELOAD", PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("MOORAGE_SSL_REDIRECT", PRODUCTION)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("MOORAGE_BEHIND_PROXY") else None
+# Request bodies of ordinary pages (the API has its own limit): a larger one is answered 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MOORAGE_MAX_BODY_BYTES", 2_621_440)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "moorage.core.middleware.HostileInputMiddleware"
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "moorage.core.middleware.StaffSessionMiddleware",
+)
+# ---- end of the security block ----

@@ -119,3 +119,6 @@ def metering_rows(world: World, provisioning_rows: None, now: dt.datetime) -> No
     MeteredTier.objects.create(price=price, up_to=Decimal(10), unit_price=Decimal("0.40"))
     UsageSample.objects.create(service=world.service, resource="disk_mib", value=Decimal(300), taken_at=now)
     UsageSync.objects.create(connection=AppConnection.objects.get(), queued_at=now, finished_at=now, accounts=1)
+    from moorage.metering.models import FailedSample
+
+    FailedSample.objects.create(service=world.service, resource="bandwidth_mib", raw="NaN", reason="NaN", taken_at=now)

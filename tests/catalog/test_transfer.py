@@ -216,3 +216,33 @@ def test_factory_product_has_its_prices(shared_page):
         ("annually", Decimal("100.00"), Decimal("2.00")),
         ("monthly", Decimal("10.00"), Decimal("2.00")),
     ]
+
+
+def _minimal(**product) -> str:
+    return json.dumps({"format": "moorage.product", "version": 1, "product": {"price_type": "free", **product}})
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"a":' * 50_000 + "1" + "}" * 50_000, "nested too deeply"),
+        (_minimal(name="Bad\u0000name"), "product.name: contains a NUL character"),
+        (_minimal(name="ok", description="x\u0000y"), "product.description: contains a NUL"),
+        (_minimal(name="ok", tags="a\ud800b"), "product.tags: contains an invalid character"),
+        (_minimal(name="ok\u001b[31m"), "product.name: contains a control character"),
+        (_minimal(name="ok", code="a\nb"), "product.code: contains a control character"),
+        (b"\xff\xfe\x00garbage", "not valid JSON"),
+    ],
+)
+def test_hostile_files_are_refused_with_a_clear_message(shared_page, now, raw, message):
+    with pytest.raises(DomainError, match=message.replace("[", r"\[")):
+        product_import(raw=raw, order_page=shared_page, now=now, actor=None)
+    assert not Product.objects.filter(order_page=shared_page, name__startswith="ok").exists()
+
+
+def test_a_multiline_description_is_kept(shared_page, now):
+    product = product_import(
+        raw=_minimal(name="Fine", description="line one\nline two\ttab"), order_page=shared_page, now=now, actor=None
+    )
+    assert product.description == "line one\nline two\ttab"

@@ -31,7 +31,7 @@ class AutomationRunAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "run_date"]
     date_hierarchy = "run_date"
-    readonly_fields = ["run_date", "status", "started_at", "finished_at", "host", "summary"]
+    readonly_fields = ["run_date", "status", "started_at", "finished_at", "heartbeat_at", "host", "pid", "summary"]
     inlines = [RunItemInline]
 
     @admin.display(description="invoices")

@@ -12,13 +12,19 @@ class AutomationRun(models.Model):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
+        # The process died (kill -9, a crash of the machine) or was stopped before the run ended.
+        INTERRUPTED = "interrupted", "Interrupted"
 
     run_date = models.DateField(db_index=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
     summary = models.JSONField(default=dict, blank=True)
     host = models.CharField(max_length=200, blank=True)
+    # Which process runs it, and when it last said it was alive: a run whose process is gone, or
+    # whose heartbeat is stale, is marked interrupted by the next run.
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

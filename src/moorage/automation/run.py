@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import queue
 import socket
 import threading
@@ -21,6 +22,67 @@ from moorage.catalog.models import BillingDefaults
 
 log = logging.getLogger(__name__)
 COUNTERS = [step.counter for step in STEPS]
+# A running run writes its heartbeat at least this often ...
+HEARTBEAT_EVERY = dt.timedelta(seconds=60)
+# ... so one silent for this long has stopped (or hangs), even when it ran on another machine.
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def _host() -> str:
+    return socket.gethostname()[:200]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process holds that pid
+    return True
+
+
+def automation_runs_mark_interrupted(*, now: dt.datetime | None = None) -> int:
+    """Mark "running" runs that can no longer end as interrupted; returns how many.
+
+    A run is over when its process on this machine is gone (kill -9, OOM killer, a crash) or, on
+    any machine, when its heartbeat is older than STALE_AFTER. Nothing a run did is undone: each
+    item was its own transaction, and the next run for the same date does the rest.
+    """
+    now = now or timezone.now()
+    host, marked = _host(), 0
+    for run in AutomationRun.objects.filter(status=AutomationRun.Status.RUNNING).exclude(pid=os.getpid(), host=host):
+        last_sign = run.heartbeat_at or run.started_at
+        if run.host == host and run.pid and not _process_alive(run.pid):
+            reason = f"process {run.pid} on {host} is gone"
+        elif last_sign < now - STALE_AFTER:
+            reason = f"no heartbeat since {last_sign.isoformat(timespec='seconds')}"
+        else:
+            continue
+        summary = {**run.summary, "interrupted": f"the run stopped half way: {reason}"}
+        marked += AutomationRun.objects.filter(pk=run.pk, status=AutomationRun.Status.RUNNING).update(
+            status=AutomationRun.Status.INTERRUPTED, finished_at=now, summary=summary
+        )
+        log.warning("automation run #%s for %s marked interrupted: %s", run.pk, run.run_date, reason)
+    return marked
+
+
+class _Heartbeat:
+    """Writes the run's heartbeat (and its counts so far) at most every HEARTBEAT_EVERY."""
+
+    def __init__(self, run: AutomationRun | None, counts: dict[str, int]) -> None:
+        self.run, self.counts, self.last = run, counts, time.monotonic()
+
+    def beat(self, *, force: bool = False) -> None:
+        if self.run is None or not force and time.monotonic() - self.last < HEARTBEAT_EVERY.total_seconds():
+            return
+        self.last = time.monotonic()
+        AutomationRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now(), summary=dict(self.counts))
+
+    def each(self, pks: Iterator[int]) -> Iterator[int]:
+        for pk in pks:
+            yield pk
+            self.beat()
 
 
 @dataclass
@@ -132,6 +194,38 @@ def _workers() -> int:
     return max(1, int(getattr(settings, "MOORAGE_CRON_WORKERS", 3)))
 
 
+def _run_steps(ctx: Context, result: RunResult, heartbeat: _Heartbeat, *, dry_run: bool, say) -> None:  # noqa: ANN001
+    workers = _workers()
+    for step in STEPS:
+        step_started = time.perf_counter()
+        if dry_run:
+            planned = [f"{step.name}: {step.object_type} #{pk}" for pk in step.plan(ctx)]
+            result.planned.extend(planned)
+            say(f"{step.name}: {len(planned)} (dry run)")
+            continue
+        pks = heartbeat.each(step.plan(ctx))
+        if getattr(step, "parallel", False) and workers > 1:
+            outcomes = _apply_parallel(step, ctx, pks, result.run, workers)
+        else:
+            outcomes = [_apply_one(step, ctx, pk, result.run) for pk in pks]
+        done = sum(1 for ok, _failure in outcomes if ok)
+        result.failures.extend(failure for _ok, failure in outcomes if failure)
+        result.counts[step.counter] += done
+        heartbeat.beat(force=True)
+        say(f"{step.name}: {done} ({time.perf_counter() - step_started:.1f} s)")
+
+
+def _record_stop(result: RunResult, exc: BaseException) -> None:
+    stopped = isinstance(exc, KeyboardInterrupt | SystemExit)
+    status = AutomationRun.Status.INTERRUPTED if stopped else AutomationRun.Status.FAILED
+    summary = {**result.counts, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+    try:
+        ended = timezone.now()
+        AutomationRun.objects.filter(pk=result.run.pk).update(status=status, finished_at=ended, summary=summary)
+    except Exception:  # the database itself may be what failed; the next run marks it then
+        log.exception("could not record the end of automation run #%s", result.run.pk)
+
+
 def automation_run(
     *, today: dt.date, now: dt.datetime, dry_run: bool = False, progress: Callable[[str], None] | None = None
 ) -> RunResult:
@@ -144,31 +238,25 @@ def automation_run(
     ctx = Context(today=today, now=now, defaults=BillingDefaults.load())
     result = RunResult(run=None, counts=dict.fromkeys(COUNTERS, 0))
     if not dry_run:
+        automation_runs_mark_interrupted()
+        started = timezone.now()
         result.run = AutomationRun.objects.create(
-            run_date=today, started_at=timezone.now(), host=socket.gethostname()[:200]
+            run_date=today, started_at=started, host=_host(), pid=os.getpid(), heartbeat_at=started
         )
-    workers = _workers()
-    for step in STEPS:
-        step_started = time.perf_counter()
-        if dry_run:
-            planned = [f"{step.name}: {step.object_type} #{pk}" for pk in step.plan(ctx)]
-            result.planned.extend(planned)
-            say(f"{step.name}: {len(planned)} (dry run)")
-            continue
-        if getattr(step, "parallel", False) and workers > 1:
-            outcomes = _apply_parallel(step, ctx, step.plan(ctx), result.run, workers)
-        else:
-            outcomes = [_apply_one(step, ctx, pk, result.run) for pk in step.plan(ctx)]
-        done = sum(1 for ok, _failure in outcomes if ok)
-        result.failures.extend(failure for _ok, failure in outcomes if failure)
-        result.counts[step.counter] += done
-        say(f"{step.name}: {done} ({time.perf_counter() - step_started:.1f} s)")
+    heartbeat = _Heartbeat(result.run, result.counts)
+    try:
+        _run_steps(ctx, result, heartbeat, dry_run=dry_run, say=say)
+        if not dry_run:
+            result.counts.update(_housekeeping(now))
+    except BaseException as exc:
+        # A crash or a stop (Ctrl-C, SIGTERM) ends the run here; kill -9 is caught by the next run.
+        if result.run is not None:
+            _record_stop(result, exc)
+        raise
     if not dry_run:
-        extra = _housekeeping(now)
-        result.counts.update(extra)
         result.counts["failures"] = len(result.failures)
         result.run.summary = result.counts
         result.run.status = AutomationRun.Status.FINISHED
-        result.run.finished_at = timezone.now()
-        result.run.save(update_fields=["summary", "status", "finished_at"])
+        result.run.finished_at = result.run.heartbeat_at = timezone.now()
+        result.run.save(update_fields=["summary", "status", "finished_at", "heartbeat_at"])
     return result

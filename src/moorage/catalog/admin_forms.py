@@ -11,6 +11,7 @@ from moorage.catalog.actions import PREMADE_CHOICES, PREMADE_NONE
 from moorage.catalog.models import OrderPage
 from moorage.catalog.transfer import check_prices
 from moorage.core.errors import DomainError
+from moorage.core.validators import multi_line, single_line
 
 MAX_IMPORT_BYTES = 1_000_000
 
@@ -18,7 +19,9 @@ MAX_IMPORT_BYTES = 1_000_000
 class OrderPageCreateForm(forms.Form):
     """Settings → Products & Services → Add new order page (or Add new sub-category)."""
 
-    name = forms.CharField(label="Name", max_length=200, help_text="Shown in the client area.")
+    name = forms.CharField(
+        label="Name", max_length=200, help_text="Shown in the client area.", validators=[single_line]
+    )
     slug = forms.CharField(
         label="Order page URL",
         max_length=200,
@@ -47,7 +50,9 @@ class OrderPageCreateForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="4 Shared Hosting Packages creates Starter, Business, Premium and Ultimate Hosting on the new page.",
     )
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}), validators=[multi_line]
+    )
     visible = forms.BooleanField(label="Visible in the client area", required=False, initial=True)
 
 

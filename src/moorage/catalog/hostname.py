@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+import idna
+
 
 class HostnameRule(StrEnum):
     NONE = "none"
@@ -28,17 +30,45 @@ class HostnameError(ValueError):
     """The hostname breaks the product's rule; the message says how."""
 
 
+def _fail_encoding(hostname: str, reason: str) -> HostnameError:
+    return HostnameError(f"'{hostname}' cannot be encoded as a DNS name: {reason}")
+
+
+def _a_label(label: str, hostname: str) -> str:
+    """One label in its DNS form: plain ASCII as it is, anything else by IDNA 2008."""
+    if not label or len(label) > 63 and label.isascii():
+        raise _fail_encoding(hostname, "a label is empty or longer than 63 characters")
+    if label.isascii() and not label.startswith("xn--"):
+        return label  # an ASCII label needs no encoding; the label rule below checks its letters
+    try:
+        return idna.encode(label).decode("ascii")
+    except idna.IDNAError as exc:
+        raise _fail_encoding(hostname, f"'{label}' is not a valid international label ({exc})") from exc
+
+
 def normalize(hostname: str) -> str:
-    """Lower-case, strip spaces and a trailing dot, and encode international names as punycode."""
-    name = hostname.strip().lower()
+    """Lower-case, strip spaces and a trailing dot, and encode international names as punycode.
+
+    International names follow IDNA 2008 with the UTS 46 mapping (non-transitional), as browsers and
+    registries do: `ß.de` is `xn--zca.de`, not the IDNA 2003 `ss.de`, a different domain.
+    """
+    name = hostname.strip()
+    if not name.isascii():
+        try:
+            name = idna.uts46_remap(name, std3_rules=False, transitional=False)
+        except idna.IDNAError as exc:
+            raise _fail_encoding(hostname, str(exc)) from exc
+    name = name.lower()
     # One trailing dot is the DNS root; "example.com.." is not a name.
     name = name.removesuffix(".")
     if not name:
         return ""
-    try:
-        return name.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise HostnameError(f"'{hostname}' cannot be encoded as a DNS name") from exc
+    return ".".join(_a_label(label, hostname) for label in name.split("."))
+
+
+def _printable(text: str) -> bool:
+    """No control character, no lone surrogate (neither can be shown or stored as text)."""
+    return all(ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF for ch in text)
 
 
 def validate(hostname: str, rule: HostnameRule | str) -> str:
@@ -47,6 +77,8 @@ def validate(hostname: str, rule: HostnameRule | str) -> str:
     if rule is HostnameRule.NONE:
         # Not validated, but it must still fit the service's hostname column.
         name = hostname.strip()
+        if not _printable(name):
+            raise HostnameError("a hostname cannot contain control characters")
         if len(name) > 253:
             raise HostnameError("a hostname has at most 253 characters")
         return name

@@ -11,6 +11,7 @@ from moorage.catalog.models import Price, Product
 from moorage.core.cycles import Cycle
 from moorage.core.errors import DomainError
 from moorage.core.money import MAX_AMOUNT
+from moorage.core.validators import text_problem
 
 FORMAT = "moorage.product"
 VERSION = 1
@@ -84,6 +85,8 @@ def parse_product(raw: str | bytes) -> dict[str, Any]:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DomainError(f"the file is not valid JSON: {exc}", field="file", code="invalid_import") from exc
+    except RecursionError as exc:  # "[[[[…" thousands deep: no export file looks like that
+        raise _fail("file", "is nested too deeply to be a product export") from exc
     if not isinstance(doc, dict):
         raise _fail("file", "must be a JSON object")
     if doc.get("format") != FORMAT:
@@ -104,6 +107,8 @@ def parse_product(raw: str | bytes) -> dict[str, Any]:
         if kind == "str":
             if not isinstance(value, str):
                 raise _fail(path, "must be a string")
+            if problem := text_problem(value, multiline=name == "description"):
+                raise _fail(path, problem)
             limit = Product._meta.get_field(name).max_length
             if limit and len(value) > limit:
                 raise _fail(path, f"has more than {limit} characters")

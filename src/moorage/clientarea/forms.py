@@ -10,6 +10,7 @@ from moorage.catalog.hostname import HostnameRule
 from moorage.catalog.models import Product
 from moorage.core.cycles import CYCLE_LABELS, Cycle
 from moorage.core.errors import DomainError
+from moorage.core.validators import single_line
 from moorage.customers.models import Client, RegistrationField
 from moorage.customers.registration import form_fields
 
@@ -63,6 +64,7 @@ def profile_field(field: RegistrationField, initial: Any = None) -> forms.Field:
         max_length=200,
         help_text=FIELD_HELP.get(field.key, ""),
         widget=forms.TextInput(attrs=attrs),
+        validators=[single_line],
     )
 
 
@@ -194,6 +196,7 @@ class ConfigureForm(forms.Form):
         label="Hostname",
         required=False,
         max_length=253,
+        validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 

@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
-DEMO_KEY_PREFIX = "moorage-insecure-demo-key"
+from moorage.core.keys import DEMO_KEY_PREFIX, production_key_problems
+
+
+@register(Tags.security)
+def moorage_production_keys(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """In production the public demo keys are an error, not a warning (settings refuse them too)."""
+    if not getattr(settings, "PRODUCTION", False):
+        return []
+    problems = production_key_problems(secret_key=settings.SECRET_KEY, fernet_keys=list(settings.MOORAGE_FERNET_KEYS))
+    return [
+        Error(
+            f"MOORAGE_ENV=production with unfit keys: {problem}.",
+            hint="Set MOORAGE_SECRET_KEY to a long random value and MOORAGE_FERNET_KEYS to a generated Fernet key.",
+            id="moorage.E001",
+        )
+        for problem in problems
+    ]
 
 
 @register(Tags.security, deploy=True)
@@ -45,4 +61,38 @@ def moorage_deploy_checks(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN20
                 id="moorage.W004",
             )
         )
+    if not getattr(settings, "PRODUCTION", False):
+        warnings.append(
+            Warning(
+                "MOORAGE_ENV is not 'production': secure cookies, HSTS and the HTTPS redirect are off by default "
+                "and the demo keys are accepted.",
+                hint="Set MOORAGE_ENV=production on a production installation.",
+                id="moorage.W005",
+            )
+        )
     return warnings
+
+
+@register(Tags.database)
+def moorage_unreadable_secrets(app_configs, databases=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """`moorage check --database default`: stored secrets none of the configured keys opens."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from moorage.core.crypto import rotate_all
+
+    try:
+        unreadable = rotate_all(dry_run=True)["unreadable"]
+    except DatabaseError:
+        return []  # not migrated yet: nothing stored to check
+    if not unreadable:
+        return []
+    return [
+        Warning(
+            f"{unreadable} stored secret(s) cannot be decrypted with the configured keys.",
+            hint="Add the key that sealed them to MOORAGE_FERNET_KEYS (after the newest), or enter the "
+            "passwords again in the staff area; `moorage rotate-keys --dry-run` counts them.",
+            id="moorage.W006",
+        )
+    ]

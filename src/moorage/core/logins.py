@@ -150,8 +150,17 @@ def sign_in_deploy_checks(app_configs: Any, **kwargs: Any) -> list[CheckWarning]
             CheckWarning(
                 "Staff two-factor sign-in is not required (MOORAGE_STAFF_2FA_REQUIRED=0): a staff password alone "
                 "opens the staff area for staff who have not enrolled.",
-                hint="Set MOORAGE_STAFF_2FA_REQUIRED=1 (the default).",
+                hint="Set MOORAGE_STAFF_2FA_REQUIRED=1 (the default with MOORAGE_ENV=production).",
                 id="moorage.W021",
+            )
+        )
+    if getattr(settings, "PRODUCTION", False) and not getattr(settings, "MOORAGE_CACHE_URL", ""):
+        warnings.append(
+            CheckWarning(
+                "Throttling counters (wrong API tokens, password-reset requests) are kept in each process's memory: "
+                "with several web processes each one counts on its own.",
+                hint="Set MOORAGE_CACHE_URL to a Redis database, e.g. redis://127.0.0.1:6379/0.",
+                id="moorage.W023",
             )
         )
     if "*" in settings.ALLOWED_HOSTS and not settings.MOORAGE_SITE_URL:

@@ -15,7 +15,8 @@ from django.db import transaction
 
 from moorage.core.clock import business_tz
 from moorage.core.errors import DomainError, NotFound
-from moorage.metering.models import UsageSample, UsageSync
+from moorage.metering.models import FailedSample, UsageSample, UsageSync
+from moorage.metering.readings import BadReading, describe, parse_reading
 from moorage.metering.resources import RESOURCES
 from moorage.provisioning.accounts import connection_info
 from moorage.provisioning.interface import AccountState, ModuleError
@@ -35,6 +36,7 @@ class CollectResult:
     accounts: int = 0  # panel accounts of Moorage's services found on the panel
     samples: int = 0  # samples written (0 when this hour was already sampled)
     missing: list[str] = field(default_factory=list)  # usernames Moorage expects but the panel lacks
+    refused: list[str] = field(default_factory=list)  # readings that were no quantity, with the reason
 
 
 def sample_moment(now: dt.datetime) -> dt.datetime:
@@ -73,6 +75,17 @@ def usage_collect(*, connection_id: int, now: dt.datetime) -> CollectResult:
             raise DomainError(
                 f"cannot read usage from {connection.name}: {exc.message}", field="connection", code="panel_error"
             ) from exc
+        except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError) as exc:
+            # A reply of the wrong shape (null, a list for an object, text for a number …).
+            message = f"the panel's usage reply cannot be read: {type(exc).__name__}: {exc}"[:1000]
+            _record(connection, now=now, result=result, error=message)
+            raise DomainError(
+                f"cannot read usage from {connection.name}: {message}", field="connection", code="panel_error"
+            ) from exc
+        if not isinstance(states, dict):
+            message = f"the module returned a {type(states).__name__} instead of the accounts' usage"
+            _record(connection, now=now, result=result, error=message)
+            raise DomainError(f"cannot read usage from {connection.name}: {message}", field="connection")
     _store(connection, accounts, states, now=now, result=result)
     return result
 
@@ -88,18 +101,39 @@ def _store(
 ) -> None:
     taken_at = sample_moment(now)
     samples: list[UsageSample] = []
+    failed: list[FailedSample] = []
     updated: list[PanelAccount] = []
+
+    def reading(account: PanelAccount, resource: str, raw: object) -> Decimal | None:
+        try:
+            return parse_reading(raw)
+        except BadReading as exc:
+            failed.append(
+                FailedSample(
+                    service_id=account.service_id,
+                    resource=resource[:20],
+                    taken_at=taken_at,
+                    raw=describe(raw),
+                    reason=str(exc)[:300],
+                )
+            )
+            result.refused.append(f"{account.username} {resource}: {exc}")
+            return None
+
     for account in accounts:
         state = states.get(account.username)
-        if state is None or not state.exists:
+        if not isinstance(state, AccountState) or not state.exists:
             result.missing.append(account.username)
             continue
         result.accounts += 1
-        usage = dict(state.usage)
+        usage = dict(state.usage) if isinstance(state.usage, dict) else {}
         if "disk_mib" not in usage and state.disk_used_mib is not None:
             usage["disk_mib"] = state.disk_used_mib
-        for resource, figure in usage.items():
-            if resource not in RESOURCES or figure is None:
+        for resource, raw in usage.items():
+            if resource not in RESOURCES or raw is None:
+                continue
+            figure = reading(account, resource, raw)
+            if figure is None:
                 continue
             if resource == BANDWIDTH:
                 previous = (
@@ -120,10 +154,13 @@ def _store(
                 samples.append(
                     UsageSample(service_id=account.service_id, resource=resource, value=figure, taken_at=taken_at)
                 )
-        account.disk_used_mib = state.disk_used_mib
-        account.disk_limit_mib = state.disk_limit_mib
+        # The account's disk figures: a bad one is left empty (it was recorded above as a failed sample).
+        account.disk_used_mib = _figure_or_none(state.disk_used_mib)
+        account.disk_limit_mib = _figure_or_none(state.disk_limit_mib)
         account.synced_at = now
         updated.append(account)
+    if failed:
+        FailedSample.objects.bulk_create(failed, ignore_conflicts=True)
     if samples:
         before = UsageSample.objects.filter(taken_at=taken_at, service_id__in={s.service_id for s in samples}).count()
         UsageSample.objects.bulk_create(samples, ignore_conflicts=True)
@@ -131,7 +168,21 @@ def _store(
         result.samples = after - before
     if updated:
         PanelAccount.objects.bulk_update(updated, ["disk_used_mib", "disk_limit_mib", "synced_at"])
-    _record(connection, now=now, result=result, error="")
+    error = ""
+    if result.refused:
+        error = f"{len(result.refused)} reading(s) refused, first: {result.refused[0]}"[:1000]
+    _record(connection, now=now, result=result, error=error)
+
+
+def _figure_or_none(raw: object) -> Decimal | None:
+    """A disk figure for the account row (two places, at most 12 digits before the point), or None."""
+    if raw is None:
+        return None
+    try:
+        figure = parse_reading(raw)
+    except BadReading:
+        return None
+    return figure.quantize(Decimal("0.01")) if figure < Decimal("1e12") else None
 
 
 def _record(connection: AppConnection, *, now: dt.datetime, result: CollectResult, error: str) -> None:

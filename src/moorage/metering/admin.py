@@ -10,7 +10,7 @@ from django.urls import reverse
 from moorage.catalog.admin import product_page_link
 from moorage.catalog.models import Product
 from moorage.core.admin_views import ReadOnlyAdmin
-from moorage.metering.models import MeteredPrice, MeteredTier, UsageSample, UsageSync
+from moorage.metering.models import FailedSample, MeteredPrice, MeteredTier, UsageSample, UsageSync
 
 
 class MeteredTierInline(admin.TabularInline):
@@ -53,6 +53,18 @@ class UsageSampleAdmin(ReadOnlyAdmin):
     date_hierarchy = "taken_at"
     list_select_related = ["service__product"]
     readonly_fields = ["service", "resource", "value", "counter", "taken_at"]
+
+
+@admin.register(FailedSample)
+class FailedSampleAdmin(ReadOnlyAdmin):
+    """Readings a panel sent that were no quantity: never billed, kept to show what the panel said."""
+
+    list_display = ["service", "resource", "raw", "reason", "taken_at"]
+    list_filter = ["resource"]
+    search_fields = ["service__hostname"]
+    date_hierarchy = "taken_at"
+    list_select_related = ["service__product"]
+    readonly_fields = list_display
 
 
 @admin.register(UsageSync)

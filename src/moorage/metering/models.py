@@ -110,6 +110,26 @@ class UsageSample(models.Model):
         return f"{self.service_id} {self.resource} {self.value} @ {self.taken_at:%Y-%m-%d %H:%M}"
 
 
+class FailedSample(models.Model):
+    """A reading the panel sent that is no quantity (NaN, 1e30, negative, text …): kept with the
+    reason, never stored as a number, so an invoice cannot bill it."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="failed_samples")
+    resource = models.CharField(max_length=20)
+    taken_at = models.DateTimeField()
+    raw = models.CharField("what the panel sent", max_length=200)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-taken_at", "service", "resource"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "resource", "taken_at"], name="failedsample_once_per_moment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.resource} @ {self.taken_at:%Y-%m-%d %H:%M}: {self.reason}"
+
+
 class UsageSync(models.Model):
     """The usage job of one app connection: when it was last queued and run, and how it went."""
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from moorage.catalog.models import Product
 from moorage.core.actions import audit
+from moorage.core.crypto import UNREADABLE, is_unreadable
 from moorage.core.errors import DomainError
 from moorage.core.models import User
 from moorage.provisioning.accounts import (
@@ -318,7 +319,8 @@ def login_details(*, service: Service) -> dict[str, str] | None:
     return {
         "panel_url": connection_info(account.connection, module).url,
         "username": account.username,
-        "password": account.password,
+        # A password no configured key opens is shown as that fact, never as an empty value.
+        "password": f"({UNREADABLE})" if is_unreadable(account.password) else account.password,
         "exists": "yes" if account.exists_on_panel else "no",
         "server": account.connection.name,
     }

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from moorage.core.actions import audit
 from moorage.core.clock import local_date
+from moorage.core.crypto import require
 from moorage.notifications.actions import notify_staff
 from moorage.provisioning.accounts import connection_info, generate_username
 from moorage.provisioning.interface import (
@@ -76,6 +77,10 @@ def claim(job_id: int | None, *, now: dt.datetime) -> ProvisioningJob | None:
 def _perform(job: ProvisioningJob, account: PanelAccount, service: Service) -> dict[str, Any]:
     module = get_module(account.connection.module)
     conn = connection_info(account.connection, module)
+    # A password no configured key opens reads as "": say so instead of sending it to the panel.
+    require(conn.password, f"the password of app connection {account.connection.name}")
+    if job.operation in (Op.CREATE, Op.CHANGE_PASSWORD):
+        require(account.password, f"the panel password of {account.username}")
     app = ProductApp.objects.filter(product_id=service.product_id).first()
     options = dict(app.options) if app else {}
     if job.operation == Op.CREATE:

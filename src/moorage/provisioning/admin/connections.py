@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from moorage.core.admin_views import ReadOnlyAdmin, form_page, readonly_fields_of
+from moorage.core.crypto import UNREADABLE, is_unreadable
 from moorage.core.errors import DomainError
 from moorage.provisioning.accounts import LIVE
 from moorage.provisioning.actions import connection_test
@@ -86,6 +87,8 @@ class AppConnectionForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["password"].required = False
             self.fields["password"].help_text = "Leave empty to keep the stored password."
+            if is_unreadable(self.instance.password):
+                self.fields["password"].help_text = f"The {UNREADABLE}: enter the password again."
         if self.is_bound:
             # Re-shown after Test Configuration or Add New Nameserver: keep what was typed (only
             # the posted value is rendered, never the stored password).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,6 +30,10 @@ LABELS = {
 }
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
 class Command(BaseCommand):
     help = "Run the automation for a day: invoices, credit, reminders, late fees, suspensions, terminations …"
 
@@ -48,6 +53,8 @@ class Command(BaseCommand):
             now = clock.now()
             today = clock.local_date(now)
         progress = self.stdout.write if options["progress"] else None
+        # systemd and cron stop a job with SIGTERM: end the run as "interrupted", not "running".
+        signal.signal(signal.SIGTERM, _stop)
         result = automation_run(today=today, now=now, dry_run=options["dry_run"], progress=progress)
         if options["dry_run"]:
             self.stdout.write(f"Dry run for {today}: {len(result.planned)} item(s) would be examined; nothing changed.")
