@@ -102,8 +102,9 @@ def test_the_panel_is_read_with_two_calls_plus_one_per_account(panel, connection
     monkeypatch.setattr(IspManagerClient, "call", counting)
     result = usage_collect(connection_id=connection.pk, now=at(D(2026, 1, 16), 10))
     assert result.accounts == 2
-    # Only Moorage's accounts get a `userstat`; the panel's other user does not cost a call.
-    assert sorted(calls) == ["db", "user", "userstat", "userstat"]
+    # Only Moorage's accounts get an ownership read (`user.edit` form) and a `userstat`; the panel's
+    # other user does not cost a call.
+    assert sorted(calls) == ["db", "user", "user.edit", "user.edit", "userstat", "userstat"]
 
 
 def test_an_account_missing_on_the_panel_is_reported_and_the_others_are_stored(panel, connection, service):
@@ -111,6 +112,28 @@ def test_an_account_missing_on_the_panel_is_reported_and_the_others_are_stored(p
     result = usage_collect(connection_id=connection.pk, now=at(D(2026, 1, 16), 10))
     assert (result.accounts, result.samples, result.missing) == (0, 0, ["shop"])
     assert not UsageSample.objects.exists()
+
+
+def test_a_namesake_that_billing_did_not_create_is_never_billed(panel, connection, service):
+    """Our account was deleted on the panel and someone else took its name: their usage is not ours."""
+    panel.call("user.delete", elid="shop")
+    panel.call("user.edit", sok="ok", name="shop", passwd="Str-pass-1", confirm="Str-pass-1", preset="basic")
+    panel.set_usage("shop", quota_used=900, traff_used=5000)
+    calls: list[str] = []
+    original = IspManagerClient.call
+
+    def counting(self, func, params=None, **kw):  # noqa: ANN001, ANN202
+        calls.append(func)
+        return original(self, func, params, **kw)
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(IspManagerClient, "call", counting):
+        result = usage_collect(connection_id=connection.pk, now=at(D(2026, 1, 16), 10))
+    assert (result.accounts, result.samples, result.foreign) == (0, 0, ["shop"])
+    assert "userstat" not in calls  # nothing more is read of a stranger's account
+    assert not UsageSample.objects.exists()
+    assert PanelAccount.objects.get(service=service).disk_used_mib is None
 
 
 def test_a_panel_that_cannot_be_reached_changes_no_figures(panel, connection, service):

@@ -89,7 +89,7 @@ def test_nan_and_1e30_from_the_panel_become_failed_samples(panel, connection, se
 def test_a_negative_or_infinite_figure_from_a_module_is_refused(connection, service, monkeypatch):
     from moorage.modules.ispmanager.module import IspManagerModule
 
-    def usage(self, conn, usernames=None):  # noqa: ANN001, ANN202
+    def usage(self, conn, usernames=None, markers=None):  # noqa: ANN001, ANN202
         return {
             "shop": AccountState(
                 username="shop",

@@ -37,6 +37,7 @@ class CollectResult:
     samples: int = 0  # samples written (0 when this hour was already sampled)
     missing: list[str] = field(default_factory=list)  # usernames Moorage expects but the panel lacks
     refused: list[str] = field(default_factory=list)  # readings that were no quantity, with the reason
+    foreign: list[str] = field(default_factory=list)  # usernames held on the panel by an account not ours
 
 
 def sample_moment(now: dt.datetime) -> dt.datetime:
@@ -69,7 +70,11 @@ def usage_collect(*, connection_id: int, now: dt.datetime) -> CollectResult:
     if accounts:
         module = get_module(connection.module)
         try:
-            states = module.usage(connection_info(connection, module), usernames=[a.username for a in accounts])
+            states = module.usage(
+                connection_info(connection, module),
+                usernames=[a.username for a in accounts],
+                markers={a.username: a.panel_marker for a in accounts},
+            )
         except ModuleError as exc:
             _record(connection, now=now, result=result, error=exc.message)
             raise DomainError(
@@ -124,6 +129,11 @@ def _store(
         state = states.get(account.username)
         if not isinstance(state, AccountState) or not state.exists:
             result.missing.append(account.username)
+            continue
+        if state.ours is False:
+            # The name on the panel belongs to an account billing did not create (ours was deleted
+            # and the name taken again): its usage is someone else's and is never billed to ours.
+            result.foreign.append(account.username)
             continue
         result.accounts += 1
         usage = dict(state.usage) if isinstance(state.usage, dict) else {}

@@ -8,7 +8,7 @@ to retry, stop, or look before retrying.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -112,6 +112,8 @@ class AccountState:
     extra: dict[str, Any] = field(default_factory=dict)
     # Figures keyed by USAGE_RESOURCES; a resource the panel did not report is absent.
     usage: dict[str, Decimal] = field(default_factory=dict)
+    # Whether the account carries billing's ownership marker: None when not asked (no markers given).
+    ours: bool | None = None
 
 
 class ProvisioningModule(ABC):
@@ -180,10 +182,18 @@ class ProvisioningModule(ABC):
     def sso_url(self, conn: Connection, username: str) -> str:
         """A one-time login URL for the account (no password in it)."""
 
-    def usage(self, conn: Connection, usernames: Collection[str] | None = None) -> dict[str, AccountState]:
+    def usage(
+        self,
+        conn: Connection,
+        usernames: Collection[str] | None = None,
+        markers: Mapping[str, str] | None = None,
+    ) -> dict[str, AccountState]:
         """Usage of the accounts on the panel (disk, bandwidth, counted resources); optional.
 
-        With `usernames`, the figures that cost a call per account are read only for those.
+        With `usernames`, the figures that cost a call per account are read only for those. With
+        `markers` (username → ownership marker), each of those accounts says whether it is billing's
+        (`AccountState.ours`), and an account that is not gets no per-account reads: a stranger who
+        took a deleted account's name is never billed for.
         """
         return {}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -222,6 +222,10 @@ class IspManagerModule(ProvisioningModule):
     def _ownership(self, c: IspManagerClient, username: str, marker: str) -> str:
         if self._user_row(c, username) is None:
             return ABSENT
+        return self._listed_ownership(c, username, marker)
+
+    def _listed_ownership(self, c: IspManagerClient, username: str, marker: str) -> str:
+        """OURS or FOREIGN for a user the `user` list has just shown."""
         if not marker:
             return FOREIGN
         # The list proved it exists; its form holds the `comment` our create wrote. The form must be
@@ -364,9 +368,15 @@ class IspManagerModule(ProvisioningModule):
         query = urlencode({"func": "auth", "username": username, "key": key, "checkcookie": "no"})
         return f"{conn.url}?{query}"
 
-    def usage(self, conn: Connection, usernames: Collection[str] | None = None) -> dict[str, AccountState]:
+    def usage(
+        self,
+        conn: Connection,
+        usernames: Collection[str] | None = None,
+        markers: Mapping[str, str] | None = None,
+    ) -> dict[str, AccountState]:
         """Disk from the `user` list, database sizes from one `db` list, and per account (only those in
-        `usernames`, when given) traffic and counted resources from `userstat&su=<user>`: 2 + N calls."""
+        `usernames`, when given) traffic and counted resources from `userstat&su=<user>`: 2 + N calls,
+        plus one form read per account in `markers` to prove it is ours (2 + 2N)."""
         wanted = None if usernames is None else set(usernames)
         with self._client(conn) as c:
             users = [row for row in elems(c.call("user")) if row.get("name")]
@@ -389,6 +399,14 @@ class IspManagerModule(ProvisioningModule):
                 if state.disk_used_mib is not None:
                     state.usage["disk_mib"] = state.disk_used_mib
                 state.usage["database_mib"] = db_sizes.get(name, Decimal(0))
+                if markers is not None and name in markers:
+                    state.ours = self._listed_ownership(c, name, markers[name]) == OURS
+                    if not state.ours:
+                        # A namesake billing did not create: report it, read nothing more of it.
+                        state.usage = {}
+                        state.disk_used_mib = state.disk_limit_mib = None
+                        states[name] = state
+                        continue
                 if wanted is None or name in wanted:
                     try:
                         stat = c.call("userstat", {"su": name})

@@ -35,6 +35,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"{connection.name}: {exc.message}")
                 continue
             missing = f"; not on the panel: {', '.join(result.missing)}" if result.missing else ""
+            if result.foreign:
+                missing += f"; held by an account billing did not create: {', '.join(result.foreign)}"
             self.stdout.write(f"{result.connection}: {result.accounts} account(s), {result.samples} sample(s){missing}")
         if failed:
             raise SystemExit(2)
