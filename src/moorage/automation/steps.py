@@ -492,7 +492,7 @@ class CancelUnpaidOrders(Step):
         )
 
     def apply(self, ctx: Context, pk: int) -> str | None:
-        order = Order.objects.select_for_update().select_related("client__user").get(pk=pk)
+        order = lock_row(Order.objects.select_related("client__user"), pk)  # the money lock order
         if order.status != Order.Status.PENDING:
             return None
         item = order.items.order_by("pk").first()

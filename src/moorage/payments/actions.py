@@ -23,7 +23,7 @@ from moorage.provisioning.models import PanelAccount, ProvisioningJob
 from moorage.provisioning.notices import notify_service
 from moorage.services import lifecycle
 from moorage.services.actions import advance_due_date, lock_service
-from moorage.services.locks import lock_rows
+from moorage.services.locks import lock_row, lock_rows
 from moorage.services.models import Service
 from moorage.upgrades.actions import apply_paid_change
 from moorage.upgrades.models import UpgradeRequest
@@ -50,10 +50,12 @@ def _service_ids(invoice_ids: list[int]) -> set[int]:
 
 def lock_for_payment(invoice_ids: list[int]) -> list[Invoice]:
     """Inner step: lock what settling these invoices touches, in the money lock order
-    (`services/locks.py`): their services, the changes waiting for them, then the invoices.
+    (`services/locks.py`): the orders they settle, their services, the changes waiting for them,
+    then the invoices.
 
     The services are read before any lock is held; should an invoice have gained another service
     meanwhile, the caller is told to try again rather than lock it out of order."""
+    lock_rows(Order, Order.objects.filter(invoice_id__in=invoice_ids).values_list("pk", flat=True))
     service_ids = _service_ids(invoice_ids)
     lock_rows(Service, service_ids)
     waiting = UpgradeRequest.objects.filter(invoice_id__in=invoice_ids, status=UpgradeRequest.Status.PENDING_PAYMENT)
@@ -71,7 +73,8 @@ def after_invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None
     """Inner step: what follows a settled invoice. An order's first invoice starts its services; a
     renewal moves the service's next due date on (renew after payment) and lifts an overdue
     suspension once nothing of the service is overdue any more (Automatic Unsuspension)."""
-    order = Order.objects.select_for_update().filter(invoice=invoice).first()
+    found = Order.objects.filter(invoice=invoice).values_list("pk", flat=True).first()
+    order = lock_row(Order, found) if found is not None else None  # held already: the orders come first
     if order is not None:
         fulfil_paid_order(order, now=now, paid_on=invoice.paid_date or local_date(now), actor=actor)
         return

@@ -2,6 +2,7 @@
 
 The order (issue #10, item 9), each set by primary key:
 
+    0. orders (their first invoice settles them)  orders.Order
     1. services                                  services.Service
     2. their change requests                     services.CancellationRequest, then upgrades.UpgradeRequest
     3. invoices                                  billing.Invoice
@@ -31,6 +32,7 @@ M = TypeVar("M", bound=models.Model)
 
 # model label (lower case) → rank; ties between labels of one rank are broken by the label.
 RANKS: dict[str, int] = {
+    "orders.order": 0,
     "services.service": 1,
     "services.cancellationrequest": 2,
     "upgrades.upgraderequest": 2,
@@ -105,7 +107,7 @@ def lock_rows(rows: models.QuerySet[M] | type[M], pks: Iterable[Any]) -> list[M]
         if new and held.highest is not None and new[0] < held.highest:
             raise LockOrderError(
                 f"{label} #{new[0][2]} is locked after {held.highest[1]} #{held.highest[2]}: take rows in the "
-                "order service → change request → invoice → client, each by pk (services/locks.py)"
+                "order order → service → change request → invoice → client, each by pk (services/locks.py)"
             )
     found = list(qs.select_for_update(of=("self",)).filter(pk__in=wanted).order_by("pk"))
     if held is not None:
