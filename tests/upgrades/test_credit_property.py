@@ -28,13 +28,12 @@ from moorage.billing.queries import client_amount_due, client_credit_balance
 from moorage.cancellations.actions import cancellation_request
 from moorage.catalog.models import Price, Product
 from moorage.core.errors import DomainError
-from moorage.payments.actions import invoice_pay_from_credit
+from moorage.payments.actions import invoice_pay_from_credit, payment_record
 from moorage.upgrades.actions import midnight, release_queued_credit
 from moorage.upgrades.models import UpgradeRequest
 from moorage.upgrades.pricing import on_basis
 from tests import factories
 from tests.automation.conftest import at
-from tests.automation.conftest import pay as pay_in_full
 from tests.upgrades.conftest import JAN1, active_service, change
 
 R = UpgradeRequest
@@ -51,6 +50,13 @@ steps = st.lists(
     min_size=1,
     max_size=12,
 )
+
+
+def pay_in_full(invoice: Invoice, moment: dt.datetime, txn: str) -> None:
+    """Money for the whole invoice, received at `moment` (time only moves forward)."""
+    payment_record(
+        invoice_id=invoice.pk, amount=invoice.total, gateway="bank_transfer", transaction_id=txn, now=moment, actor=None
+    )
 
 
 def unused_share(moment: dt.datetime, unit: str) -> Fraction:
@@ -135,7 +141,7 @@ class CreditPropertyTests(TestCase):
                     change(service, products[step[1]], step[2], now=moment)
                     roundings += 1
                 elif step[0] == "pay" and unpaid:
-                    pay_in_full(unpaid[step[1] % len(unpaid)], moment.date(), txn=f"T-{next(txn)}")
+                    pay_in_full(unpaid[step[1] % len(unpaid)], moment, txn=f"T-{next(txn)}")
                 elif step[0] == "credit" and unpaid:
                     invoice_pay_from_credit(invoice_id=unpaid[step[1] % len(unpaid)].pk, now=moment, actor=None)
                 elif step[0] == "release":
@@ -152,7 +158,7 @@ class CreditPropertyTests(TestCase):
         assert not R.objects.filter(service=service, status=R.Status.QUEUED, settlement=R.Settlement.NEXT_INVOICE)
         # A queued downgrade credit released later (nothing unpaid) still keeps to the rule.
         for invoice in Invoice.objects.filter(client=client, status="unpaid"):
-            pay_in_full(invoice, moment.date(), txn=f"T-{next(txn)}")
+            pay_in_full(invoice, moment, txn=f"T-{next(txn)}")
         self.release(service, moment)
         check(cancelled=True)
 

@@ -12,7 +12,7 @@ from moorage.billing.models import Invoice, InvoiceLine, Payment
 from moorage.catalog.models import BillingDefaults, product_setting
 from moorage.core.actions import audit
 from moorage.core.clock import local_date
-from moorage.core.errors import Conflict, DomainError
+from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
 from moorage.core.money import MAX_AMOUNT, round_money, to_decimal
 from moorage.orders.actions import fulfil_paid_order
@@ -165,7 +165,7 @@ def payment_record(
     if not transaction_id:
         raise DomainError("the gateway's transaction id is required", field="transaction_id", code="required")
     if not Invoice.objects.filter(pk=invoice_id).exists():
-        lock_invoice(invoice_id)  # NotFound
+        raise NotFound(f"no invoice with id {invoice_id}", field="invoice")
     (invoice,) = lock_for_payment([invoice_id])
     if Payment.objects.filter(gateway=gateway, transaction_id=transaction_id).exists():
         return _existing(gateway, transaction_id, invoice, amount), False
@@ -209,7 +209,7 @@ def payment_record(
 def invoice_pay_from_credit(*, invoice_id: int, now: dt.datetime, actor: User | None) -> Decimal:
     """Pay an invoice from the client's credit balance (all of it if enough, else part). Returns the amount."""
     if not Invoice.objects.filter(pk=invoice_id).exists():
-        lock_invoice(invoice_id)  # NotFound
+        raise NotFound(f"no invoice with id {invoice_id}", field="invoice")
     (invoice,) = lock_for_payment([invoice_id])
     if invoice.status != Invoice.Status.UNPAID:
         raise DomainError(
