@@ -138,3 +138,33 @@ def test_a_downgrade_credit_partly_settles_a_larger_queued_charge(shared_page, c
     assert client_credit_balance(client_account) == Decimal("0.00")
     up.refresh_from_db()
     assert up.status == R.Status.APPLIED and up.invoice_line.invoice == bill
+
+
+def test_a_downgrade_priced_over_an_unpaid_renewal_period_then_cancelled(shared_page, client_account):
+    """Automatic Renew "when the invoice is issued": the February renewal (310.00) is issued on
+    18 Jan and the next due date moves to 1 March, so a downgrade on 20 Jan is priced over all of
+    February: 279.00 of credit — for a month not paid. The credit pays that renewal first (31.00
+    left: Cheap's price). Cancelled the same day, the renewal is cancelled and the part the credit
+    paid comes back — less the downgrade's share of a February never received: 110.00 is left, what
+    was paid (310.00) less 20 days of Dear (200.00). Before the fix: 389.00."""
+    from tests.automation.conftest import run_day
+
+    cheap, dear = plans(shared_page, renew_on="invoice_issued")
+    service = active_service(client_account, dear, day=JAN1)
+    run_day(dt.date(2026, 1, 18))
+    renewal = Invoice.objects.get(client=client_account, kind="renewal")
+    service.refresh_from_db()
+    assert (renewal.total, service.next_due_date) == (Decimal("310.00"), dt.date(2026, 3, 1))
+
+    down = change(service, cheap, now=at(dt.date(2026, 1, 20)))
+    assert down.charge == Decimal("-279.00")
+    assert client_credit_balance(client_account) == Decimal("0.00")
+    assert client_amount_due(client_account) == Decimal("31.00")
+
+    cancellation_request(
+        service_id=service.pk, type="immediate", reason="done", now=at(dt.date(2026, 1, 20), 1), actor=None
+    )
+    renewal.refresh_from_db()
+    assert renewal.status == "cancelled"
+    assert client_amount_due(client_account) == Decimal("0.00")
+    assert client_credit_balance(client_account) == Decimal("110.00")

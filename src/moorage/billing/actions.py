@@ -427,6 +427,27 @@ def add_credit(
     )
 
 
+def take_credit(
+    *, client: Client, amount: Decimal, memo: str, now: dt.datetime, actor: User | None = None
+) -> LedgerEntry | None:
+    """Inner step: take credit back from the client's balance (a correction: credit given for what
+    was not received), never below zero. Returns the entry, or None when there is none to take."""
+    _require_atomic()
+    lock_client(client.pk)
+    amount = min(round_money(to_decimal(amount)), client_credit_balance(client))
+    if amount <= 0:
+        return None
+    return _ledger(
+        client=client,
+        account=E.Account.CREDIT,
+        kind=E.Kind.CREDIT_REMOVED,
+        amount=-amount,
+        now=now,
+        actor=actor,
+        memo=memo[:300],
+    )
+
+
 def _staff_amount(amount: Decimal | str, what: str) -> Decimal:
     try:
         amount = round_money(to_decimal(amount))

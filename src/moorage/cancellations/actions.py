@@ -24,7 +24,14 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 
-from moorage.billing.actions import LineSpec, apply_credit, cancel_invoice, issue_credit_note, issue_invoice
+from moorage.billing.actions import (
+    LineSpec,
+    apply_credit,
+    cancel_invoice,
+    issue_credit_note,
+    issue_invoice,
+    take_credit,
+)
 from moorage.billing.closing import ClosingCharges, closing_extras
 from moorage.billing.dates import renewal_invoice_due
 from moorage.billing.models import Invoice, InvoiceLine
@@ -217,9 +224,21 @@ def process_cancellation(
     if settlement is not None and settlement.invoice_id:
         done.append(f"invoice {settlement.invoice.display_number} {settlement.amount}")
     credited = settlement.credit_note.amount if settlement is not None and settlement.credit_note_id else ZERO
+    shortfall = min(getattr(settlement, "shortfall", ZERO), closed.paid_back)
+    if shortfall > 0:
+        # The credit returned from the cancelled invoices' paid parts was the downgrade's credit
+        # for a period now not received: it goes back (an entry, not an edit).
+        take_credit(
+            client=service.client,
+            amount=shortfall,
+            memo=f"Downgrade credit for a period of {_label(service)} not received (service cancelled)",
+            now=now,
+            actor=actor,
+        )
+        done.append(f"{shortfall} of downgrade credit taken back")
     netted = _net_received(
         [*closed.kept, *([charges] if charges is not None else [])],
-        cap=credited + closed.paid_back,
+        cap=credited + closed.paid_back - max(shortfall, ZERO),
         now=now,
         today=today,
         actor=actor,
@@ -432,6 +451,9 @@ def _credit_unused_part(
     if change_unused:
         total += change_unused
         parts.append(f"changes this period: {round_money(change_unused)}")
+    # Below zero: a downgrade credited more than what is left unused was paid (a period paid by
+    # that very credit, whose invoice is cancelled now); the caller takes it back from the credit.
+    settlement.shortfall = round_money(max(-total, ZERO))
     total = max(total, ZERO)
     settlement.amount = round_money(total)
     settlement.fraction = (total / paid) if paid else Decimal("0")

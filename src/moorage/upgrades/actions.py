@@ -524,9 +524,19 @@ def _net_queued(req: UpgradeRequest, credit: Decimal, *, now: dt.datetime) -> De
 
 def _net_unpaid(req: UpgradeRequest, credit: Decimal, *, now: dt.datetime, actor: User | None) -> Decimal:
     """The credit (given already) pays the unpaid invoices charging for the service's changes
-    already made, oldest first. Returns the part of the credit used."""
+    already made, and for the period it was priced over, oldest first. Returns the part used."""
     used = ZERO
     owed = unpaid_change_charges(req.service)
+    # And the unpaid invoice for the very period the change was priced over (with Automatic Renew
+    # "when the invoice is issued" the next due date moved on when it was issued, so that period is
+    # the one changed): a credit for a period not paid for is no money of the client's.
+    for line in InvoiceLine.objects.filter(
+        service_id=req.service_id,
+        kind=InvoiceLine.Kind.SERVICE,
+        period_start=req.period_start,
+        invoice__status=Invoice.Status.UNPAID,
+    ):
+        owed.setdefault(line.invoice_id, ([], []))[1].append(line.pk)
     for invoice in lock_rows(Invoice.objects.select_related("client"), owed):
         if credit - used <= 0:
             break
@@ -690,8 +700,8 @@ def closing_charges(*, service: Service, now: dt.datetime, actor: User | None, u
     )
     for req in made:
         start, end = midnight(req.period_start), midnight(req.period_end)
-        if not start <= moment < end:
-            continue
+        if moment >= end:
+            continue  # a period over: nothing of it is unused (one not begun is wholly unused)
         left, total = remaining_units(period_start=start, period_end=end, moment=moment, unit=unit)
         difference = on_basis(req.to_price, req.to_cycle, req.period_cycle) - on_basis(
             req.from_price, req.from_cycle, req.period_cycle
