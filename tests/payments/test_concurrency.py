@@ -120,3 +120,29 @@ def test_paying_an_upgrade_invoice_while_the_upgrade_is_cancelled(shared_page):
         assert client_balance(client) == 0  # the ledger agrees either way: nothing owed, no credit
         outcomes.add(up.status)
     assert outcomes <= {"applied", "cancelled"}
+
+
+def test_paying_an_order_while_staff_cancel_it(now):
+    """order_cancel locked order → services → invoice while the payment locked invoice → order: a
+    deadlock in waiting. The payment now takes the order first too."""
+    from moorage.orders.actions import order_cancel
+
+    starter = factories.shared_page(now=now).products.get(code="starter")
+    for round_ in range(6):
+        client = factories.client(now=now)
+        order = checkout(client, starter, now=now, hostname=f"o{round_}.example.com")
+
+        paid, cancelled = race(
+            lambda: pay(order.invoice, str(order.invoice.total), transaction_id=f"O-{round_}", now=now),  # noqa: B023
+            lambda: order_cancel(order_id=order.pk, now=now, actor=None),  # noqa: B023
+        )
+
+        errors = [r for r in (paid, cancelled) if isinstance(r, Exception)]
+        assert len(errors) == 1 and isinstance(errors[0], DomainError), (paid, cancelled)
+        order.refresh_from_db()
+        order.invoice.refresh_from_db()
+        if errors[0] is cancelled:
+            assert (order.invoice.status, errors[0].code) == ("paid", "order_not_pending")
+        else:
+            assert errors[0].code == "invoice_cancelled"
+            assert (order.status, order.invoice.status) == ("cancelled", "cancelled")
