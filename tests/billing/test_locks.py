@@ -7,7 +7,7 @@ import pathlib
 import re
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from moorage.billing.models import Invoice
 from moorage.catalog.models import Product
@@ -117,3 +117,57 @@ def test_no_money_module_locks_rows_but_through_the_helper():
             if re.search(r"select_for_update\(", line) and "one checkout per client at a time" not in line:
                 offenders.append(f"{path.relative_to(SRC)}:{n}")
     assert offenders == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_service_changed_by_the_transaction_waited_for_is_still_locked_and_read(shared_page, client_account):
+    """On PostgreSQL a row another transaction updated while we waited is re-checked against the
+    query; with joins, the service's new product used to drop it (NotFound after an upgrade was
+    paid at the same moment). The helper locks by pk alone, then reads."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    from moorage.services.actions import lock_service
+
+    cheap, dear = plans(shared_page)
+    service = active_service(client_account, cheap, day=JAN1)
+    changed, release, result = threading.Event(), threading.Event(), {}
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                lock_service(service.pk)
+                Service.objects.filter(pk=service.pk).update(product=dear)
+                changed.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def waiter() -> None:
+        try:
+            with transaction.atomic():
+                result["product"] = lock_service(service.pk).product_id
+        except Exception as exc:  # noqa: BLE001  (the test inspects it)
+            result["error"] = exc
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert changed.wait(30)
+    second = threading.Thread(target=waiter)
+    second.start()
+    deadline = time.monotonic() + 30
+    with connection.cursor() as cursor:  # until the waiter is blocked on the row lock
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                break
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert result == {"product": dear.pk}

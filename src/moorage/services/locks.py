@@ -14,8 +14,8 @@ transaction already holds never waits, so inner steps may "lock" what their call
 
 The helper remembers, per transaction, what it locked, and refuses (`LockOrderError`, a programming
 error) a new row that sorts before one already held: such a flow could deadlock with one going the
-other way. Rows are locked with `SELECT … ORDER BY pk FOR UPDATE OF <table>` (PostgreSQL; SQLite
-serialises writers and ignores it), so a `select_related` never locks the joined rows.
+other way. Rows are locked with `SELECT pk … ORDER BY pk FOR UPDATE OF <table>` (PostgreSQL; SQLite
+serialises writers and ignores it), then read with the caller's queryset (joins, filters).
 
 It lives in `services`, the lowest app whose rows it orders, and names the other models by label,
 so every app above (billing, upgrades, cancellations, payments, automation) can use it.
@@ -109,7 +109,13 @@ def lock_rows(rows: models.QuerySet[M] | type[M], pks: Iterable[Any]) -> list[M]
                 f"{label} #{new[0][2]} is locked after {held.highest[1]} #{held.highest[2]}: take rows in the "
                 "order order → service → change request → invoice → client, each by pk (services/locks.py)"
             )
-    found = list(qs.select_for_update(of=("self",)).filter(pk__in=wanted).order_by("pk"))
+    # Lock by pk alone, then read: on PostgreSQL a row updated by the transaction we waited for is
+    # re-checked against the query, and with joins (`select_related`) a changed foreign key (the
+    # service's product after an upgrade) would drop it from the result; the queryset's filters are
+    # applied to the row as it is once locked.
+    base = qs.model._default_manager.select_for_update(of=("self",)).filter(pk__in=wanted).order_by("pk")
+    locked = list(base.values_list("pk", flat=True))
+    found = list(qs.filter(pk__in=locked).order_by("pk")) if locked else []
     if held is not None:
         for key in new:
             held.keys.add(key)
