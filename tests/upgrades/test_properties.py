@@ -91,8 +91,13 @@ def documents_balance(client) -> Decimal:  # noqa: ANN001
         (i.total for i in Invoice.objects.filter(client=client).exclude(status="cancelled")), Decimal("0.00")
     )
     paid = sum((p.amount for p in Payment.objects.filter(client=client)), Decimal("0.00"))
+    # A downgrade credit is given less the queued charges it settled (issue #10: netting); what it
+    # then paid of an unpaid charge stays in the balance (credit applied moves it, not changes it).
     credits = sum(
-        (r.credit_amount for r in UpgradeRequest.objects.filter(service__client=client, credit_entry__isnull=False)),
+        (
+            r.credit_entry.amount
+            for r in UpgradeRequest.objects.filter(service__client=client, credit_entry__isnull=False)
+        ),
         Decimal("0.00"),
     )
     return invoiced - paid - credits
@@ -116,7 +121,7 @@ def lines_add_up() -> None:
     for req in UpgradeRequest.objects.filter(invoice__isnull=False, invoice__kind="upgrade"):
         assert req.invoice.total == req.charge
     for req in UpgradeRequest.objects.filter(invoice_line__isnull=False):
-        assert req.invoice_line.amount == req.charge
+        assert req.invoice_line.amount == req.charge - req.netted  # less what a downgrade credit settled
 
 
 class UpgradePropertyTests(TestCase):

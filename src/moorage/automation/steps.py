@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 
-from moorage.billing.actions import LineSpec, add_line, apply_credit
+from moorage.billing.actions import LineSpec, add_line
 from moorage.billing.models import Invoice, InvoiceLine, LedgerEntry
 from moorage.billing.renewal import invoice_date_for, issue_renewal
 from moorage.cancellations.actions import cancel_service_invoices, process_cancellation
@@ -27,20 +27,20 @@ from moorage.catalog.models import BillingDefaults, Product, product_setting
 from moorage.core.clock import business_tz, local_date
 from moorage.core.cycles import Cycle
 from moorage.core.money import round_money
-from moorage.customers.models import Client
 from moorage.metering.actions import SYNC_EVERY, usage_sync_queue
 from moorage.metering.invoicing import usage_lines
 from moorage.notifications.actions import notify
 from moorage.notifications.models import Notification
 from moorage.orders.actions import cancel_order
 from moorage.orders.models import Order
-from moorage.payments.actions import OVERDUE, after_invoice_paid, overdue_invoices, unsuspend_if_settled
+from moorage.payments.actions import OVERDUE, apply_client_credit, overdue_invoices, unsuspend_if_settled
 from moorage.provisioning.actions import request_create, request_job
 from moorage.provisioning.models import AppConnection, PanelAccount, ProvisioningJob
 from moorage.provisioning.notices import notify_service
 from moorage.provisioning.registry import is_active
 from moorage.services import lifecycle
 from moorage.services.actions import lock_service
+from moorage.services.locks import lock_row
 from moorage.services.models import CancellationRequest, Service
 from moorage.upgrades.actions import release_queued_credit
 from moorage.upgrades.models import UpgradeRequest
@@ -193,19 +193,8 @@ class ApplyCredit(Step):
         return (row["client_id"] for row in rows.iterator(chunk_size=BATCH))
 
     def apply(self, ctx: Context, pk: int) -> str | None:
-        Client.objects.select_for_update().get(pk=pk)
-        used = Decimal("0.00")
-        for invoice in (
-            Invoice.objects.select_for_update()
-            .filter(client_id=pk, status=Invoice.Status.UNPAID)
-            .order_by("due_date", "number")
-        ):
-            amount = apply_credit(invoice=invoice, now=ctx.now, paid_on=ctx.today)
-            if amount <= 0:
-                break
-            used += amount
-            if invoice.status == Invoice.Status.PAID:
-                after_invoice_paid(invoice, now=ctx.now, actor=None)
+        # Locks in the money order (services → changes → invoices → client): payments' inner step.
+        used = apply_client_credit(client_id=pk, now=ctx.now, today=ctx.today)
         return f"{used} applied" if used > 0 else None
 
 
@@ -324,7 +313,7 @@ class LateFees(Step):
         )
 
     def apply(self, ctx: Context, pk: int) -> str | None:
-        invoice = Invoice.objects.select_for_update().select_related("client__user").get(pk=pk)
+        invoice = lock_row(Invoice.objects.select_related("client__user"), pk)  # the money lock order
         product_id = _invoice_product(invoice)
         if invoice.status != Invoice.Status.UNPAID or product_id is None:
             return None
@@ -503,7 +492,7 @@ class CancelUnpaidOrders(Step):
         )
 
     def apply(self, ctx: Context, pk: int) -> str | None:
-        order = Order.objects.select_for_update().select_related("client__user").get(pk=pk)
+        order = lock_row(Order.objects.select_related("client__user"), pk)  # the money lock order
         if order.status != Order.Status.PENDING:
             return None
         item = order.items.order_by("pk").first()
@@ -549,7 +538,7 @@ class CancellationRequests(Step):
     def apply(self, ctx: Context, pk: int) -> str | None:
         request = CancellationRequest.objects.select_related("service").get(pk=pk)
         service = lock_service(request.service_id)
-        request = CancellationRequest.objects.select_for_update().get(pk=pk)
+        request = lock_row(CancellationRequest, pk)  # after its service: the money lock order
         if request.status != CancellationRequest.Status.PENDING:
             return None
         if not ctx.setting(service.product_id, "process_cancellation_requests"):

@@ -16,6 +16,7 @@ from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.core.money import MAX_AMOUNT, ZERO, round_money, to_decimal
 from moorage.customers.models import Client
+from moorage.services.locks import lock_row, lock_rows
 from moorage.services.models import Service
 
 E = LedgerEntry
@@ -40,11 +41,34 @@ def _require_atomic() -> None:
 
 
 def lock_invoice(invoice_id: int) -> Invoice:
-    """Lock one invoice row for the rest of the transaction."""
-    try:
-        return Invoice.objects.select_for_update().select_related("client").get(pk=invoice_id)
-    except Invoice.DoesNotExist as exc:
-        raise NotFound(f"no invoice with id {invoice_id}", field="invoice") from exc
+    """Lock one invoice row for the rest of the transaction (after its services and change
+    requests, before the client: `services/locks.py`)."""
+    invoice = lock_row(Invoice.objects.select_related("client"), invoice_id)
+    if invoice is None:
+        raise NotFound(f"no invoice with id {invoice_id}", field="invoice")
+    return invoice
+
+
+def lock_invoice_services(invoice_id: int) -> list[Service]:
+    """Lock the services an invoice bills (rank 1), before the invoice itself is locked."""
+    ids = InvoiceLine.objects.filter(invoice_id=invoice_id, service__isnull=False).values_list("service_id", flat=True)
+    return lock_rows(Service.objects.select_related("product", "client"), set(ids))
+
+
+def lock_open_invoices(service_ids: set[int] | list[int], *, also: list[int] | None = None) -> list[Invoice]:
+    """Lock the unpaid invoices that bill these services (and the invoices `also`), all at once by
+    pk: a flow that may touch any of them takes them together, before the client."""
+    ids = set(
+        Invoice.objects.filter(status=Invoice.Status.UNPAID, lines__service_id__in=list(service_ids)).values_list(
+            "pk", flat=True
+        )
+    )
+    return lock_rows(Invoice.objects.select_related("client"), ids | set(also or ()))
+
+
+def lock_client(client_id: int) -> Client | None:
+    """Lock a client's balance (the last rank): credit is spent or removed one caller at a time."""
+    return lock_row(Client, client_id)
 
 
 def _ledger(
@@ -201,7 +225,11 @@ def apply_credit(
 ) -> Decimal:
     """Inner step: spend the client's credit on the invoice (all that fits, or `amount`). Returns it."""
     _require_atomic()
-    Client.objects.select_for_update().filter(pk=invoice.client_id).first()  # serialise credit spending
+    # Services come before the client in the lock order: callers that lock in order hold them
+    # already (no wait); a new invoice's (checkout) are taken here. Then the client: credit is
+    # spent one caller at a time.
+    lock_invoice_services(invoice.pk)
+    lock_client(invoice.client_id)
     available = client_credit_balance(invoice.client)
     outstanding = invoice_outstanding(invoice)
     use = min(available, outstanding)
@@ -399,6 +427,27 @@ def add_credit(
     )
 
 
+def take_credit(
+    *, client: Client, amount: Decimal, memo: str, now: dt.datetime, actor: User | None = None
+) -> LedgerEntry | None:
+    """Inner step: take credit back from the client's balance (a correction: credit given for what
+    was not received), never below zero. Returns the entry, or None when there is none to take."""
+    _require_atomic()
+    lock_client(client.pk)
+    amount = min(round_money(to_decimal(amount)), client_credit_balance(client))
+    if amount <= 0:
+        return None
+    return _ledger(
+        client=client,
+        account=E.Account.CREDIT,
+        kind=E.Kind.CREDIT_REMOVED,
+        amount=-amount,
+        now=now,
+        actor=actor,
+        memo=memo[:300],
+    )
+
+
 def _staff_amount(amount: Decimal | str, what: str) -> Decimal:
     try:
         amount = round_money(to_decimal(amount))
@@ -420,7 +469,7 @@ def credit_remove(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("say why the credit is removed", field="reason", code="required")
-    client = Client.objects.select_for_update().get(pk=client.pk)  # serialise credit changes
+    client = lock_client(client.pk) or client  # serialise credit changes
     balance = client_credit_balance(client)
     if amount > balance:
         raise DomainError(

@@ -17,15 +17,26 @@ never credit or bill twice.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
-from moorage.billing.actions import LineSpec, cancel_invoice, issue_credit_note, issue_invoice
+from moorage.billing.actions import (
+    LineSpec,
+    apply_credit,
+    cancel_invoice,
+    issue_credit_note,
+    issue_invoice,
+    take_credit,
+)
+from moorage.billing.closing import ClosingCharges, closing_extras
 from moorage.billing.dates import renewal_invoice_due
 from moorage.billing.models import Invoice, InvoiceLine
 from moorage.billing.proration import UNIT_SECONDS, remaining_fraction, unused_value
+from moorage.billing.queries import invoice_outstanding
 from moorage.billing.renewal import is_postpaid, period_of
 from moorage.cancellations.models import CancellationSettlement
 from moorage.cancellations.queries import cancellation_policy, pending_request
@@ -39,6 +50,7 @@ from moorage.provisioning.actions import request_job
 from moorage.provisioning.models import PanelAccount, ProvisioningJob
 from moorage.services import lifecycle
 from moorage.services.actions import lock_service
+from moorage.services.locks import lock_row, lock_rows
 from moorage.services.models import CancellationRequest, Service
 
 S = Service.Status
@@ -53,7 +65,7 @@ def lock_request(request_id: int) -> tuple[CancellationRequest, Service]:
     if service_id is None:
         raise NotFound(f"no cancellation request with id {request_id}", field="request")
     service = lock_service(service_id)
-    return CancellationRequest.objects.select_for_update().get(pk=request_id), service
+    return lock_row(CancellationRequest, request_id), service
 
 
 def _not_pending(request: CancellationRequest) -> Conflict:
@@ -184,14 +196,55 @@ def process_cancellation(
     if service.auto_renew:  # no renewal while the terminate job is on its way
         service.auto_renew = False
         service.save(update_fields=["auto_renew"])
-    cancelled = cancel_service_invoices(service, now=now, today=today, actor=actor, reason="service cancelled")
-    if cancelled:
-        done.append(f"cancelled invoice {', '.join(cancelled)}")
-    settlement = settle(request, service, now=now, today=today, actor=actor, defaults=defaults)
+    unit = product_setting(service.product, "upgrade_proration", defaults) or "days"
+    # The changes' rows (rank 2) before any invoice (rank 3): the money lock order.
+    closing = [extra(service=service, now=now, actor=actor, unit=unit) for extra in closing_extras]
+    received: dict[int, Callable[[InvoiceLine], None]] = {}
+    for part in closing:
+        received.update(part.received)
+    closed = close_service_invoices(
+        service, now=now, today=today, actor=actor, reason="service cancelled", received=received
+    )
+    if closed.cancelled:
+        done.append(f"cancelled invoice {', '.join(closed.cancelled)}")
+    charges = _bill_received(service, closing, closed, now=now, today=today, actor=actor)
+    if charges is not None:
+        done.append(f"invoice {charges.display_number} {charges.total} for changes already made")
+    settlement = settle(
+        request,
+        service,
+        now=now,
+        today=today,
+        actor=actor,
+        defaults=defaults,
+        change_unused=sum((part.unused for part in closing), Decimal("0")),
+    )
     if settlement is not None and settlement.credit_note_id:
         done.append(f"credit note {settlement.credit_note.display_number} {settlement.amount}")
     if settlement is not None and settlement.invoice_id:
         done.append(f"invoice {settlement.invoice.display_number} {settlement.amount}")
+    credited = settlement.credit_note.amount if settlement is not None and settlement.credit_note_id else ZERO
+    shortfall = min(getattr(settlement, "shortfall", ZERO), closed.paid_back)
+    if shortfall > 0:
+        # The credit returned from the cancelled invoices' paid parts was the downgrade's credit
+        # for a period now not received: it goes back (an entry, not an edit).
+        take_credit(
+            client=service.client,
+            amount=shortfall,
+            memo=f"Downgrade credit for a period of {_label(service)} not received (service cancelled)",
+            now=now,
+            actor=actor,
+        )
+        done.append(f"{shortfall} of downgrade credit taken back")
+    netted = _net_received(
+        [*closed.kept, *([charges] if charges is not None else [])],
+        cap=credited + closed.paid_back - max(shortfall, ZERO),
+        now=now,
+        today=today,
+        actor=actor,
+    )
+    if netted > 0:
+        done.append(f"{netted} of credit settles the charges for changes already made")
     request.status, request.processed_at = R.PROCESSED, now
     request.save(update_fields=["status", "processed_at"])
     message = "; ".join(done)
@@ -199,21 +252,115 @@ def process_cancellation(
     return message
 
 
+@dataclass
+class ClosedInvoices:
+    """What closing a service's unpaid invoices did."""
+
+    cancelled: list[str] = field(default_factory=list)  # numbers
+    kept: list[Invoice] = field(default_factory=list)  # unpaid, charging only for service received
+    carried: list[tuple[InvoiceLine, Callable[[InvoiceLine], None]]] = field(default_factory=list)  # to bill again
+    paid_back: Decimal = ZERO  # paid parts of the cancelled invoices, now the client's credit
+
+
 def cancel_service_invoices(
     service: Service, *, now: dt.datetime, today: dt.date, reason: str, actor: User | None = None
 ) -> list[str]:
     """Inner step: cancel the unpaid invoices that bill only this service. Returns their numbers."""
-    cancelled = []
+    return close_service_invoices(service, now=now, today=today, reason=reason, actor=actor).cancelled
+
+
+def close_service_invoices(
+    service: Service,
+    *,
+    now: dt.datetime,
+    today: dt.date,
+    reason: str,
+    actor: User | None = None,
+    received: dict[int, Callable[[InvoiceLine], None]] | None = None,
+) -> ClosedInvoices:
+    """Inner step: cancel the unpaid invoices that bill only this service, except those that charge
+    only for service already received (`received` lines: an applied upgrade's charge), which stay
+    owed. A cancelled invoice's `received` lines are returned to be billed again."""
+    received = received or {}
+    closed = ClosedInvoices()
     others = InvoiceLine.objects.filter(invoice=OuterRef("pk"), service__isnull=False).exclude(service=service)
     ids = set(
         Invoice.objects.filter(status=Invoice.Status.UNPAID, lines__service=service)
         .exclude(Exists(others))
         .values_list("pk", flat=True)
     )
-    for invoice in Invoice.objects.select_for_update().filter(pk__in=ids, status=Invoice.Status.UNPAID).order_by("pk"):
+    for invoice in lock_rows(Invoice.objects.filter(status=Invoice.Status.UNPAID).select_related("client"), ids):
+        lines = list(invoice.lines.order_by("pk"))
+        if lines and all(line.pk in received for line in lines):
+            closed.kept.append(invoice)
+            continue
+        outstanding = invoice_outstanding(invoice)
         cancel_invoice(invoice=invoice, now=now, cancelled_on=today, actor=actor, reason=reason)
-        cancelled.append(invoice.display_number)
-    return cancelled
+        closed.paid_back += max(invoice.total - outstanding, ZERO)
+        closed.carried += [(line, received[line.pk]) for line in lines if line.pk in received]
+        closed.cancelled.append(invoice.display_number)
+    return closed
+
+
+def _bill_received(
+    service: Service,
+    closing: list[ClosingCharges],
+    closed: ClosedInvoices,
+    *,
+    now: dt.datetime,
+    today: dt.date,
+    actor: User | None,
+) -> Invoice | None:
+    """Inner step: one invoice for the charges of changes already made that no open invoice carries
+    (queued pro-rata charges; the charges of a cancelled invoice that also billed a later period).
+    Cancelling a service settles them: they are never dropped with it."""
+    billed: list[tuple[LineSpec, Callable[[InvoiceLine], None]]] = [
+        (
+            LineSpec(
+                kind=line.kind,
+                description=line.description,
+                amount=line.amount,
+                service=service,
+                cycle=line.cycle,
+                period_start=line.period_start,
+                period_end=line.period_end,
+            ),
+            tell,
+        )
+        for line, tell in closed.carried
+    ]
+    for part in closing:
+        billed += part.unbilled
+    billed = [(spec, tell) for spec, tell in billed if spec.amount > 0]
+    if not billed:
+        return None
+    invoice = issue_invoice(
+        client=service.client,
+        kind=Invoice.Kind.MANUAL,
+        lines=[spec for spec, _tell in billed],
+        issue_date=today,
+        due_date=today,
+        now=now,
+        actor=actor,
+    )
+    for line, (_spec, tell) in zip(invoice.lines.order_by("pk"), billed, strict=True):
+        tell(line)
+    return invoice
+
+
+def _net_received(
+    invoices: list[Invoice], *, cap: Decimal, now: dt.datetime, today: dt.date, actor: User | None
+) -> Decimal:
+    """Inner step: the credit this cancellation gave (the pro-rated credit note, the paid parts of
+    the invoices it cancelled) pays first what the client still owes for the service received, so
+    no credit is spendable while those charges are unpaid. Returns the amount applied."""
+    used = ZERO
+    for invoice in sorted(invoices, key=lambda i: i.pk):
+        if cap - used <= 0:
+            break
+        if invoice.status == Invoice.Status.UNPAID:
+            used += apply_credit(invoice=invoice, now=now, paid_on=today, actor=actor, amount=cap - used)
+    return used
 
 
 def _midnight(day: dt.date) -> dt.datetime:
@@ -232,8 +379,13 @@ def settle(
     today: dt.date,
     actor: User | None,
     defaults: BillingDefaults,
+    change_unused: Decimal = ZERO,
 ) -> CancellationSettlement | None:
-    """Inner step: the pro-rated money of a request, once. None when the setting asks for none."""
+    """Inner step: the pro-rated money of a request, once. None when the setting asks for none.
+
+    `change_unused`: the unused value of the changes made in the running periods (upgrades +,
+    downgrades −), so the credit is the unused part of what the service is now, not of what was
+    first billed for the period."""
     if service.product.price_type == Product.PriceType.METERED:
         return None  # a metered period is billed from its usage, by metering's renewal lines
     mode = product_setting(service.product, "prorate_cancellations", defaults)
@@ -255,7 +407,7 @@ def settle(
     if postpaid:
         _invoice_used_part(settlement, request, service, now=now, today=today, actor=actor, defaults=defaults)
     else:
-        _credit_unused_part(settlement, service, now=now, today=today, actor=actor)
+        _credit_unused_part(settlement, service, now=now, today=today, actor=actor, change_unused=change_unused)
     settlement.save()
     return settlement
 
@@ -265,14 +417,23 @@ def _label(service: Service) -> str:
 
 
 def _credit_unused_part(
-    settlement: CancellationSettlement, service: Service, *, now: dt.datetime, today: dt.date, actor: User | None
+    settlement: CancellationSettlement,
+    service: Service,
+    *,
+    now: dt.datetime,
+    today: dt.date,
+    actor: User | None,
+    change_unused: Decimal = ZERO,
 ) -> None:
-    """Pre-paid, immediate: credit price × unused fraction of each paid period not yet over."""
+    """Pre-paid, immediate: credit price × unused fraction of each paid period not yet over (and of
+    each paid price-change line of a period not yet begun), plus the unused value of the changes
+    made in the running period (a downgrade lowers it: its credit was given when it was made)."""
     unit = settlement.unit
+    service_lines = Q(kind=InvoiceLine.Kind.SERVICE, period_end__gte=today)
+    later_changes = Q(kind=InvoiceLine.Kind.UPGRADE, period_start__gt=today)
     lines = list(
-        InvoiceLine.objects.filter(
-            service=service, kind=InvoiceLine.Kind.SERVICE, invoice__status=Invoice.Status.PAID, period_end__gte=today
-        )
+        InvoiceLine.objects.filter(service=service, invoice__status=Invoice.Status.PAID)
+        .filter(service_lines | later_changes)
         .select_related("invoice")
         .order_by("period_start", "pk")
     )
@@ -287,6 +448,13 @@ def _credit_unused_part(
             f"{line.period_start.isoformat()}–{line.period_end.isoformat()}: {line.amount} × "
             f"{left}/{max(_units(start, end, unit), 1)} {unit}"
         )
+    if change_unused:
+        total += change_unused
+        parts.append(f"changes this period: {round_money(change_unused)}")
+    # Below zero: a downgrade credited more than what is left unused was paid (a period paid by
+    # that very credit, whose invoice is cancelled now); the caller takes it back from the credit.
+    settlement.shortfall = round_money(max(-total, ZERO))
+    total = max(total, ZERO)
     settlement.amount = round_money(total)
     settlement.fraction = (total / paid) if paid else Decimal("0")
     settlement.explanation = "; ".join(parts)[:300] or "no paid period left to credit"
@@ -297,7 +465,7 @@ def _credit_unused_part(
             reason=f"Unused part of {_label(service)}, cancelled on {today.isoformat()} ({settlement.explanation})",
             now=now,
             issue_date=today,
-            invoice=lines[-1].invoice,
+            invoice=lines[-1].invoice if lines else None,
             service=service,
             actor=actor,
         )

@@ -28,6 +28,7 @@ from moorage.provisioning.actions import request_create
 from moorage.provisioning.registry import is_active
 from moorage.services import actions as service_steps
 from moorage.services import lifecycle
+from moorage.services.locks import lock_row
 from moorage.services.models import Service
 
 COUNTED_STATUSES = [s for s in Service.Status.values if s not in (Service.Status.CANCELLED, Service.Status.TERMINATED)]
@@ -332,7 +333,7 @@ def checkout(
 @transaction.atomic(durable=True)
 def order_cancel(*, order_id: int, now: dt.datetime, actor: User | None, reason: str = "") -> Order:
     """Cancel a pending order: its pending services and its unpaid invoice are cancelled."""
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    order = lock_row(Order, order_id)  # the money lock order: order → services → invoice
     if order is None:
         raise NotFound(f"no order with id {order_id}", field="order")
     return cancel_order(order, now=now, actor=actor, reason=reason)
@@ -355,8 +356,8 @@ def cancel_order(order: Order, *, now: dt.datetime, actor: User | None, reason: 
             if item.product.stock_enabled:
                 Product.objects.filter(pk=item.product_id).update(stock=F("stock") + 1)
     if order.invoice_id:
-        invoice = Invoice.objects.select_for_update().get(pk=order.invoice_id)
-        if invoice.status == Invoice.Status.UNPAID:
+        invoice = lock_row(Invoice, order.invoice_id)
+        if invoice is not None and invoice.status == Invoice.Status.UNPAID:
             cancel_invoice(
                 invoice=invoice, now=now, cancelled_on=local_date(now), actor=actor, reason=reason or "order cancelled"
             )

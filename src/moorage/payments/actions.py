@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from moorage.billing.actions import apply_credit, apply_payment, lock_invoice
+from moorage.billing.actions import apply_credit, apply_payment, lock_client, lock_invoice, lock_open_invoices
 from moorage.billing.models import Invoice, InvoiceLine, Payment
 from moorage.catalog.models import BillingDefaults, product_setting
 from moorage.core.actions import audit
 from moorage.core.clock import local_date
-from moorage.core.errors import Conflict, DomainError
+from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
 from moorage.core.money import MAX_AMOUNT, round_money, to_decimal
 from moorage.orders.actions import fulfil_paid_order
@@ -23,17 +23,58 @@ from moorage.provisioning.models import PanelAccount, ProvisioningJob
 from moorage.provisioning.notices import notify_service
 from moorage.services import lifecycle
 from moorage.services.actions import advance_due_date, lock_service
+from moorage.services.locks import lock_row, lock_rows
 from moorage.services.models import Service
 from moorage.upgrades.actions import apply_paid_change
+from moorage.upgrades.models import UpgradeRequest
 
 OVERDUE = "overdue"
+
+
+def _service_ids(invoice_ids: list[int]) -> set[int]:
+    """The services that paying these invoices may touch: those they bill, those of the orders they
+    settle, and those whose change waits for them."""
+    ids = set(
+        InvoiceLine.objects.filter(invoice_id__in=invoice_ids, service__isnull=False).values_list(
+            "service_id", flat=True
+        )
+    )
+    ids |= set(
+        Order.objects.filter(invoice_id__in=invoice_ids, items__service__isnull=False).values_list(
+            "items__service_id", flat=True
+        )
+    )
+    ids |= set(UpgradeRequest.objects.filter(invoice_id__in=invoice_ids).values_list("service_id", flat=True))
+    return ids
+
+
+def lock_for_payment(invoice_ids: list[int]) -> list[Invoice]:
+    """Inner step: lock what settling these invoices touches, in the money lock order
+    (`services/locks.py`): the orders they settle, their services, the changes waiting for them,
+    then the invoices.
+
+    The services are read before any lock is held; should an invoice have gained another service
+    meanwhile, the caller is told to try again rather than lock it out of order."""
+    lock_rows(Order, Order.objects.filter(invoice_id__in=invoice_ids).values_list("pk", flat=True))
+    service_ids = _service_ids(invoice_ids)
+    lock_rows(Service, service_ids)
+    waiting = UpgradeRequest.objects.filter(invoice_id__in=invoice_ids, status=UpgradeRequest.Status.PENDING_PAYMENT)
+    lock_rows(UpgradeRequest, waiting.values_list("pk", flat=True))
+    # The invoices paid and the services' other unpaid ones (a change applied on payment may reprice
+    # an issued renewal), together by pk.
+    lock_open_invoices(service_ids, also=invoice_ids)
+    invoices = [lock_invoice(pk) for pk in sorted(set(invoice_ids))]
+    if not _service_ids(invoice_ids) <= service_ids:
+        raise Conflict("the invoice changed while it was being paid; try again", field="invoice", code="retry")
+    return invoices
 
 
 def after_invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None) -> None:
     """Inner step: what follows a settled invoice. An order's first invoice starts its services; a
     renewal moves the service's next due date on (renew after payment) and lifts an overdue
     suspension once nothing of the service is overdue any more (Automatic Unsuspension)."""
-    order = Order.objects.select_for_update().filter(invoice=invoice).first()
+    found = Order.objects.filter(invoice=invoice).values_list("pk", flat=True).first()
+    order = lock_row(Order, found) if found is not None else None  # held already: the orders come first
     if order is not None:
         fulfil_paid_order(order, now=now, paid_on=invoice.paid_date or local_date(now), actor=actor)
         return
@@ -149,7 +190,9 @@ def payment_record(
     if not transaction_id:
         raise DomainError("the gateway's transaction id is required", field="transaction_id", code="required")
     note = clean_text(note or "", field="note", limit=NOTE_MAX)
-    invoice = lock_invoice(invoice_id)
+    if not Invoice.objects.filter(pk=invoice_id).exists():
+        raise NotFound(f"no invoice with id {invoice_id}", field="invoice")
+    (invoice,) = lock_for_payment([invoice_id])
     if currency is not None and currency != invoice.currency:
         raise DomainError(
             f"invoice {invoice.display_number} is in {invoice.currency}, not {currency}",
@@ -197,7 +240,9 @@ def payment_record(
 @transaction.atomic(durable=True)
 def invoice_pay_from_credit(*, invoice_id: int, now: dt.datetime, actor: User | None) -> Decimal:
     """Pay an invoice from the client's credit balance (all of it if enough, else part). Returns the amount."""
-    invoice = lock_invoice(invoice_id)
+    if not Invoice.objects.filter(pk=invoice_id).exists():
+        raise NotFound(f"no invoice with id {invoice_id}", field="invoice")
+    (invoice,) = lock_for_payment([invoice_id])
     if invoice.status != Invoice.Status.UNPAID:
         raise DomainError(
             f"invoice {invoice.display_number} is {invoice.get_status_display().lower()}",
@@ -210,4 +255,24 @@ def invoice_pay_from_credit(*, invoice_id: int, now: dt.datetime, actor: User | 
     audit(actor=actor, action="invoice_pay_from_credit", obj=invoice, now=now, data={"amount": str(used)})
     if invoice.status == Invoice.Status.PAID:
         after_invoice_paid(invoice, now=now, actor=actor)
+    return used
+
+
+def apply_client_credit(*, client_id: int, now: dt.datetime, today: dt.date) -> Decimal:
+    """Inner step (Apply credit automatically, automation step 3): the client's credit pays their
+    unpaid invoices, oldest due first. Locks in order: the invoices' services and waiting changes,
+    the invoices, then the client (its credit). Returns the amount applied."""
+    ids = list(Invoice.objects.filter(client_id=client_id, status=Invoice.Status.UNPAID).values_list("pk", flat=True))
+    invoices = lock_for_payment(ids)
+    lock_client(client_id)
+    used = Decimal("0.00")
+    for invoice in sorted(invoices, key=lambda i: (i.due_date, i.number)):
+        if invoice.status != Invoice.Status.UNPAID:
+            continue
+        amount = apply_credit(invoice=invoice, now=now, paid_on=today)
+        if amount <= 0:
+            break
+        used += amount
+        if invoice.status == Invoice.Status.PAID:
+            after_invoice_paid(invoice, now=now, actor=None)
     return used

@@ -13,6 +13,7 @@ from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.services import lifecycle
 from moorage.services.dates import initial_dates
+from moorage.services.locks import lock_row
 from moorage.services.models import Service
 
 # Statuses that must follow the panel for a service with a panel account.
@@ -20,11 +21,12 @@ PANEL_STATUSES = (Service.Status.ACTIVE, Service.Status.SUSPENDED, Service.Statu
 
 
 def lock_service(service_id: int) -> Service:
-    """Lock one service row (only it: not its product or client) for the rest of the transaction."""
-    try:
-        return Service.objects.select_for_update(of=("self",)).select_related("product", "client").get(pk=service_id)
-    except Service.DoesNotExist as exc:
-        raise NotFound(f"no service with id {service_id}", field="service") from exc
+    """Lock one service row (only it: not its product or client) for the rest of the transaction,
+    through the money lock order (`services/locks.py`: services come first)."""
+    service = lock_row(Service.objects.select_related("product", "client"), service_id)
+    if service is None:
+        raise NotFound(f"no service with id {service_id}", field="service")
+    return service
 
 
 def set_initial_dates(service: Service, *, paid_on: dt.date) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -34,12 +35,16 @@ from moorage.billing.actions import (
     LineSpec,
     add_credit,
     add_line,
+    apply_credit,
     cancel_invoice,
     issue_credit_note,
     issue_invoice,
     lock_invoice,
+    lock_open_invoices,
 )
+from moorage.billing.closing import ClosingCharges
 from moorage.billing.models import Invoice, InvoiceLine
+from moorage.billing.proration import remaining_units
 from moorage.billing.queries import invoice_outstanding
 from moorage.catalog.models import BillingDefaults, Price, Product, product_setting
 from moorage.core.actions import audit
@@ -52,9 +57,10 @@ from moorage.notifications.actions import notify, notify_staff
 from moorage.provisioning.actions import request_job
 from moorage.provisioning.models import PanelAccount, ProductApp, ProvisioningJob
 from moorage.services.actions import lock_service
+from moorage.services.locks import lock_row, lock_rows
 from moorage.services.models import Service
 from moorage.upgrades.models import UpgradeRequest
-from moorage.upgrades.pricing import change_amount
+from moorage.upgrades.pricing import as_decimal, change_amount, on_basis
 
 R = UpgradeRequest
 Settle = UpgradeRequest.Settlement
@@ -257,11 +263,22 @@ def upgrade_quote(*, service: Service, product: Product, cycle: str, now: dt.dat
     )
 
 
+OPEN = (R.Status.PENDING_PAYMENT, R.Status.QUEUED)
+
+
+def lock_service_money(service_id: int) -> Service:
+    """Lock a service and everything a change of it may settle, in the money lock order
+    (`services/locks.py`): the service, its open change requests, its unpaid invoices."""
+    service = lock_service(service_id)
+    lock_rows(R, R.objects.filter(service=service, status__in=OPEN).values_list("pk", flat=True))
+    lock_open_invoices([service.pk])
+    return service
+
+
 def _close_stale(service: Service, *, now: dt.datetime) -> None:
     """A change waiting for an upgrade invoice that was cancelled meanwhile is cancelled too."""
-    for req in R.objects.select_for_update().filter(
-        service=service, status=R.Status.PENDING_PAYMENT, invoice__status=Invoice.Status.CANCELLED
-    ):
+    stale = R.objects.filter(service=service, status=R.Status.PENDING_PAYMENT, invoice__status=Invoice.Status.CANCELLED)
+    for req in lock_rows(R, stale.values_list("pk", flat=True)):
         req.status, req.note = R.Status.CANCELLED, "the upgrade invoice was cancelled"
         req.save(update_fields=["status", "note"])
 
@@ -281,7 +298,7 @@ def _charge_line(req: UpgradeRequest) -> LineSpec:
     return LineSpec(
         kind=InvoiceLine.Kind.UPGRADE,
         description=_describe(req),
-        amount=req.charge,
+        amount=req.charge - req.netted,  # a queued charge less what a downgrade credit settled of it
         service=req.service,
         cycle=req.to_cycle,
         period_start=local_date(req.change_at),
@@ -294,7 +311,7 @@ def service_change_package(
     *, service_id: int, product_id: int, cycle: str, now: dt.datetime, actor: User | None
 ) -> UpgradeRequest:
     """Upgrade or downgrade a service to another product, or change its billing cycle (client or staff)."""
-    service = lock_service(service_id)
+    service = lock_service_money(service_id)
     product = Product.objects.filter(pk=product_id).first()
     if product is None:
         raise NotFound(f"no product with id {product_id}", field="product")
@@ -459,13 +476,92 @@ def _bill_queued(req: UpgradeRequest, invoice: Invoice, *, now: dt.datetime, act
     req.save(update_fields=["invoice_line", "invoice", "status", "settled_at"])
 
 
+def unpaid_change_charges(service: Service) -> dict[int, tuple[list[UpgradeRequest], list[int]]]:
+    """The unpaid invoices that charge for changes of `service` already made: invoice id → (those
+    changes, the lines charging for them). An upgrade invoice of a change applied when ordered, or
+    a queued charge's line on a renewal invoice still unpaid."""
+    found: dict[int, tuple[list[UpgradeRequest], list[int]]] = {}
+    made = R.objects.filter(service=service, applied_at__isnull=False).exclude(
+        status__in=[R.Status.CANCELLED, R.Status.FAILED]
+    )
+    for req in made.filter(settlement=Settle.INVOICE, invoice__status=Invoice.Status.UNPAID).order_by("pk"):
+        lines = list(
+            req.invoice.lines.filter(service=service, kind=InvoiceLine.Kind.UPGRADE).values_list("pk", flat=True)
+        )
+        found.setdefault(req.invoice_id, ([], []))[0].append(req)
+        found[req.invoice_id][1].extend(lines)
+    for req in (
+        made.filter(settlement=Settle.NEXT_INVOICE, invoice_line__invoice__status=Invoice.Status.UNPAID)
+        .select_related("invoice_line")
+        .order_by("pk")
+    ):
+        found.setdefault(req.invoice_line.invoice_id, ([], []))[0].append(req)
+        found[req.invoice_line.invoice_id][1].append(req.invoice_line_id)
+    return found
+
+
+def _net_queued(req: UpgradeRequest, credit: Decimal, *, now: dt.datetime) -> Decimal:
+    """The credit settles the service's queued charges not invoiced yet, oldest first (their rows
+    are locked by the caller). Returns the part of the credit used."""
+    used = ZERO
+    queued = R.objects.filter(
+        service_id=req.service_id, status=R.Status.QUEUED, settlement=Settle.NEXT_INVOICE, invoice_line__isnull=True
+    ).exclude(pk=req.pk)
+    for other in lock_rows(queued, queued.values_list("pk", flat=True)):
+        take = min(credit - used, other.charge - other.netted)
+        if take <= 0:
+            continue
+        other.netted += take
+        used += take
+        fields = ["netted"]
+        if other.netted >= other.charge:
+            other.status, other.settled_at = R.Status.APPLIED, now
+            other.note = f"settled by the credit of change #{req.pk}"
+            fields += ["status", "settled_at", "note"]
+        other.save(update_fields=fields)
+    return used
+
+
+def _net_unpaid(req: UpgradeRequest, credit: Decimal, *, now: dt.datetime, actor: User | None) -> Decimal:
+    """The credit (given already) pays the unpaid invoices charging for the service's changes
+    already made, and for the period it was priced over, oldest first. Returns the part used."""
+    used = ZERO
+    owed = unpaid_change_charges(req.service)
+    # And the unpaid invoice for the very period the change was priced over (with Automatic Renew
+    # "when the invoice is issued" the next due date moved on when it was issued, so that period is
+    # the one changed): a credit for a period not paid for is no money of the client's.
+    for line in InvoiceLine.objects.filter(
+        service_id=req.service_id,
+        kind=InvoiceLine.Kind.SERVICE,
+        period_start=req.period_start,
+        invoice__status=Invoice.Status.UNPAID,
+    ):
+        owed.setdefault(line.invoice_id, ([], []))[1].append(line.pk)
+    for invoice in lock_rows(Invoice.objects.select_related("client"), owed):
+        if credit - used <= 0:
+            break
+        charged = sum(InvoiceLine.objects.filter(pk__in=owed[invoice.pk][1]).values_list("amount", flat=True), ZERO)
+        part = min(credit - used, charged)
+        if part > 0 and invoice.status == Invoice.Status.UNPAID:
+            used += apply_credit(invoice=invoice, now=now, paid_on=local_date(now), actor=actor, amount=part)
+    return used
+
+
 def _give_credit(req: UpgradeRequest, *, now: dt.datetime, actor: User | None) -> None:
+    """A downgrade credit, netted first (issue #10): it settles the service's queued charges not yet
+    invoiced, then pays its unpaid invoices for changes already made; only the rest is spendable.
+    So a credit never exceeds what was paid for the period less what was used."""
     client = req.service.client
-    reason = f"Downgrade credit: {_describe(req)}"[:300]
-    if req.credit_note_wanted:
+    queued = _net_queued(req, req.credit_amount, now=now)
+    given = req.credit_amount - queued
+    reason = f"Downgrade credit: {_describe(req)}"
+    if queued:
+        reason += f" (less {queued} of queued charges it settles)"
+    reason = reason[:300]
+    if given > 0 and req.credit_note_wanted:
         note = issue_credit_note(
             client=client,
-            amount=req.credit_amount,
+            amount=given,
             reason=reason,
             now=now,
             issue_date=local_date(now),
@@ -474,10 +570,12 @@ def _give_credit(req: UpgradeRequest, *, now: dt.datetime, actor: User | None) -
         )
         req.credit_note = note
         req.credit_entry = note.ledger_entries.order_by("pk").first()
-    else:
-        req.credit_entry = add_credit(client=client, amount=req.credit_amount, memo=reason, now=now, actor=actor)
+    elif given > 0:
+        req.credit_entry = add_credit(client=client, amount=given, memo=reason, now=now, actor=actor)
+    paid = _net_unpaid(req, given, now=now, actor=actor) if given > 0 else ZERO
+    req.netted = queued + paid
     req.status, req.settled_at = R.Status.APPLIED, now
-    req.save(update_fields=["credit_note", "credit_entry", "status", "settled_at"])
+    req.save(update_fields=["credit_note", "credit_entry", "netted", "status", "settled_at"])
 
 
 def bill_queued_charges(*, service: Service, invoice: Invoice, now: dt.datetime, actor: User | None = None) -> None:
@@ -492,15 +590,19 @@ def bill_queued_charges(*, service: Service, invoice: Invoice, now: dt.datetime,
     )
     if not ids:
         return  # the usual case: nothing queued (checked without locks)
-    queued = R.objects.select_for_update().filter(pk__in=ids, status=R.Status.QUEUED, invoice_line__isnull=True)
-    for req in queued.order_by("pk"):
+    queued = R.objects.filter(status=R.Status.QUEUED, invoice_line__isnull=True)
+    for req in lock_rows(queued, ids):  # the service is locked by the caller: the money lock order
         _bill_queued(req, invoice, now=now, actor=actor)
 
 
 def release_queued_credit(*, request_id: int, now: dt.datetime) -> str | None:
     """Inner step (automation): a queued downgrade credit is given once the client has no unpaid
     invoices. Returns what it did, or None when it is not time (or it was done)."""
-    req = R.objects.select_for_update().select_related("service__client").filter(pk=request_id).first()
+    service_id = R.objects.filter(pk=request_id).values_list("service_id", flat=True).first()
+    if service_id is None:
+        return None
+    lock_service_money(service_id)  # service, its open changes (this one too), its unpaid invoices
+    req = R.objects.select_related("service__client").filter(pk=request_id).first()
     if req is None or req.status != R.Status.QUEUED or req.settlement != Settle.CREDIT_QUEUE:
         return None
     if _has_unpaid(req.service):
@@ -514,9 +616,14 @@ def release_queued_credit(*, request_id: int, now: dt.datetime) -> str | None:
 def apply_paid_change(invoice: Invoice, *, now: dt.datetime, actor: User | None) -> None:
     """Inner step, after an upgrade invoice is settled: a change waiting for it is applied (Automatic
     Upgrades "after receiving payment"), or fails if the service can no longer take it."""
-    for req_id in R.objects.filter(invoice=invoice, status=R.Status.PENDING_PAYMENT).values_list("pk", flat=True):
-        req = R.objects.select_for_update().get(pk=req_id)
-        service = lock_service(req.service_id)
+    waiting = R.objects.filter(invoice=invoice, status=R.Status.PENDING_PAYMENT).values_list("pk", "service_id")
+    for req_id, service_id in waiting:
+        # The payment flow locked the service, this request and the invoices first (the money lock
+        # order); taking them again here does not wait.
+        service = lock_service(service_id)
+        req = lock_row(R, req_id)
+        if req is None or req.status != R.Status.PENDING_PAYMENT:
+            continue
         problem = ""
         if service.status not in (Service.Status.ACTIVE, Service.Status.SUSPENDED):
             problem = f"the service is {service.get_status_display().lower()}"
@@ -548,8 +655,8 @@ def upgrade_cancel(*, request_id: int, now: dt.datetime, actor: User | None, rea
     found = R.objects.filter(pk=request_id).values_list("service_id", flat=True).first()
     if found is None:
         raise NotFound(f"no upgrade request with id {request_id}", field="request")
-    lock_service(found)
-    req = R.objects.select_for_update().get(pk=request_id)
+    lock_service_money(found)  # service → its open requests (this one) → its unpaid invoices
+    req = R.objects.get(pk=request_id)
     if req.status != R.Status.PENDING_PAYMENT:
         raise DomainError(
             f"only a change waiting for payment can be cancelled; this one is {req.get_status_display().lower()}",
@@ -566,3 +673,51 @@ def upgrade_cancel(*, request_id: int, now: dt.datetime, actor: User | None, rea
     req.save(update_fields=["status", "note"])
     audit(actor=actor, action="upgrade_cancel", obj=req.service, now=now, message=req.note, data={"request": req.pk})
     return req
+
+
+def closing_charges(*, service: Service, now: dt.datetime, actor: User | None, unit: str) -> ClosingCharges:
+    """Registered in billing's `closing_extras` (cancellations call it when a service is cancelled,
+    service and request locked): a change still waiting for payment is cancelled (its invoice is
+    cancelled with the service's); queued charges are handed over to be billed now; the lines of
+    unpaid invoices charging for changes already made are marked as owed; and the unused value of
+    the changes made in the running period is given (the pro-rated credit counts it)."""
+    lock_rows(R, R.objects.filter(service=service, status__in=OPEN).values_list("pk", flat=True))
+    closing = ClosingCharges()
+    for req in R.objects.filter(service=service, status=R.Status.PENDING_PAYMENT):
+        req.status, req.note = R.Status.CANCELLED, "the service was cancelled"
+        req.save(update_fields=["status", "note"])
+    queued = R.objects.filter(
+        service=service, status=R.Status.QUEUED, settlement=Settle.NEXT_INVOICE, invoice_line__isnull=True
+    ).select_related("service", "from_product", "to_product")
+    for req in queued.order_by("pk"):
+        closing.unbilled.append((_charge_line(req), _billed_at_closing(req, now)))
+    for requests, lines in unpaid_change_charges(service).values():
+        for line_id in lines:
+            closing.received[line_id] = _billed_at_closing(requests[0], now, line_id=line_id)
+    moment = now
+    made = R.objects.filter(service=service, applied_at__isnull=False, period_end__gt=local_date(now)).exclude(
+        status__in=[R.Status.CANCELLED, R.Status.FAILED]
+    )
+    for req in made:
+        start, end = midnight(req.period_start), midnight(req.period_end)
+        if moment >= end:
+            continue  # a period over: nothing of it is unused (one not begun is wholly unused)
+        left, total = remaining_units(period_start=start, period_end=end, moment=moment, unit=unit)
+        difference = on_basis(req.to_price, req.to_cycle, req.period_cycle) - on_basis(
+            req.from_price, req.from_cycle, req.period_cycle
+        )
+        closing.unused += as_decimal(difference * Fraction(left, total))
+    return closing
+
+
+def _billed_at_closing(req: UpgradeRequest, now: dt.datetime, *, line_id: int | None = None):  # noqa: ANN202
+    """What a change records when cancellation bills its charge on a new invoice."""
+
+    def tell(line: InvoiceLine) -> None:
+        if req.settlement == Settle.NEXT_INVOICE and (line_id is None or req.invoice_line_id == line_id):
+            req.invoice_line = line
+        req.invoice, req.status = line.invoice, R.Status.APPLIED
+        req.settled_at = req.settled_at or now
+        req.save(update_fields=["invoice_line", "invoice", "status", "settled_at"])
+
+    return tell

@@ -74,6 +74,10 @@ class UpgradeRequest(models.Model):
     proration_unit = models.CharField(max_length=8)
     remaining = models.DecimalField(max_digits=13, decimal_places=12)
     charge = models.DecimalField(**MONEY)
+    # Netting (issue #10): of a downgrade credit, the part that settled the service's queued charges
+    # and unpaid charges for changes already made (only the rest was spendable); of a queued
+    # charge, the part a downgrade credit settled (only the rest is billed). Set once, when settled.
+    netted = models.DecimalField(**MONEY, default=Decimal("0.00"))
     # Credit note on Downgrade, as the product said when the request was made.
     credit_note_wanted = models.BooleanField(default=False)
 
