@@ -249,7 +249,7 @@ LOGGING = {
     },
 }
 
-# ---- Security: production mode, cookies, HTTPS, sessions, keys (engineer E; docs/operations.md) ----
+# ---- Security: production mode, cookies, HTTPS, sessions, keys (docs/security.md) ----
 # MOORAGE_ENV and PRODUCTION are read at the top of this file (the sign-in block uses them too).
 
 
