@@ -19,6 +19,7 @@ from moorage.core import two_factor
 from moorage.core.models import AuditEntry
 from tests import factories
 from tests.factories import PASSWORD
+from tests.threads import race
 
 pytestmark = pytest.mark.django_db
 
@@ -279,33 +280,6 @@ def test_the_device_admin_lists_devices_without_their_secrets(frozen, staff):
     assert response.status_code == 302 and not TOTPDevice.objects.filter(pk=device.pk).exists()
 
 
-def _race(*calls):  # noqa: ANN002, ANN202
-    """Run the calls in threads released together; each one's result or exception."""
-    import threading
-
-    from django.db import connections
-
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int, call) -> None:  # noqa: ANN001
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001  (the test inspects it)
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL")
@@ -315,6 +289,6 @@ def test_one_code_sent_twice_at_once_is_accepted_once(frozen):
     totp_code = code_for(app_of(staff))
 
     for code in (codes[0], totp_code):
-        results = _race(*[lambda code=code: two_factor.verify_code(staff, code)] * 2)
+        results = race(*[lambda code=code: two_factor.verify_code(staff, code)] * 2)
         assert not [r for r in results if isinstance(r, Exception)], results
         assert sorted(r is not None for r in results) == [False, True], code

@@ -7,10 +7,9 @@ SQLite silently stores them, so this file must pass on both databases.
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client as DjangoClient
 
 from moorage.api.actions import api_token_create
@@ -18,6 +17,7 @@ from moorage.billing.models import Invoice, Payment
 from moorage.customers.models import Client
 from moorage.orders.models import Order
 from tests import factories
+from tests.threads import race
 
 pytestmark = pytest.mark.django_db
 
@@ -463,29 +463,6 @@ def test_the_key_of_a_deleted_order_is_409(http, starter, client_account):
     assert assert_refused(resp, 409, "Idempotency-Key")["code"] == "idempotency_key_used"
 
 
-def _race(*calls):
-    """Run the calls in threads released together (each thread has its own database connection)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001  (the test inspects it)
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL")
@@ -496,7 +473,7 @@ def test_two_requests_with_one_key_at_the_same_moment_place_one_order(token, sta
         http = DjangoClient(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {token}")
         return post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="race-1")
 
-    results = _race(send, send, send)
+    results = race(send, send, send)
     assert [r.status_code for r in results] == [201, 201, 201], [r.content[:200] for r in results]
     assert len({r.json()["id"] for r in results}) == 1
     assert sorted(r.get("Idempotent-Replayed", "") for r in results) == ["", "true", "true"]
@@ -515,7 +492,7 @@ def test_one_key_with_two_requests_at_the_same_moment_places_one_order_and_refus
         http = DjangoClient(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {token}")
         return post(http, "/orders", body, HTTP_IDEMPOTENCY_KEY="race-2")
 
-    results = _race(*[lambda b=b: send(b) for b in bodies])
+    results = race(*[lambda b=b: send(b) for b in bodies])
     assert sorted(r.status_code for r in results) == [201, 409], [r.content[:200] for r in results]
     assert Order.objects.count() == 1
 

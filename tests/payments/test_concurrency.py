@@ -1,10 +1,7 @@
 """Races on PostgreSQL: the database, not Python, makes "never twice" true."""
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from moorage.billing.models import LedgerEntry, Payment
 from moorage.catalog.models import Product
@@ -13,35 +10,13 @@ from moorage.orders.models import Order
 from moorage.services.models import Service
 from tests import factories
 from tests.factories import checkout, pay
+from tests.threads import race
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL"),
 ]
-
-
-def race(*calls: Callable[[], object]) -> list[object]:
-    """Run the calls in threads released together; return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001  (the test inspects it)
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def test_the_same_transaction_recorded_twice_at_once(now):
