@@ -7,8 +7,10 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
+from moorage.catalog import client_functions
 from moorage.catalog.hostname import RULE_LABELS, HostnameRule
 from moorage.core.cycles import CYCLE_LABELS, Cycle
+from moorage.core.errors import PermissionDenied
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -105,6 +107,10 @@ class OrderPage(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
 
+def default_client_functions() -> list[str]:
+    return list(client_functions.DEFAULT_ENABLED)
+
+
 class Product(models.Model):
     """A product (hosting plan) offered on an order page."""
 
@@ -124,6 +130,11 @@ class Product(models.Model):
         ON_PAYMENT = "on_payment", "When the first payment is received"
         CRON = "cron", "After payment received, process by cron"
         MANUAL = "manual", "Do not create automatically"
+
+    class Layout(models.TextChoices):
+        LEFT = "left", "Left menu"
+        RIGHT = "right", "Right menu"
+        TOP = "top", "Top menu"
 
     order_page = models.ForeignKey(OrderPage, on_delete=models.PROTECT, related_name="products")
     name = models.CharField("Product name", max_length=200)
@@ -179,6 +190,12 @@ class Product(models.Model):
         help_text="Move due date X days into future for recurring invoices",
     )
     full_month_billing = models.BooleanField(default=False)
+    # Client Functions tab: the codes (catalog/client_functions.py) of the actions clients get on this
+    # product's services, set by staff; and the Client area Layout of the service page's action menu.
+    client_functions = models.JSONField(default=default_client_functions, blank=True)
+    client_area_layout = models.CharField(
+        "Client area Layout", max_length=5, choices=Layout.choices, default=Layout.LEFT
+    )
     # Automation tab, continued (null = the system default of Settings → Automation).
     renew_on = models.CharField("Automatic Renew", max_length=16, choices=RENEW_CHOICES, null=True, blank=True)
     auto_upgrade = models.CharField("Automatic Upgrades", max_length=16, choices=UPGRADE_CHOICES, null=True, blank=True)
@@ -267,6 +284,17 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def client_function_refusal(self, code: str) -> str | None:
+        """Why a client may not use Client Function `code` on this product's services, or None: the one
+        question the client area, the API and the service page's menu ask."""
+        return client_functions.refusal(self.client_functions, code)
+
+    def require_client_function(self, code: str) -> None:
+        """Raise PermissionDenied (403, code `function_disabled`) with the reason when the function is refused."""
+        reason = self.client_function_refusal(code)
+        if reason is not None:
+            raise PermissionDenied(reason, field="function", code="function_disabled")
 
     @property
     def tag_list(self) -> list[str]:
