@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db import models
 from ninja import Field, Header, Schema
@@ -18,10 +18,14 @@ from pydantic import AfterValidator, BeforeValidator, WithJsonSchema, field_vali
 from pydantic_core import PydanticCustomError
 
 from moorage.api.models import IdempotencyKey
-from moorage.billing.models import Payment
+from moorage.automation.models import AutomationRun
+from moorage.billing.models import Invoice, Payment
+from moorage.core.clock import business_tz
 from moorage.core.models import User
 from moorage.customers.models import Client, ClientGroup, RegistrationField
+from moorage.notifications.models import Notification
 from moorage.orders.models import OrderItem
+from moorage.services.models import Service
 
 # Text columns without a size (TextField) still get a bound in the API.
 NOTES_MAX_LENGTH = 10_000
@@ -336,6 +340,43 @@ class OrderOut(Schema):
     invoice: InvoiceOut | None
 
 
+def _received_at(value: Any) -> dt.date | dt.datetime | None:
+    """A date (YYYY-MM-DD) or an ISO date-time; one without an offset is in the business time zone."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PydanticCustomError("received_at", "must be a date (YYYY-MM-DD) or an ISO 8601 date-time")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        moment = dt.datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=business_tz())
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
+        raise PydanticCustomError(
+            "received_at", "must be a date (YYYY-MM-DD) or an ISO 8601 date-time such as 2026-01-15T10:00:00Z"
+        ) from exc
+
+
+ReceivedAt = Annotated[
+    Any,
+    BeforeValidator(_received_at),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+                {"type": "null"},
+            ],
+            "description": "When the money was received: a date or a date-time, not in the future and not before "
+            "the invoice's issue date; default now. It becomes the invoice's paid date.",
+        }
+    ),
+]
+
+
 class PaymentIn(Input):
     amount: Amount
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = Field(
@@ -344,6 +385,7 @@ class PaymentIn(Input):
     gateway: Text(column_size(Payment, "gateway")) = "bank_transfer"
     transaction_id: Text(column_size(Payment, "transaction_id"))
     note: Text(column_size(Payment, "note")) = ""
+    received_at: ReceivedAt = None
 
 
 class PaymentOut(Schema):
@@ -362,3 +404,70 @@ class ErrorOut(Schema):
     code: str
     message: str
     field: str | None
+
+
+# --- Lists (cursor-paginated) -------------------------------------------------------------------
+
+
+def _choice(choices: type[models.TextChoices]) -> Any:
+    """A filter that takes only the model's own values: anything else is a 422, not an empty page."""
+    return Literal[tuple(choices.values)]  # type: ignore[valid-type]
+
+
+ClientStatus = _choice(Client.Status)
+ServiceStatus = _choice(Service.Status)
+InvoiceStatus = _choice(Invoice.Status)
+NotificationStatus = _choice(Notification.Status)
+AutomationRunStatus = _choice(AutomationRun.Status)
+EmailFilter = Text(column_size(User, "email"), min_length=1)
+EventFilter = Text(column_size(Notification, "template"), min_length=1)
+
+
+class Page(Schema):
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page; null on the last page")
+
+
+class ClientPage(Page):
+    items: list[ClientOut]
+
+
+class ServicePage(Page):
+    items: list[ServiceOut]
+
+
+class InvoicePage(Page):
+    items: list[InvoiceOut]
+
+
+class NotificationOut(Schema):
+    id: int
+    client_id: int | None
+    audience: str
+    event: str
+    to_email: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str
+    service_id: int | None
+    invoice_id: int | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+class NotificationPage(Page):
+    items: list[NotificationOut]
+
+
+class AutomationRunOut(Schema):
+    id: int
+    run_date: dt.date
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    summary: dict[str, Any]
+    host: str
+
+
+class AutomationRunPage(Page):
+    items: list[AutomationRunOut]

@@ -229,3 +229,6 @@ def unexpected_error(request: HttpRequest, exc: Exception):  # noqa: ANN201
 
 
 from moorage.api import endpoints  # noqa: E402,F401  (registers the routes on `api`)
+
+# isort: split
+from moorage.api import endpoints_lists  # noqa: E402,F401
