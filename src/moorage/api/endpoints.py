@@ -299,7 +299,13 @@ def get_invoice(request: HttpRequest, invoice_id: s.Id):  # noqa: ANN201
     auth=StaffToken("billing.add_payment", "billing.change_invoice", area="billing"),
 )
 def create_payment(request: HttpRequest, invoice_id: s.Id, payload: s.PaymentIn):  # noqa: ANN201
-    """Record a payment. Sending the same (gateway, transaction_id) again returns the first one (200)."""
+    """Record a payment. Sending the same (gateway, transaction_id) again returns the first one (200).
+
+    `received_at` (a date or a date-time, default now) is when the money arrived: not in the future and
+    not before the invoice's issue date (422 naming `received_at`). Its date becomes the invoice's paid
+    date, and with it the start of a new service's first period when the product adjusts it to the
+    payment date. Ledger entries keep the moment of recording; a late fee the automation run already
+    added stays (cancel its line in the staff area if the money was in time)."""
     _get(Invoice, invoice_id, "invoice")
     payment, created = payment_record(
         invoice_id=invoice_id,
@@ -310,6 +316,7 @@ def create_payment(request: HttpRequest, invoice_id: s.Id, payload: s.PaymentIn)
         actor=request.user,
         note=payload.note,
         currency=payload.currency,
+        received_at=payload.received_at,
     )
     payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
     body = {

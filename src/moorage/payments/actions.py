@@ -11,7 +11,7 @@ from moorage.billing.actions import apply_credit, apply_payment, lock_client, lo
 from moorage.billing.models import Invoice, InvoiceLine, Payment
 from moorage.catalog.models import BillingDefaults, product_setting
 from moorage.core.actions import audit
-from moorage.core.clock import local_date
+from moorage.core.clock import business_tz, local_date
 from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
 from moorage.core.money import MAX_AMOUNT, round_money, to_decimal
@@ -165,6 +165,25 @@ def clean_text(value: str, *, field: str, limit: int) -> str:
     return value
 
 
+class InvalidValue(DomainError):
+    """A value that is well formed but not acceptable (422, like the API's own validation)."""
+
+    status = 422
+
+
+def _received_moment(value: dt.datetime | dt.date | None, *, now: dt.datetime) -> dt.datetime:
+    """When the money was received, as an aware moment; never after `now` (the business clock)."""
+    if value is None:
+        return now
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=business_tz())
+    else:
+        moment = dt.datetime.combine(value, dt.time(0), tzinfo=business_tz())
+    if moment > now:
+        raise InvalidValue("the money cannot have been received in the future", field="received_at", code="in_future")
+    return moment
+
+
 @transaction.atomic(durable=True)
 def payment_record(
     *,
@@ -176,14 +195,18 @@ def payment_record(
     actor: User | None,
     note: str = "",
     currency: str | None = None,
+    received_at: dt.datetime | dt.date | None = None,
 ) -> tuple[Payment, bool]:
     """Record money received for an invoice. Returns (payment, created).
 
     The same (gateway, transaction id) with the same invoice and amount returns the first payment
     and changes nothing; with other details it is refused. A `currency`, when given, must be the
-    invoice's.
+    invoice's. `received_at` (default `now`) is when the money arrived, such as a bank transfer's
+    value date: a date reads as the start of that day in the business time zone; it may not be after
+    `now` nor before the invoice's issue date, and its date becomes the invoice's paid date.
     """
     amount = clean_amount(amount)
+    received = _received_moment(received_at, now=now)
     if gateway not in RECORDABLE:
         raise DomainError(f"unknown gateway {gateway!r}; use one of: {', '.join(RECORDABLE)}", field="gateway")
     transaction_id = clean_text((transaction_id or "").strip(), field="transaction_id", limit=TRANSACTION_ID_MAX)
@@ -209,6 +232,13 @@ def payment_record(
         )
     if invoice.status == Invoice.Status.PAID:
         raise DomainError(f"invoice {invoice.display_number} is already paid", field="invoice", code="invoice_paid")
+    if local_date(received) < invoice.issue_date:
+        raise InvalidValue(
+            f"the money cannot have been received before invoice {invoice.display_number} was issued "
+            f"({invoice.issue_date})",
+            field="received_at",
+            code="received_before_invoice",
+        )
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
@@ -218,7 +248,7 @@ def payment_record(
                 transaction_id=transaction_id,
                 amount=amount,
                 currency=invoice.currency,
-                received_at=now,
+                received_at=received,
                 note=note,
                 recorded_by=actor if actor is not None and actor.pk else None,
             )
@@ -232,7 +262,7 @@ def payment_record(
         now=now,
         data={"invoice": invoice.number, "amount": str(amount), "gateway": GATEWAYS[gateway].name},
     )
-    if apply_payment(invoice=invoice, payment=payment, now=now, paid_on=local_date(now), actor=actor):
+    if apply_payment(invoice=invoice, payment=payment, now=now, paid_on=local_date(received), actor=actor):
         after_invoice_paid(invoice, now=now, actor=actor)
     return payment, True
 
