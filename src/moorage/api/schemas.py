@@ -20,12 +20,14 @@ from pydantic_core import PydanticCustomError
 from moorage.api.models import IdempotencyKey
 from moorage.automation.models import AutomationRun
 from moorage.billing.models import Invoice, Payment
+from moorage.cancellations.actions import MAX_REASON as CANCELLATION_REASON_MAX
 from moorage.core.clock import business_tz
 from moorage.core.models import User
 from moorage.customers.models import Client, ClientGroup, RegistrationField
 from moorage.notifications.models import Notification
 from moorage.orders.models import OrderItem
-from moorage.services.models import Service
+from moorage.services.models import CancellationRequest, Service
+from moorage.upgrades.models import UpgradeRequest
 
 # Text columns without a size (TextField) still get a bound in the API.
 NOTES_MAX_LENGTH = 10_000
@@ -471,3 +473,89 @@ class AutomationRunOut(Schema):
 
 class AutomationRunPage(Page):
     items: list[AutomationRunOut]
+
+
+# --- A service's changes: upgrades, cancellation, usage ----------------------------------------
+
+
+class UpgradeOptionOut(Schema):
+    product_id: int
+    product: str
+    cycle: str
+    price: str
+    upgrade_fee: str
+    possible: bool
+    refusal: str | None = Field(description="Why the change is not possible now, when it is not")
+    kind: str | None = Field(description="upgrade, downgrade or cycle_change")
+    charge: str | None = Field(description="Pro-rata charge now (negative: a downgrade credit), fee included")
+    settlement: str | None
+    applies_now: bool | None
+    period_start: dt.date | None
+    period_end: dt.date | None = Field(description="The next due date: the first day after the period")
+
+
+class UpgradeIn(Input):
+    product_id: Id = Field(description="The product to change to; the service's own product to change the cycle")
+    cycle: Text(column_size(UpgradeRequest, "to_cycle"), min_length=1)
+
+
+class UpgradeRequestOut(Schema):
+    id: int
+    service_id: int
+    kind: str
+    status: str
+    settlement: str
+    from_product_id: int
+    from_cycle: str
+    to_product_id: int
+    to_cycle: str
+    charge: str
+    invoice_id: int | None
+    created_at: dt.datetime
+    applied_at: dt.datetime | None
+
+
+class CancellationIn(Input):
+    type: Literal[tuple(CancellationRequest.Type.values)]  # type: ignore[valid-type]
+    reason: Text(CANCELLATION_REASON_MAX, min_length=1)
+
+
+class CancellationOut(Schema):
+    id: int
+    service_id: int
+    type: str
+    reason: str
+    status: str
+    created_at: dt.datetime
+    processed_at: dt.datetime | None
+
+
+class MeteredUsageOut(Schema):
+    resource: str
+    label: str
+    basis: str
+    unit: str
+    measured: bool
+    usage: str
+    included: str
+    billable: str
+    unit_price: str
+    estimate: str
+
+
+class ReadingOut(Schema):
+    resource: str
+    label: str
+    unit: str
+    value: str
+    taken_at: dt.datetime
+
+
+class UsageOut(Schema):
+    service_id: int
+    period_start: dt.date
+    period_end: dt.date = Field(description="The period's last day")
+    recurring_amount: str
+    estimate: str = Field(description="The recurring amount plus the metered estimates so far")
+    metered: list[MeteredUsageOut]
+    latest: list[ReadingOut]

@@ -232,3 +232,6 @@ from moorage.api import endpoints  # noqa: E402,F401  (registers the routes on `
 
 # isort: split
 from moorage.api import endpoints_lists  # noqa: E402,F401
+
+# isort: split
+from moorage.api import endpoints_changes  # noqa: E402,F401
