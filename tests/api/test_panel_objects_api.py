@@ -119,7 +119,7 @@ def test_ftp_users_through_the_api_and_the_limit(api, active, panel):
     assert api.post(f"{base}/{name}/password", {"password": NEW}).status_code == 204
     assert panel.state.ftpusers[name]["passwd"] == NEW
     assert api.delete(f"{base}/{name}").status_code == 204
-    assert api.delete(f"{base}/{name}").status_code == 400  # gone: the panel's list no longer has it
+    assert api.delete(f"{base}/{name}").status_code == 404  # gone: the panel's list no longer has it
 
 
 def test_a_panel_that_is_down_is_503_and_nothing_changes(api, active, panel):
@@ -174,9 +174,11 @@ def test_names_of_another_accounts_objects_and_hostile_names_stay_values(
     panel.call("email.edit", sok="ok", name="boss", domainname="other.example", passwd=OLD, confirm=OLD)
     panel.call("ftp.user.edit", sok="ok", name="victimftp", owner=victim, passwd=OLD, confirm=OLD, home="/")
     mine = f"/services/{active.pk}"
+    for path in (f"{mine}/mailboxes/boss@other.example", f"{mine}/ftp-users/victimftp"):
+        assert api.delete(path).status_code == 404, path
+        response = api.post(f"{path}/password", {"password": NEW})
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
     for path in (
-        f"{mine}/mailboxes/boss@other.example",
-        f"{mine}/ftp-users/victimftp",
         f"{mine}/ftp-users/victimftp, x",
         f"{mine}/ftp-users/x&func=user.delete&elid={victim}",
         f"{mine}/ftp-users/x%26su%3Droot",

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from moorage.core.actions import audit
-from moorage.core.errors import Conflict, DomainError, PermissionDenied
+from moorage.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from moorage.core.models import User
 from moorage.provisioning.accounts import connection_info
 from moorage.provisioning.interface import (
@@ -71,6 +71,10 @@ FIELD_OF = {
     "server": "server",
     "charset": "charset",
 }
+
+
+# The objects a module reports missing from the account's own list (ModuleError.panel_object).
+OBJECTS = {"database", "database user", "mailbox", "FTP user"}
 
 
 class PanelUnavailable(DomainError):
@@ -134,6 +138,9 @@ def _translate(exc: ModuleError, target: _Target, secrets: tuple[str, ...] = ())
         return PermissionDenied(exc.message, code="function_unsupported")
     message = _redact(exc.panel_message or exc.message, secrets)
     field = FIELD_OF.get(exc.panel_object, "password" if exc.panel_object.startswith("pass") else "name")
+    if exc.panel_type == "missed" and exc.panel_object in OBJECTS:
+        # Not in the account's own list: absent, or another account's (the same answer for both).
+        return NotFound(message, field=field)
     return PanelRefused(message, field=field)
 
 
