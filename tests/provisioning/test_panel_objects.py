@@ -13,7 +13,7 @@ from moorage.core.models import AuditEntry
 from moorage.orders.actions import CartItem, order_checkout
 from moorage.payments.actions import payment_record
 from moorage.provisioning import panel_objects as po
-from moorage.provisioning.interface import ProvisioningModule
+from moorage.provisioning.interface import ModuleError, ProvisioningModule
 from moorage.provisioning.models import PanelAccount
 from moorage.provisioning.registry import get_module
 from moorage.provisioning.runner import run_due_jobs
@@ -271,3 +271,21 @@ def test_a_module_without_the_capabilities_answers_unsupported():
 
     assert not Bare.capabilities and not any(Bare.supports(Bare, c) for c in ("databases", "mailboxes", "ftp_users"))
     assert {"databases", "emails", "ftp_users"} <= {f.code for f in client_functions.FUNCTIONS}
+
+
+def test_a_panel_message_that_repeats_the_password_is_redacted(active, now, monkeypatch, caplog):
+    module = type(get_module("ispmanager"))
+
+    def weak(self, conn, username, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        raise ModuleError(
+            "ftp.user.edit: weak",
+            panel_type="value",
+            panel_object="passwd",
+            panel_message=f"The password {kwargs['password']} is too weak",
+        )
+
+    monkeypatch.setattr(module, "create_ftp_user", weak)
+    with pytest.raises(po.PanelRefused) as refused:
+        po.ftp_user_create(service=active, name="deploy", home="/", password=OLD, actor=None, now=now)
+    assert refused.value.field == "password" and "too weak" in refused.value.message
+    assert OLD not in refused.value.message and OLD not in caplog.text
