@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -34,7 +34,7 @@ class _PasswordFields(forms.Form):
     password2 = forms.CharField(label="Password again", max_length=128, strip=False, widget=forms.PasswordInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("password") and data.get("password2") is not None and data["password"] != data["password2"]:
             self.add_error("password2", "The two passwords differ.")
         return data
@@ -48,7 +48,7 @@ class DatabaseCreateForm(_PasswordFields):
 
     def __init__(self, *args: Any, servers: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["server"].choices = [(s, s) for s in servers]
+        cast(forms.ChoiceField, self.fields["server"]).choices = [(s, s) for s in servers]
         if len(servers) < 2:
             del self.fields["server"]
 
@@ -60,7 +60,7 @@ class DatabasePasswordForm(_PasswordFields):
 
     def __init__(self, *args: Any, users: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].choices = [(u, u) for u in users]
+        cast(forms.ChoiceField, self.fields["user"]).choices = [(u, u) for u in users]
 
 
 class MailboxCreateForm(_PasswordFields):
@@ -73,7 +73,7 @@ class MailboxCreateForm(_PasswordFields):
 
     def __init__(self, *args: Any, domains: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["domain"].choices = [(d, d) for d in domains]
+        cast(forms.ChoiceField, self.fields["domain"]).choices = [(d, d) for d in domains]
 
 
 class FtpUserCreateForm(_PasswordFields):
@@ -263,7 +263,7 @@ def _objects_page(
     request: HttpRequest,
     service: Service,
     *,
-    objects: list | None,
+    objects: list[Any] | None,
     by_name: dict[str, Any],
     problem: str,
     create: forms.Form,
@@ -271,7 +271,7 @@ def _objects_page(
     template: str,
     what: str,
     create_fn: Callable[..., None],
-    created: Callable[[dict], str],
+    created: Callable[[dict[str, Any]], str],
     password_fn: Callable[..., None],
     delete_fn: Callable[..., None],
     extra: dict[str, Any],

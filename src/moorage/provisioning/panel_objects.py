@@ -176,23 +176,28 @@ def _record(*, service: Service, actor: User | None, action: str, now: dt.dateti
 
 
 def list_databases(*, service: Service) -> list[Database]:
-    return _call(_target(service, "databases"), "list_databases")
+    found: list[Database] = _call(_target(service, "databases"), "list_databases")
+    return found
 
 
 def database_servers(*, service: Service) -> list[str]:
-    return _call(_target(service, "databases"), "list_database_servers")
+    found: list[str] = _call(_target(service, "databases"), "list_database_servers")
+    return found
 
 
 def list_mailboxes(*, service: Service) -> list[Mailbox]:
-    return _call(_target(service, "emails"), "list_mailboxes")
+    found: list[Mailbox] = _call(_target(service, "emails"), "list_mailboxes")
+    return found
 
 
 def mail_domains(*, service: Service) -> list[str]:
-    return _call(_target(service, "emails"), "list_mail_domains")
+    found: list[str] = _call(_target(service, "emails"), "list_mail_domains")
+    return found
 
 
 def list_ftp_users(*, service: Service) -> list[FtpUser]:
-    return _call(_target(service, "ftp_users"), "list_ftp_users")
+    found: list[FtpUser] = _call(_target(service, "ftp_users"), "list_ftp_users")
+    return found
 
 
 # --- changes (each: the panel first, then the log) -------------------------------------------------
