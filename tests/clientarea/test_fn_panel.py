@@ -218,3 +218,15 @@ def test_a_suspended_service_is_refused_in_plain_words(signed_in, active):
     Service.objects.filter(pk=active.pk).update(status=Service.Status.SUSPENDED)
     html = signed_in.get(url("service_ftp_users", active)).content.decode()
     assert "while the service is active" in html
+
+
+def test_a_module_without_the_capability_answers_403_and_the_menu_can_ask(signed_in, active, monkeypatch):
+    from moorage.provisioning import panel_objects
+    from moorage.provisioning.registry import get_module
+
+    assert panel_objects.refusal(service=active, code="emails") is None
+    monkeypatch.setattr(type(get_module("ispmanager")), "capabilities", frozenset({"databases"}))
+    response = signed_in.get(url("service_emails", active))
+    assert response.status_code == 403  # the reason as for a disabled function (PermissionDenied)
+    assert signed_in.get(url("service_databases", active)).status_code == 200
+    assert "does not offer" in panel_objects.refusal(service=active, code="ftp_users")

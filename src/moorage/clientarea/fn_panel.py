@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -18,7 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from moorage.clientarea.functions import function_service
 from moorage.clientarea.views import acting_user, client_required
 from moorage.core import clock
-from moorage.core.errors import DomainError
+from moorage.core.errors import DomainError, PermissionDenied
 from moorage.provisioning import panel_objects as po
 from moorage.services.models import Service
 
@@ -106,9 +107,12 @@ def _page(
 
 
 def _read(reader: Callable[[], Any]) -> tuple[Any, str]:
-    """A panel read for the page: (value, "") or (None, what to tell the client)."""
+    """A panel read for the page: (value, "") or (None, what to tell the client). A function the
+    service's module does not offer is refused (403 with the reason), like a disabled one."""
     try:
         return reader(), ""
+    except PermissionDenied as exc:
+        raise HttpForbidden(exc.message) from exc
     except DomainError as exc:
         return None, exc.message[:1].upper() + exc.message[1:]
 

@@ -121,6 +121,15 @@ def _target(service: Service, code: str) -> _Target:
     return _Target(service, account, module, connection_info(account.connection, module), what)
 
 
+def refusal(*, service: Service, code: str) -> str | None:
+    """Why function `code` is not offered on this service, or None; no panel call (for menus)."""
+    try:
+        _target(service, code)
+    except DomainError as exc:
+        return exc.message
+    return None
+
+
 def _unavailable(exc: ModuleError, target: _Target, secrets: tuple[str, ...]) -> PanelUnavailable:
     log.warning("panel call for service %s failed: %s", target.service.pk, _redact(exc.message, secrets))
     if exc.kind == UNKNOWN:
