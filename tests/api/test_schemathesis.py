@@ -85,7 +85,7 @@ def aim_at_rows(rows: dict, emails: Iterator[int]):  # noqa: ANN201
 
     def aim(case):  # noqa: ANN001, ANN202
         for name in case.path_parameters or {}:
-            case.path_parameters[name] = rows[name]
+            case.path_parameters[name] = rows.get(name, case.path_parameters[name])  # ids only, not names
         body = case.body
         if isinstance(body, dict):
             if "client_id" in body:

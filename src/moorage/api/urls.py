@@ -228,6 +228,7 @@ def unexpected_error(request: HttpRequest, exc: Exception):  # noqa: ANN201
     return _error(request, 500, "server_error", "an unexpected error occurred; it has been logged")
 
 
+import moorage.api.endpoints_panel  # noqa: E402,F401  (Databases, Emails, FTP Users)
 from moorage.api import endpoints  # noqa: E402,F401  (registers the routes on `api`)
 
 # isort: split

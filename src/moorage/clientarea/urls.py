@@ -3,6 +3,7 @@
 from django.urls import path
 
 from moorage.clientarea import cancellations, emails, ordering, password_reset, upgrades, usage, views
+from moorage.clientarea.fn_panel import service_databases, service_emails, service_ftp_users
 
 app_name = "clientarea"
 urlpatterns = [
@@ -37,6 +38,9 @@ urlpatterns = [
         views.service_control_panel,
         name="service_control_panel",
     ),
+    path("services/<int:pk>/databases/", service_databases, name="service_databases"),
+    path("services/<int:pk>/emails/", service_emails, name="service_emails"),
+    path("services/<int:pk>/ftp-users/", service_ftp_users, name="service_ftp_users"),
     path("services/<int:pk>/metered/", usage.service_metered, name="service_metered"),
     path("services/<int:pk>/usage/", usage.service_usage, name="service_usage"),
     path("services/<int:pk>/upgrade/", upgrades.service_upgrade, name="service_upgrade"),

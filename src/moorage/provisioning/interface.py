@@ -40,12 +40,22 @@ USAGE_RESOURCES = (
 class ModuleError(Exception):
     """A panel call failed; `kind` says what the job runner should do about it."""
 
-    def __init__(self, message: str, *, kind: str = PERMANENT, panel_type: str = "", panel_object: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = PERMANENT,
+        panel_type: str = "",
+        panel_object: str = "",
+        panel_message: str = "",
+    ):
         super().__init__(message)
         self.message = message
         self.kind = kind
         self.panel_type = panel_type
         self.panel_object = panel_object
+        # The panel's own words for the failure (no function name, no type), fit to show a client.
+        self.panel_message = panel_message
 
     def __str__(self) -> str:
         return self.message
@@ -114,6 +124,43 @@ class AccountState:
     usage: dict[str, Decimal] = field(default_factory=dict)
     # Whether the account carries billing's ownership marker: None when not asked (no markers given).
     ours: bool | None = None
+
+
+# Optional capabilities: the panel objects a client may manage through a module (Client Functions
+# "Databases", "Emails", "FTP Users"). A module lists the ones it implements in `capabilities`.
+DATABASES = "databases"
+MAILBOXES = "mailboxes"
+FTP_USERS = "ftp_users"
+CAPABILITIES = (DATABASES, MAILBOXES, FTP_USERS)
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database of the account, with the names of its users."""
+
+    name: str
+    server: str = ""
+    size_mib: Decimal | None = None
+    users: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A mailbox of the account: its address and, where the panel has them, its size and quota."""
+
+    address: str
+    size_used_mib: Decimal | None = None
+    size_limit_mib: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class FtpUser:
+    name: str
+    home: str = "/"
+
+
+def unsupported(what: str) -> ModuleError:
+    return ModuleError(f"this module does not manage {what}", kind=PERMANENT, panel_type="unsupported")
 
 
 class ProvisioningModule(ABC):
@@ -200,3 +247,80 @@ class ProvisioningModule(ABC):
     def validate_username(self, username: str) -> str | None:
         """Why the panel would refuse this username, or None."""
         return None
+
+    # --- optional capabilities: panel objects of one account ------------------------------------
+    # Each acts on the panel *as the account* (ispmanager: the administrator with `su=<username>`),
+    # so the panel itself keeps the account to its own objects and its package's limits. Names come
+    # from clients: a module passes them only as parameter values and refuses what the panel would
+    # read as more than one object. Passwords travel only in request bodies and are never logged.
+    # A module that implements a group says so in `capabilities`; callers ask `supports()` first.
+    capabilities: frozenset[str] = frozenset()
+
+    def supports(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def list_databases(self, conn: Connection, username: str) -> list[Database]:
+        raise unsupported("databases")
+
+    def list_database_servers(self, conn: Connection, username: str) -> list[str]:
+        raise unsupported("databases")
+
+    def create_database(
+        self,
+        conn: Connection,
+        username: str,
+        *,
+        name: str,
+        user: str,
+        password: str,
+        server: str = "",
+        charset: str = "",
+    ) -> None:
+        """A database with a new user of it who has `password`."""
+        raise unsupported("databases")
+
+    def change_database_password(
+        self, conn: Connection, username: str, *, database: str, user: str, password: str
+    ) -> None:
+        raise unsupported("databases")
+
+    def delete_database(self, conn: Connection, username: str, name: str) -> None:
+        """Delete the database and its users."""
+        raise unsupported("databases")
+
+    def list_mail_domains(self, conn: Connection, username: str) -> list[str]:
+        raise unsupported("mailboxes")
+
+    def list_mailboxes(self, conn: Connection, username: str) -> list[Mailbox]:
+        raise unsupported("mailboxes")
+
+    def create_mailbox(
+        self,
+        conn: Connection,
+        username: str,
+        *,
+        name: str,
+        domain: str,
+        password: str,
+        maxsize: int | None = None,
+    ) -> None:
+        """The mailbox `name@domain`; `maxsize` in MiB (None: the package's default)."""
+        raise unsupported("mailboxes")
+
+    def change_mailbox_password(self, conn: Connection, username: str, address: str, password: str) -> None:
+        raise unsupported("mailboxes")
+
+    def delete_mailbox(self, conn: Connection, username: str, address: str) -> None:
+        raise unsupported("mailboxes")
+
+    def list_ftp_users(self, conn: Connection, username: str) -> list[FtpUser]:
+        raise unsupported("FTP users")
+
+    def create_ftp_user(self, conn: Connection, username: str, *, name: str, home: str, password: str) -> None:
+        raise unsupported("FTP users")
+
+    def change_ftp_password(self, conn: Connection, username: str, name: str, password: str) -> None:
+        raise unsupported("FTP users")
+
+    def delete_ftp_user(self, conn: Connection, username: str, name: str) -> None:
+        raise unsupported("FTP users")

@@ -242,5 +242,9 @@ def _panel_error(func: str, error: dict[str, Any]) -> ModuleError:
         msg = msg.replace(f"__{name}__", value(p))
     kind = PERMANENT if etype in PERMANENT_TYPES else TRANSIENT
     return ModuleError(
-        f"{func}: {msg.strip()} ({etype}{'/' + obj if obj else ''})", kind=kind, panel_type=etype, panel_object=obj
+        f"{func}: {msg.strip()} ({etype}{'/' + obj if obj else ''})",
+        kind=kind,
+        panel_type=etype,
+        panel_object=obj,
+        panel_message=msg.strip(),
     )
