@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "moorage.upgrades",
     "moorage.cancellations",
     "moorage.payments",
+    "moorage.servicefunctions",
     "moorage.automation",
     "moorage.clientarea",
     "moorage.api",

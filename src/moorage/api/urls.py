@@ -228,4 +228,7 @@ def unexpected_error(request: HttpRequest, exc: Exception):  # noqa: ANN201
     return _error(request, 500, "server_error", "an unexpected error occurred; it has been logged")
 
 
-from moorage.api import endpoints  # noqa: E402,F401  (registers the routes on `api`)
+from moorage.api import (  # noqa: E402  (registers the routes on `api`)
+    endpoints,  # noqa: F401
+    endpoints_service_extras,  # noqa: F401  (Client Functions: notes, status updates, auto renewal/payment)
+)
