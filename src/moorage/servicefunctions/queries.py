@@ -50,7 +50,7 @@ def renewal_refusal(service: Service) -> str:
 def renewal_state(service: Service) -> RenewalState:
     refusal = renewal_refusal(service)
     if refusal:
-        return RenewalState(on=False, can_change=False, refusal=refusal)
+        return RenewalState(on=service.auto_renew, can_change=False, refusal=refusal)
     options = options_of(service)
     mine = options.renewal_off_request if options is not None else None
     if mine is not None and mine.status == CancellationRequest.Status.PENDING:
