@@ -85,10 +85,28 @@ class StatusUpdate(models.Model):
         return self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
 
 
+class DownloadsStorage(FileSystemStorage):
+    """Files of Downloads: under MOORAGE_DATA_DIR/media/downloads (read at each use, so a changed
+    setting applies), with no URL: they are served only by the client area's permission-checked view."""
+
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(Path(settings.DATA_DIR) / "media" / "downloads")
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return str(Path(self.base_location).resolve())
+
+    @property
+    def base_url(self) -> None:  # type: ignore[override]
+        return None
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Downloads have no public URL")
+
+
 def downloads_storage() -> FileSystemStorage:
-    """Files of Downloads: under MOORAGE_DATA_DIR/media/downloads, with no URL (served only by the
-    client area's permission-checked view)."""
-    return FileSystemStorage(location=Path(settings.DATA_DIR) / "media" / "downloads", base_url=None)
+    return DownloadsStorage()
 
 
 def _upload_to(instance: ProductDownload, filename: str) -> str:
