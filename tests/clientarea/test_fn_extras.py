@@ -132,9 +132,7 @@ def test_auto_payment_from_the_page(signed_in, active):
 
 def test_notes_show_only_the_visible_ones_newest_first(signed_in, active, others, staff):
     service_note_add(service_id=active.pk, body="First visible", visible_to_client=True, now=NOW, actor=staff)
-    service_note_add(
-        service_id=active.pk, body="Internal: late payer", visible_to_client=False, now=NOW, actor=staff
-    )
+    service_note_add(service_id=active.pk, body="Internal: late payer", visible_to_client=False, now=NOW, actor=staff)
     later = NOW + dt.timedelta(hours=1)
     service_note_add(service_id=active.pk, body="Second <b>visible</b>", visible_to_client=True, now=later, actor=staff)
     service_note_add(service_id=others.pk, body="Other client's note", visible_to_client=True, now=NOW, actor=staff)
