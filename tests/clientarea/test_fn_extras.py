@@ -244,3 +244,15 @@ def test_related_invoices_lists_only_this_services_invoices(signed_in, active, o
     page = signed_in.get(reverse("clientarea:service_related_invoices", args=[active.pk])).content.decode()
     assert f"#{order.invoice.display_number}" in page
     assert page.count('data-testid="related-invoice"') == 1
+
+
+def test_the_service_page_tag_shows_current_updates_only_when_enabled(active, starter):
+    from django.template import Context, Template
+
+    _update("Product incident", products=[starter])
+    tpl = Template("{% load service_extras %}{% service_status_updates service %}")
+    assert "Product incident" in tpl.render(Context({"service": active}))
+    starter.client_functions = [c for c in starter.client_functions if c != "status_updates"]
+    starter.save()
+    active.refresh_from_db()
+    assert "Product incident" not in tpl.render(Context({"service": Service.objects.get(pk=active.pk)}))
