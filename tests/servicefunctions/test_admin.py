@@ -34,7 +34,7 @@ def test_staff_add_a_note_from_the_service_page_and_delete_it(admin_client, serv
     page = admin_client.get(reverse("admin:services_service_change", args=[service.pk])).content.decode()
     assert 'id="add-service-note"' in page
     url = reverse("admin:servicefunctions_servicenote_add") + f"?service={service.pk}"
-    response = admin_client.post(url, {"body": "Migrated to fra1", "visible_to_client": "on"})
+    response = admin_client.post(url, {"service": service.pk, "body": "Migrated to fra1", "visible_to_client": "on"})
     assert response.status_code == 302
     note = ServiceNote.objects.get()
     assert note.visible_to_client and note.service == service

@@ -10,7 +10,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -31,6 +30,7 @@ from moorage.services.models import Service
 
 
 class NoteForm(forms.Form):
+    service = forms.IntegerField(label="Service id", min_value=1, max_value=2**63 - 1)
     body = forms.CharField(label="Note", max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 5}))
     visible_to_client = forms.BooleanField(
         label="Visible to the client", required=False, help_text="Unticked: an internal note only staff see"
@@ -60,10 +60,16 @@ class ServiceNoteAdmin(admin.ModelAdmin):
         # Not the admin's changeform (its transaction would wrap the durable action): a form page.
         if not self.has_add_permission(request):
             raise PermissionDenied
-        service = get_object_or_404(Service, pk=request.GET.get("service") or 0)
-        form = NoteForm(request.POST or None)
+        given = request.GET.get("service") or ""
+        service = Service.objects.filter(pk=int(given)).first() if given.isdigit() and len(given) < 19 else None
+        form = NoteForm(request.POST or None, initial={"service": service.pk if service else None})
+        if service is not None:
+            form.fields["service"].widget = forms.HiddenInput()
         if request.method == "POST" and form.is_valid():
+            service = Service.objects.filter(pk=form.cleaned_data["service"]).first()
             try:
+                if service is None:
+                    raise DomainError("no service with this id", field="service")
                 service_note_add(
                     service_id=service.pk,
                     body=form.cleaned_data["body"],
@@ -76,7 +82,8 @@ class ServiceNoteAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, "Note added.")
                 return HttpResponseRedirect(reverse("admin:services_service_change", args=[service.pk]))
-        return form_page(request, self, title=f"Add a note to {service}", form=form, obj=None, submit_label="Add note")
+        title = f"Add a note to {service}" if service else "Add a note to a service"
+        return form_page(request, self, title=title, form=form, obj=None, submit_label="Add note")
 
     def delete_model(self, request: HttpRequest, obj: ServiceNote) -> None:
         service = obj.service
