@@ -76,7 +76,7 @@ def _note_out(note: ServiceNote) -> dict:
         "id": note.pk,
         "body": note.body,
         "visible_to_client": note.visible_to_client,
-        "author": note.author.email if note.author_id else None,
+        "author": note.author.email if note.author is not None else None,
         "created_at": note.created_at,
     }
 

@@ -90,11 +90,11 @@ class DownloadsStorage(FileSystemStorage):
     setting applies), with no URL: they are served only by the client area's permission-checked view."""
 
     @property
-    def base_location(self) -> str:  # type: ignore[override]
+    def base_location(self) -> str:
         return str(Path(settings.DATA_DIR) / "media" / "downloads")
 
     @property
-    def location(self) -> str:  # type: ignore[override]
+    def location(self) -> str:
         return str(Path(self.base_location).resolve())
 
     @property
