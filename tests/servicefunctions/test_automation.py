@@ -177,3 +177,16 @@ def test_auto_payment_with_part_of_the_credit_pays_part(service, client_account)
     (invoice,) = renewals()
     assert invoice.status == "unpaid"
     assert client_credit_balance(client_account) == Decimal("0.00")
+
+
+def test_turning_renewal_off_after_the_renewal_invoice_was_issued_cancels_it_at_the_end(service, client_account):
+    walk(D(2026, 1, 16), D(2026, 2, 1))
+    (invoice,) = renewals()
+    assert invoice.status == "unpaid"
+    auto_renewal_set(service_id=service.pk, on=False, now=at(D(2026, 2, 3)), actor=None, client_id=client_account.pk)
+    walk(D(2026, 2, 3), D(2026, 2, 16))
+    invoice.refresh_from_db()
+    service.refresh_from_db()
+    assert service.status in ("cancelled", "terminated")
+    assert invoice.status == "cancelled"  # no money owed for a period the client does not get
+    assert len(renewals()) == 1
