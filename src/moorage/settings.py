@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "moorage.upgrades",
     "moorage.cancellations",
     "moorage.payments",
+    "moorage.servicefunctions",
     "moorage.automation",
     "moorage.clientarea",
     "moorage.api",
@@ -179,6 +180,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Downloads (Client Functions): files staff attach to products, stored under DATA_DIR/media/downloads
+# and served only through the client area's permission check; the largest file accepted, in MB.
+MOORAGE_DOWNLOAD_MAX_MB = int(env("MOORAGE_DOWNLOAD_MAX_MB", "100"))
 
 # Background work: jobs are rows in the same database (django-tasks-db).
 TASKS = {

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def full_world(world, other_client, staff, provisioning_rows, metering_rows):  # noqa: ANN001, ANN201
+def full_world(world, other_client, staff, provisioning_rows, metering_rows, settings, tmp_path):  # noqa: ANN001, ANN201
     """At least one row of every model the staff area shows."""
     ClientGroup.objects.create(name="Resellers")
     Group.objects.create(name="Billing staff")
@@ -91,6 +91,27 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows):  #
         remaining="0.5",
         charge="1.00",
         created_at=world.order.created_at,
+    )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from moorage.servicefunctions.actions import product_download_add, service_note_add
+    from moorage.servicefunctions.models import StatusUpdate
+
+    settings.DATA_DIR = tmp_path  # the download's file
+
+    service_note_add(
+        service_id=world.service.pk, body="A note", visible_to_client=True, now=world.order.created_at, actor=staff
+    )
+    update = StatusUpdate.objects.create(
+        title="Maintenance", starts_at=world.order.created_at, created_at=world.order.created_at
+    )
+    update.products.set([world.starter])
+    product_download_add(
+        product_id=world.starter.pk,
+        title="Guide",
+        upload=SimpleUploadedFile("g.pdf", b"x"),
+        now=world.order.created_at,
+        actor=staff,
     )
     return world
 

@@ -94,6 +94,14 @@ ENDPOINTS = [
         answers=(404,),
     ),
     Endpoint("GET", "/services/{service}/usage", ("services.view_service",), "services"),
+    # Client Functions (billing side, part j): notes, status updates, auto renewal and auto payment.
+    Endpoint("GET", "/services/{service}/notes", ("services.view_service",), "services"),
+    Endpoint("POST", "/services/{service}/notes", ("servicefunctions.add_servicenote",), "services", {"body": "Hello"}),
+    Endpoint("GET", "/services/{service}/status-updates", ("services.view_service",), "services"),
+    Endpoint("GET", "/services/{service}/auto-renewal", ("services.view_service",), "services"),
+    Endpoint("PUT", "/services/{service}/auto-renewal", ("services.change_service",), "services", {"on": True}),
+    Endpoint("GET", "/services/{service}/auto-payment", ("services.view_service",), "services"),
+    Endpoint("PUT", "/services/{service}/auto-payment", ("services.change_service",), "services", {"on": False}),
 ]
 IDS = [f"{e.method} {e.path}" for e in ENDPOINTS]
 
@@ -133,7 +141,7 @@ def call(client, token: str, endpoint: Endpoint, world: dict):  # noqa: ANN001, 
         .replace('"{client}"', str(world["client"]))
         .replace('"{product}"', str(world["product"]))
     )
-    return client.post(path, json.dumps(body), content_type="application/json", **headers)
+    return client.generic(endpoint.method, path, json.dumps(body), content_type="application/json", **headers)
 
 
 def token_for(user: User, now, scopes: str = "") -> str:  # noqa: ANN001

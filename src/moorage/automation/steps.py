@@ -38,6 +38,7 @@ from moorage.provisioning.actions import request_create, request_job
 from moorage.provisioning.models import AppConnection, PanelAccount, ProvisioningJob
 from moorage.provisioning.notices import notify_service
 from moorage.provisioning.registry import is_active
+from moorage.servicefunctions.actions import autopay_renewals
 from moorage.services import lifecycle
 from moorage.services.actions import lock_service
 from moorage.services.locks import lock_row
@@ -156,7 +157,7 @@ class GenerateInvoices(Step):
         service = lock_service(pk)
         if service.status not in LIVE or not service.auto_renew:
             return None
-        issued = []
+        issued, invoices = [], []
         # With "renew when the invoice is issued" a missed month is caught up, one period at a time.
         metered = usage_lines if service.product.price_type == Product.PriceType.METERED else None
         for _ in range(36):
@@ -167,10 +168,16 @@ class GenerateInvoices(Step):
             if invoice is None:
                 break
             issued.append(invoice.display_number)
+            invoices.append(invoice)
             if service.next_due_date is None or service.next_due_date == due_before:
                 break  # renewed on payment: the next period waits for this invoice to be paid
             if invoice_date_for(service, ctx.defaults) > ctx.today:
                 break
+        # Service Auto Payment: the client's credit pays what was just issued (after the loop: the
+        # invoices and the client's row come after the service in the money lock order).
+        paid = autopay_renewals(service=service, invoices=invoices, now=ctx.now, today=ctx.today)
+        if paid > 0:
+            issued.append(f"({paid} paid from credit)")
         return f"invoice {', '.join(issued)}" if issued else None
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from moorage.clientarea import cancellations, emails, ordering, password_reset, upgrades, usage, views
+from moorage.clientarea import cancellations, emails, fn_extras, ordering, password_reset, upgrades, usage, views
 from moorage.clientarea.fn_panel import service_databases, service_emails, service_ftp_users
 
 app_name = "clientarea"
@@ -47,6 +47,13 @@ urlpatterns = [
     path("services/<int:pk>/billing-cycle/", upgrades.service_cycle, name="service_cycle"),
     path("services/<int:pk>/cancel/", cancellations.service_cancel, name="service_cancel"),
     path("services/<int:pk>/cancel/withdraw/", cancellations.service_cancel_withdraw, name="service_cancel_withdraw"),
+    path("services/<int:pk>/auto-renewal/", fn_extras.service_auto_renewal, name="service_auto_renewal"),
+    path("services/<int:pk>/auto-payment/", fn_extras.service_auto_payment, name="service_auto_payment"),
+    path("services/<int:pk>/notes/", fn_extras.service_notes, name="service_service_notes"),
+    path("services/<int:pk>/status-updates/", fn_extras.service_status_updates, name="service_status_updates"),
+    path("services/<int:pk>/downloads/", fn_extras.service_downloads, name="service_downloads"),
+    path("services/<int:pk>/downloads/<int:download_id>/", fn_extras.service_download, name="service_download"),
+    path("services/<int:pk>/invoices/", fn_extras.service_related_invoices, name="service_related_invoices"),
     path("credit-notes/", cancellations.credit_note_list, name="credit_notes"),
     path("credit-notes/<int:number>/", cancellations.credit_note_detail, name="credit_note"),
     path("credit-notes/<int:number>/pdf/", cancellations.credit_note_pdf, name="credit_note_pdf"),
