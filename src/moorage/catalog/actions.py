@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.text import slugify
 
+from moorage.catalog import client_functions
 from moorage.catalog.models import OrderPage, Price, Product
 from moorage.catalog.transfer import create_from_clean, parse_product
 from moorage.core.actions import audit
@@ -104,3 +105,57 @@ def product_import(*, raw: str | bytes, order_page: OrderPage, now: dt.datetime,
     product = create_from_clean(parse_product(raw), order_page_id=order_page.pk)
     audit(actor=actor, action="product_import", obj=product, now=now)
     return product
+
+
+@transaction.atomic(durable=True)
+def product_client_functions_save(
+    *, product_id: int, enabled: list[str], layout: str, now: dt.datetime, actor: User | None
+) -> Product:
+    """The product's Client Functions tab: the enabled functions and the Client area Layout.
+    Not-applicable or unknown codes are refused; the list is stored in the registry's order, each once."""
+    if not isinstance(enabled, list | tuple) or not all(isinstance(code, str) for code in enabled):
+        raise DomainError("the enabled functions must be a list of codes", field="client_functions")
+    try:
+        clean = client_functions.clean_enabled(list(enabled))
+    except ValueError as exc:
+        raise DomainError(str(exc), field="client_functions", code="invalid_function") from exc
+    if layout not in Product.Layout.values:
+        raise DomainError(
+            f"Client area Layout must be one of: {', '.join(Product.Layout.values)}",
+            field="client_area_layout",
+            code="invalid_layout",
+        )
+    try:
+        product = Product.objects.select_for_update().get(pk=product_id)
+    except Product.DoesNotExist as exc:
+        raise DomainError("no such product", field="product", code="not_found") from exc
+    before = (list(product.client_functions or []), product.client_area_layout)
+    if before == (clean, layout):
+        return product
+    product.client_functions = clean
+    product.client_area_layout = layout
+    product.save(update_fields=["client_functions", "client_area_layout"])
+    added = [c for c in clean if c not in before[0]]
+    removed = [c for c in before[0] if c not in clean]
+    audit(
+        actor=actor,
+        action="product_client_functions",
+        obj=product,
+        now=now,
+        data={"enabled": added, "disabled": removed, "layout": layout, "layout_before": before[1]},
+        message=_functions_message(added, removed, before[1], layout),
+    )
+    return product
+
+
+def _functions_message(added: list[str], removed: list[str], layout_before: str, layout: str) -> str:
+    parts = []
+    if added:
+        parts.append("enabled " + ", ".join(client_functions.BY_CODE[c].label for c in added))
+    if removed:
+        parts.append(
+            "disabled " + ", ".join(client_functions.BY_CODE[c].label for c in removed if c in client_functions.BY_CODE)
+        )
+    if layout != layout_before:
+        parts.append(f"Client area Layout {layout_before} → {layout}")
+    return "Client Functions: " + "; ".join(parts)

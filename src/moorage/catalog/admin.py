@@ -11,13 +11,15 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 
-from moorage.catalog.actions import order_page_create, product_import
+from moorage.catalog import client_functions
+from moorage.catalog.actions import order_page_create, product_client_functions_save, product_import
 from moorage.catalog.admin_forms import (
+    ClientFunctionsForm,
     OrderPageCreateForm,
     PriceFormSet,
     ProductImportForm,
@@ -328,6 +330,11 @@ class ProductAdmin(admin.ModelAdmin):
         return [
             path("import/", wrap(self.import_view), name="catalog_product_import"),
             path("<path:object_id>/export/", wrap(self.export_view), name="catalog_product_export"),
+            path(
+                "<path:object_id>/client-functions/",
+                wrap(self.client_functions_view),
+                name="catalog_product_client_functions",
+            ),
             *super().get_urls(),
         ]
 
@@ -360,6 +367,63 @@ class ProductAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, product):
             raise PermissionDenied
         return self._json_response([product])
+
+    def client_functions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The product's Client Functions tab: Enable per function, Enable all, and the Client area Layout.
+        Staff who may view the product see it read-only; saving needs the change permission."""
+        product = get_object_or_404(Product, pk=object_id) if object_id.isdigit() else None
+        if product is None:
+            raise Http404("no such product")
+        if not self.has_view_permission(request, product):
+            raise PermissionDenied
+        can_change = self.has_change_permission(request, product)
+        if request.method == "POST":
+            if not can_change:
+                raise PermissionDenied
+            form = ClientFunctionsForm(request.POST)
+            if form.is_valid():
+                every = [f.code for f in client_functions.FUNCTIONS if f.can_enable]
+                try:
+                    product_client_functions_save(
+                        product_id=product.pk,
+                        enabled=every if "enable_all" in request.POST else form.cleaned_data["functions"],
+                        layout=form.cleaned_data["layout"],
+                        now=clock.now(),
+                        actor=request.user,
+                    )
+                except DomainError as exc:
+                    form.add_error("layout" if exc.field == "client_area_layout" else "functions", exc.message)
+                else:
+                    messages.success(request, f"Client Functions of {product.name} saved.")
+                    return HttpResponseRedirect(request.path)
+            checked = set(request.POST.getlist("functions"))
+        else:
+            form = ClientFunctionsForm(
+                initial={"functions": product.client_functions, "layout": product.client_area_layout}
+            )
+            checked = set(product.client_functions or ())
+        rows = [
+            {
+                "code": f.code,
+                "label": f.label,
+                "description": f.description,
+                "can_enable": f.can_enable,
+                "checked": f.can_enable and f.code in checked,
+                "reason": client_functions.NOT_APPLICABLE if not f.applicable else f.unavailable,
+                "unavailable": bool(f.unavailable),
+            }
+            for f in client_functions.FUNCTIONS
+        ]
+        return form_page(
+            request,
+            self,
+            title=f"Client Functions: {product.name}",
+            form=form,
+            obj=product,
+            template="admin/catalog/product/client_functions.html",
+            rows=rows,
+            can_change=can_change,
+        )
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Import products: the file is checked by the action; a bad file creates nothing."""

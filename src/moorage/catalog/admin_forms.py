@@ -1,4 +1,5 @@
-"""Staff forms of the catalog: Add new order page, Import products, and the price rows' check."""
+"""Staff forms of the catalog: Add new order page, Import products, the price rows' check and the
+product's Client Functions tab."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.text import slugify
 
+from moorage.catalog import client_functions
 from moorage.catalog.actions import PREMADE_CHOICES, PREMADE_NONE
-from moorage.catalog.models import OrderPage
+from moorage.catalog.models import OrderPage, Product
 from moorage.catalog.transfer import check_prices
 from moorage.core.errors import DomainError
 from moorage.core.validators import multi_line, single_line
@@ -93,3 +95,21 @@ class PriceFormSet(forms.BaseInlineFormSet):
 
 def export_filename(name: str, pk: Any) -> str:
     return f"product-{pk}-{slugify(name) or 'product'}.json"
+
+
+class ClientFunctionsForm(forms.Form):
+    """The product's Client Functions tab: an Enable box per function and the Client area Layout.
+    Not-applicable functions are not choices at all, so a forged POST naming one is an error."""
+
+    functions = forms.MultipleChoiceField(
+        label="Enabled functions",
+        required=False,
+        choices=[(f.code, f.label) for f in client_functions.FUNCTIONS if f.can_enable],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    layout = forms.ChoiceField(
+        label="Client area Layout",
+        choices=Product.Layout.choices,
+        widget=forms.RadioSelect,
+        help_text="Where the service page shows its menu of actions.",
+    )

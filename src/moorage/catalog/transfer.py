@@ -6,6 +6,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from moorage.catalog import client_functions
 from moorage.catalog.hostname import HostnameRule
 from moorage.catalog.models import Price, Product
 from moorage.core.cycles import Cycle
@@ -18,7 +19,8 @@ VERSION = 1
 # The largest value of a PositiveIntegerField on every database.
 MAX_INT = 2147483647
 
-# Exported settings: name → (kind, required). Kinds: str, bool, int, int?, bool?, choice:<Model field>.
+# Exported settings: name → (kind, required). Kinds: str, bool, int, int?, bool?, choice (CHOICES), and
+# functions (the Client Functions tab: a list of codes that can be enabled).
 FIELDS: dict[str, tuple[str, bool]] = {
     "name": ("str", True),
     "code": ("str", False),
@@ -40,18 +42,22 @@ FIELDS: dict[str, tuple[str, bool]] = {
     "invoice_due_before_days": ("int?", False),
     "invoice_due_move_days": ("int?", False),
     "full_month_billing": ("bool", False),
+    "client_functions": ("functions", False),
+    "client_area_layout": ("choice", False),
 }
 CHOICES = {
     "price_type": Product.PriceType.values,
     "billing_type": Product.BillingType.values,
     "hostname_validation": [r.value for r in HostnameRule],
     "auto_create": Product.AutoCreate.values,
+    "client_area_layout": Product.Layout.values,
 }
 
 
 def export_product(product: Product) -> dict[str, Any]:
     """The product as a JSON-ready dict (amounts as decimal strings)."""
     data: dict[str, Any] = {name: getattr(product, name) for name in FIELDS}
+    data["client_functions"] = list(product.client_functions or [])
     data["prices"] = [
         {"cycle": p.cycle, "amount": str(p.amount), "setup_fee": str(p.setup_fee), "upgrade_fee": str(p.upgrade_fee)}
         for p in product.prices.order_by("id")
@@ -122,7 +128,16 @@ def parse_product(raw: str | bytes) -> dict[str, Any]:
                 pass
             elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
                 raise _fail(path, f"must be a whole number from 0 to {MAX_INT}")
-        elif kind == "choice" and value not in CHOICES[name]:
+        elif kind == "functions":
+            if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+                raise _fail(path, "must be a list of function codes")
+            if len(value) > len(client_functions.CODES):
+                raise _fail(path, f"has more than {len(client_functions.CODES)} codes")
+            try:
+                value = client_functions.clean_enabled(value)
+            except ValueError as exc:
+                raise _fail(path, str(exc)) from exc
+        elif kind == "choice" and (not isinstance(value, str) or value not in CHOICES[name]):
             raise _fail(path, f"must be one of: {', '.join(CHOICES[name])}")
         clean[name] = value
     prices = data.get("prices", [])

@@ -21,6 +21,7 @@ from moorage.billing.queries import client_credit_balance
 from moorage.cancellations.actions import MAX_REASON, cancellation_request, cancellation_withdraw
 from moorage.cancellations.queries import cancellation_policy, pending_request, processing_date
 from moorage.clientarea.forms import add_domain_error
+from moorage.clientarea.functions import function_service
 from moorage.clientarea.views import acting_user, client_required
 from moorage.core import clock
 from moorage.core.errors import DomainError
@@ -58,6 +59,7 @@ def cancellation_ends_on(cancellation: CancellationRequest, service: Service) ->
 @client_required
 def service_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Request cancellation: the types the product allows and a reason."""
+    function_service(request, pk, "cancellation")
     service = _own_service(request, pk)
     pending = pending_request(service)
     if pending is not None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 
+from moorage.clientarea.functions import function_service
 from moorage.clientarea.views import acting_user, client_required
 from moorage.core import clock
 from moorage.core.errors import DomainError
-from moorage.customers.models import Client
-from moorage.services.models import Service
 from moorage.upgrades.actions import cycle_targets, service_change_package, upgrade_quote, upgrade_targets
 from moorage.upgrades.models import UpgradeRequest
 
@@ -33,8 +32,7 @@ def service_cycle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _change_page(request: HttpRequest, pk: int, *, mode: str) -> HttpResponse:
-    client: Client = request.client  # type: ignore[attr-defined]
-    service = get_object_or_404(Service.objects.select_related("product"), pk=pk, client=client)
+    service = function_service(request, pk, "upgrades" if mode == "upgrade" else "change_billing_cycle")
     now = clock.now()
     options = []
     for price in upgrade_targets(service) if mode == "upgrade" else cycle_targets(service):

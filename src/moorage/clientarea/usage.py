@@ -10,11 +10,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from moorage.catalog.models import Product
+from moorage.clientarea.functions import function_service
 from moorage.clientarea.views import client_required
 from moorage.core import clock
 from moorage.core.money import round_money
@@ -28,15 +29,15 @@ from moorage.services.models import Service
 ZERO = Decimal(0)
 
 
-def _service(request: HttpRequest, pk: int) -> Service:
-    """The signed-in client's service; another client's is a 404."""
-    return get_object_or_404(Service.objects.select_related("product"), pk=pk, client=request.client)  # type: ignore[attr-defined]
+def _service(request: HttpRequest, pk: int, code: str) -> Service:
+    """The signed-in client's service (another client's is a 404) whose product enables `code` (403)."""
+    return function_service(request, pk, code)
 
 
 @client_required
 def service_metered(request: HttpRequest, pk: int) -> HttpResponse:
     """Metered Billing Details: the period so far, per resource: usage, included, billable, price, estimate."""
-    service = _service(request, pk)
+    service = _service(request, pk, "metered_billing")
     if service.product.price_type != Product.PriceType.METERED:
         raise Http404("not a metered service")
     today = clock.today()
@@ -85,7 +86,7 @@ def _bound(up_to: Decimal | None) -> str:
 @client_required
 def service_usage(request: HttpRequest, pk: int) -> HttpResponse:
     """Disk & Bandwidth Usage: the latest figures and charts of the current period, for a provisioned service."""
-    service = _service(request, pk)
+    service = _service(request, pk, "usage")
     account = PanelAccount.objects.filter(service=service, exists_on_panel=True).first()
     if account is None:
         raise Http404("this service has no account on a panel")

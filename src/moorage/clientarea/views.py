@@ -29,6 +29,9 @@ from moorage.billing.queries import (
     invoice_outstanding,
     invoice_paid_amount,
 )
+from moorage.cancellations.queries import CANCELLABLE, pending_request
+from moorage.catalog.models import Product
+from moorage.clientarea import functions
 from moorage.clientarea.forms import (
     AccountForm,
     LoginForm,
@@ -215,9 +218,17 @@ def service_list(request: HttpRequest) -> HttpResponse:
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client: Client = request.client  # type: ignore[attr-defined]
     service = get_object_or_404(Service.objects.select_related("product"), pk=pk, client=client)
-    invoices = Invoice.objects.filter(client=client, lines__service=service).distinct().order_by("-number")
+    fn = {item["code"] for item in functions.menu(service)}
+    invoices = (
+        Invoice.objects.filter(client=client, lines__service=service).distinct().order_by("-number")
+        if "related_invoices" in fn
+        else Invoice.objects.none()
+    )
     order_item = getattr(service, "order_item", None)
     control_panel = _control_panel(service)
+    if control_panel and control_panel["login"] and "login_details" not in fn:
+        # Login Details off: the password never reaches the page, not even hidden in it.
+        control_panel["login"] = {k: v for k, v in control_panel["login"].items() if k != "password"}
     response = render(
         request,
         "clientarea/service_detail.html",
@@ -227,11 +238,66 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order": order_item.order if order_item else None,
             "history": service.status_changes.order_by("-created_at", "-id")[:20],
             "panel": control_panel,
+            "fn": dict.fromkeys(fn, True),
+            "menu": service_menu(service, fn, control_panel),
+            "layout": service.product.client_area_layout or Product.Layout.LEFT,
+            # Cancellation off: a request made before is still shown, and can be withdrawn.
+            "cancellation_pending": pending_request(service) is not None,
         },
     )
-    if control_panel and control_panel["login"]:
+    if control_panel and control_panel["login"] and "login_details" in fn:
         add_never_cache_headers(response)  # the page shows the panel password
     return response
+
+
+# Functions whose part is on the service page itself: the menu entry jumps to it.
+PAGE_ANCHORS = {
+    "login_details": "login-details",
+    "access_control_panel": "login-details",
+    "related_invoices": "invoices",
+    "service_notes": "service-notes",
+    "cancellation": "cancellation",
+}
+# Functions whose page predates the naming rule `clientarea:service_<code>`.
+PAGE_NAMES = {
+    "metered_billing": "service_metered",
+    "upgrades": "service_upgrade",
+    "change_billing_cycle": "service_cycle",
+}
+
+
+def service_menu(service: Service, fn: set[str], panel: dict | None) -> list[dict]:
+    """The service page's action menu: the product's enabled functions that have somewhere to go for
+    this service (a part of the page or a page of their own), each with its link. A function whose
+    page does not exist in this build (no `clientarea:service_<code>` URL) is left out."""
+    has_login = bool(panel and panel["login"])
+    open_change = service.status == Service.Status.ACTIVE and service.is_recurring
+    relevant = {
+        "login_details": has_login,
+        "access_control_panel": has_login,
+        "usage": has_login,
+        "metered_billing": service.product.price_type == Product.PriceType.METERED,
+        "upgrades": open_change and service.product.available_upgrades.exists(),
+        "change_billing_cycle": open_change and service.product.prices.count() > 1,
+        "service_notes": bool(service.notes),
+        "cancellation": service.status in CANCELLABLE or pending_request(service) is not None,
+    }
+    entries = []
+    for item in functions.menu(service):
+        code = item["code"]
+        if code not in fn or not relevant.get(code, True):
+            continue
+        if code in PAGE_ANCHORS:
+            url = f"#{PAGE_ANCHORS[code]}"
+        elif code == "related_emails":
+            url = reverse("clientarea:emails") + f"?service={service.pk}"
+        else:
+            try:
+                url = reverse(f"clientarea:{PAGE_NAMES.get(code, f'service_{code}')}", args=[service.pk])
+            except NoReverseMatch:
+                continue
+        entries.append({"code": code, "label": item["label"], "url": url})
+    return entries
 
 
 # What the client is told about their panel account while it is not there yet. The panel's own
@@ -307,8 +373,7 @@ def _setup(setup: str) -> dict:
 @require_POST
 def service_control_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """Access Control Panel: send the browser to the panel with a one-time login key."""
-    client: Client = request.client  # type: ignore[attr-defined]
-    service = get_object_or_404(Service.objects.select_related("product"), pk=pk, client=client)
+    service = functions.function_service(request, pk, "access_control_panel")
     try:
         # During Login as Client the audit entry names the staff member, not the client.
         url = provisioning.sso_url(service=service, actor=acting_user(request), now=clock.now())
