@@ -99,9 +99,9 @@ def test_every_enabled_function_with_a_page_is_in_the_menu_with_its_link(signed_
     assert f'href="/emails/?service={pk}" data-testid="fn-related_emails"' in html
     assert 'href="#login-details" data-testid="fn-login_details"' in html
     assert 'href="#invoices" data-testid="fn-related_invoices"' in html
-    assert 'href="#service-notes" data-testid="fn-service_notes"' in html
+    assert f'href="/services/{pk}/notes/" data-testid="fn-service_notes"' in html  # its own page
     assert 'href="#cancellation" data-testid="fn-cancellation"' in html
-    for anchor in ("login-details", "invoices", "service-notes", "cancellation"):
+    for anchor in ("login-details", "invoices", "service-notes", "cancellation"):  # the legacy notes text stays
         assert f'id="{anchor}"' in html, anchor
 
 

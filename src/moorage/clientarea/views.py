@@ -255,7 +255,6 @@ PAGE_ANCHORS = {
     "login_details": "login-details",
     "access_control_panel": "login-details",
     "related_invoices": "invoices",
-    "service_notes": "service-notes",
     "cancellation": "cancellation",
 }
 # Functions whose page predates the naming rule `clientarea:service_<code>`.
@@ -279,7 +278,6 @@ def service_menu(service: Service, fn: set[str], panel: dict | None) -> list[dic
         "metered_billing": service.product.price_type == Product.PriceType.METERED,
         "upgrades": open_change and service.product.available_upgrades.exists(),
         "change_billing_cycle": open_change and service.product.prices.count() > 1,
-        "service_notes": bool(service.notes),
         "cancellation": service.status in CANCELLABLE or pending_request(service) is not None,
     }
     entries = []
