@@ -228,4 +228,5 @@ def unexpected_error(request: HttpRequest, exc: Exception):  # noqa: ANN201
     return _error(request, 500, "server_error", "an unexpected error occurred; it has been logged")
 
 
-from moorage.api import endpoints  # noqa: E402,F401  (registers the routes on `api`)
+from moorage.api import endpoints  # noqa: E402,F401,I001  (registers the routes on `api`)
+from moorage.api import endpoints_service_fns  # noqa: E402,F401  (billing-side client functions)
