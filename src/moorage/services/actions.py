@@ -247,7 +247,7 @@ def service_transfer_approve(*, transfer_id: int, now: dt.datetime, actor: User 
     if row is None:
         raise NotFound(f"no ownership transfer with id {transfer_id}", field="transfer")
     service = lock_service(row)  # the service first (the lock order), then its transfer request
-    transfer = ServiceTransfer.objects.select_for_update().select_related("to_client").get(pk=transfer_id)
+    transfer = ServiceTransfer.objects.select_for_update(of=("self",)).select_related("to_client").get(pk=transfer_id)
     if transfer.status != ServiceTransfer.Status.PENDING:
         raise DomainError(f"this request is already {transfer.get_status_display().lower()}", code="not_pending")
     if transfer.from_client_id != service.client_id:
