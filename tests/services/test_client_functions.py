@@ -349,3 +349,39 @@ def test_manual_renew_twice_at_the_same_moment_makes_one_invoice(active, now):
     invoices = {r.invoice.pk for r in results}
     assert len(invoices) == 1
     assert sorted(r.created for r in results) == [False, True]
+
+
+def test_transfer_waits_for_an_unsettled_upgrade(active, client_account, other, staff, now):
+    """Money queued for the next renewal invoice (or as credit) belongs to the old owner's account."""
+    from decimal import Decimal
+
+    from moorage.upgrades.models import UpgradeRequest
+
+    transfer = services.service_transfer_request(
+        service_id=active.pk, email="other@example.com", now=now, actor=client_account.user, client_id=client_account.pk
+    )
+    UpgradeRequest.objects.create(
+        service=active,
+        kind="upgrade",
+        status="queued",
+        settlement="next_invoice",
+        from_product=active.product,
+        from_cycle="monthly",
+        from_price=Decimal("10.00"),
+        to_product=active.product,
+        to_cycle="monthly",
+        to_price=Decimal("20.00"),
+        change_at=now,
+        period_start=now.date(),
+        period_end=active.next_due_date,
+        period_cycle="monthly",
+        proration_unit="days",
+        remaining=Decimal("1"),
+        charge=Decimal("10.00"),
+        created_at=now,
+    )
+    with pytest.raises(DomainError) as err:
+        services.service_transfer_approve(transfer_id=transfer.pk, now=now, actor=staff)
+    assert err.value.code == "not_transferable"
+    active.refresh_from_db()
+    assert active.client == client_account

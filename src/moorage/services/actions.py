@@ -159,6 +159,11 @@ def _transfer_refusal(service: Service, to_client: Client | None) -> str | None:
         return "the service has an unpaid invoice: pay or cancel it first, then change the owner"
     if service.cancellation_requests.filter(status=CancellationRequest.Status.PENDING).exists():
         return "the service has a pending cancellation request: withdraw it first"
+    # An upgrade waiting for payment, or whose money is queued for the next renewal invoice or as credit,
+    # belongs to the old owner's account: it settles first. (The reverse side; services imports no upgrades.)
+    upgrades = getattr(service, "upgrade_requests", None)
+    if upgrades is not None and upgrades.filter(status__in=("pending_payment", "queued")).exists():
+        return "an upgrade or downgrade of the service is not settled yet: wait until it is"
     if to_client is not None:
         if to_client.pk == service.client_id:
             return "the service already belongs to this client"
