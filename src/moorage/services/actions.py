@@ -252,7 +252,9 @@ def service_transfer_approve(*, transfer_id: int, now: dt.datetime, actor: User 
     if row is None:
         raise NotFound(f"no ownership transfer with id {transfer_id}", field="transfer")
     service = lock_service(row)  # the service first (the lock order), then its transfer request
-    transfer = ServiceTransfer.objects.select_for_update(of=("self",)).select_related("to_client").get(pk=transfer_id)
+    transfer = lock_row(ServiceTransfer.objects.select_related("to_client"), transfer_id)
+    if transfer is None:  # deleted only with its service, which is locked above: never, but say so
+        raise NotFound(f"no ownership transfer with id {transfer_id}", field="transfer")
     if transfer.status != ServiceTransfer.Status.PENDING:
         raise DomainError(f"this request is already {transfer.get_status_display().lower()}", code="not_pending")
     if transfer.from_client_id != service.client_id:
@@ -285,7 +287,9 @@ def service_transfer_close(
     if row is None:
         raise NotFound(f"no ownership transfer with id {transfer_id}", field="transfer")
     service = _own_service(row, client_id)
-    transfer = ServiceTransfer.objects.select_for_update().get(pk=transfer_id)
+    transfer = lock_row(ServiceTransfer, transfer_id)
+    if transfer is None:  # deleted only with its service, which is locked above: never, but say so
+        raise NotFound(f"no ownership transfer with id {transfer_id}", field="transfer")
     if client_id is not None and transfer.from_client_id != client_id:
         raise NotFound(f"no ownership transfer with id {transfer_id}", field="transfer")
     if transfer.status != ServiceTransfer.Status.PENDING:
