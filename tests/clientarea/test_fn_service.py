@@ -333,3 +333,35 @@ def test_reset_panel_password_twice_is_refused_while_the_job_waits(signed_in, on
     response = signed_in.post(url("service_reset_password", on_panel), {"mode": "generate"})
     assert "already queued" in response.content.decode()
     assert ProvisioningJob.objects.filter(operation="change_password").count() == 1
+
+
+def test_change_ownership_gives_the_panel_account_a_new_password(
+    signed_in, on_panel, panel, other_client, now, settings
+):
+    """The previous owner knows the panel password: after the move it no longer works."""
+    settings.MOORAGE_SERVICE_TRANSFER_DIRECT = True
+    account = PanelAccount.objects.get(service=on_panel)
+    old = account.password
+    signed_in.post(url("service_change_ownership", on_panel), {"email": "other@example.com", "confirm": "on"})
+    assert ProvisioningJob.objects.filter(service=on_panel, operation="change_password").count() == 1
+    run_due_jobs(now=now + dt.timedelta(days=1))
+    account.refresh_from_db()
+    assert account.password != old
+    assert panel.call("whoami", authinfo=f"{account.username}:{old}")["doc"].get("error") is not None
+    assert panel.call("whoami", authinfo=f"{account.username}:{account.password}")["doc"].get("error") is None
+
+
+def test_the_new_owner_does_not_see_the_previous_owners_status_history(client, mine, other_client, staff, now):
+    from moorage.services.actions import service_set_status, service_transfer_request
+
+    service_set_status(service_id=mine.pk, status="suspended", now=now, actor=staff, reason="old owner's abuse case")
+    later = now + dt.timedelta(days=1)
+    service_set_status(service_id=mine.pk, status="active", now=later, actor=staff)
+    service_transfer_request(
+        service_id=mine.pk, email="other@example.com", now=later + dt.timedelta(hours=1), actor=staff
+    )
+    client.force_login(other_client.user)
+    page = client.get(reverse("clientarea:service", args=[mine.pk])).content.decode()
+    assert "abuse case" not in page and "Suspended" not in page
+    logs = client.get(url("service_logs", mine)).content.decode()
+    assert "Suspended" not in logs

@@ -21,6 +21,7 @@ from moorage.api.urls import StaffToken, api
 from moorage.billing.manual_renew import service_manual_renew
 from moorage.core import clock
 from moorage.core.errors import NotFound
+from moorage.provisioning.transfers import panel_password_after_transfer
 from moorage.services import actions as services
 from moorage.services.models import Service, ServiceTransfer
 from moorage.services.queries import service_log
@@ -146,6 +147,7 @@ def transfer_service(request: HttpRequest, service_id: s.Id, payload: OwnershipI
     transfer = services.service_transfer_request(
         service_id=service_id, email=payload.email, now=clock.now(), actor=request.user
     )
+    panel_password_after_transfer(service_id=service_id, now=clock.now(), actor=request.user)
     return Status(201, _transfer_out(transfer))
 
 
@@ -160,6 +162,7 @@ def approve_service_transfer(request: HttpRequest, service_id: s.Id, transfer_id
     _service(service_id)
     _own_transfer(service_id, transfer_id)
     transfer = services.service_transfer_approve(transfer_id=transfer_id, now=clock.now(), actor=request.user)
+    panel_password_after_transfer(service_id=service_id, now=clock.now(), actor=request.user)
     return _transfer_out(transfer)
 
 

@@ -28,6 +28,7 @@ from moorage.core.validators import PlainTextValidator
 from moorage.provisioning import actions as provisioning
 from moorage.provisioning.accounts import new_password
 from moorage.provisioning.models import PanelAccount, ProvisioningJob
+from moorage.provisioning.transfers import panel_password_after_transfer
 from moorage.services import actions as services
 from moorage.services.models import Service, ServiceTransfer
 from moorage.services.queries import service_log
@@ -149,6 +150,7 @@ def service_change_ownership(request: HttpRequest, pk: int) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             if transfer.status == ServiceTransfer.Status.DONE:
+                panel_password_after_transfer(service_id=service.pk, now=clock.now(), actor=acting_user(request))
                 messages.success(request, "The service now belongs to the client you named.")
                 return redirect("clientarea:services")
             messages.success(request, services.TRANSFER_REQUESTED)

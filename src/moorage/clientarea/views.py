@@ -46,6 +46,7 @@ from moorage.payments.gateways import BANK_TRANSFER, GATEWAYS
 from moorage.provisioning import actions as provisioning
 from moorage.provisioning.models import PanelAccount, ProvisioningJob
 from moorage.services.models import Service
+from moorage.services.queries import client_log_start
 
 log = logging.getLogger(__name__)
 
@@ -225,13 +226,20 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "service": service,
             "invoices": invoices,
             "order": order_item.order if order_item else None,
-            "history": service.status_changes.order_by("-created_at", "-id")[:20],
+            "history": _own_history(service),
             "panel": control_panel,
         },
     )
     if control_panel and control_panel["login"]:
         add_never_cache_headers(response)  # the page shows the panel password
     return response
+
+
+def _own_history(service: Service) -> list:
+    """The status history since the service became the client's (not a previous owner's)."""
+    changes = service.status_changes.order_by("-created_at", "-id")
+    since = client_log_start(service)
+    return list((changes.filter(created_at__gte=since) if since else changes)[:20])
 
 
 # What the client is told about their panel account while it is not there yet. The panel's own

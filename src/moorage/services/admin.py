@@ -24,6 +24,7 @@ from moorage.core.admin_views import (
 from moorage.core.errors import DomainError
 from moorage.customers.admin import client_page_section
 from moorage.customers.models import Client
+from moorage.provisioning.transfers import panel_password_after_transfer
 from moorage.services.actions import service_set_status, service_transfer_approve, service_transfer_close
 from moorage.services.lifecycle import TRANSITIONS
 from moorage.services.models import Service, ServiceStatusChange, ServiceTransfer
@@ -271,6 +272,7 @@ class ServiceTransferAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 messages.error(request, f"Request #{transfer.pk}: {exc.message}")
             else:
+                panel_password_after_transfer(service_id=transfer.service_id, now=clock.now(), actor=request.user)
                 messages.success(request, f"Request #{transfer.pk}: service #{transfer.service_id} moved.")
 
     @admin.action(description="Reject the selected requests", permissions=["decide"])

@@ -125,7 +125,7 @@ class ServiceTransfer(models.Model):
 
     Done at once when MOORAGE_SERVICE_TRANSFER_DIRECT allows it and the email names an active client,
     otherwise pending until staff approve or reject it. Invoices already issued stay with the old
-    owner; the panel account stays as it is."""
+    owner; the panel account stays, with a new password (the faces queue it after the move)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
