@@ -228,6 +228,9 @@ MOORAGE_COMPANY_TAX_ID = env("MOORAGE_COMPANY_TAX_ID")
 MOORAGE_BANK_DETAILS = env("MOORAGE_BANK_DETAILS")
 # Fixes "now" for the whole process (test clock); empty means the real time.
 MOORAGE_CLOCK_DATE = env("MOORAGE_CLOCK_DATE")
+# Change Ownership: on, a client's request moves the service at once when the email names an active
+# client; off (default), staff approve each request in the staff area.
+MOORAGE_SERVICE_TRANSFER_DIRECT = env_bool("MOORAGE_SERVICE_TRANSFER_DIRECT", False)
 # Database connections `moorage cron` uses at once for independent items (PostgreSQL only).
 MOORAGE_CRON_WORKERS = int(env("MOORAGE_CRON_WORKERS", "3"))
 # Fernet keys (comma separated, newest first) that encrypt panel passwords at rest; when unset a

@@ -24,7 +24,7 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows, set
     from moorage.automation.run import automation_run
     from moorage.core.clock import local_date
     from moorage.notifications.actions import notify
-    from moorage.services.models import CancellationRequest
+    from moorage.services.models import CancellationRequest, ServiceTransfer
 
     automation_run(today=local_date(world.order.created_at), now=world.order.created_at)
     from moorage.automation.models import AutomationRun, AutomationRunItem
@@ -48,6 +48,9 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows, set
         )
     CancellationRequest.objects.create(
         service=world.service, type="end_of_period", reason="moving", created_at=world.order.created_at
+    )
+    ServiceTransfer.objects.create(
+        service=world.service, from_client=world.client, to_email="heir@example.com", created_at=world.order.created_at
     )
     payment_record(
         invoice_id=world.invoice.pk,

@@ -102,6 +102,17 @@ ENDPOINTS = [
     Endpoint("PUT", "/services/{service}/auto-renewal", ("services.change_service",), "services", {"on": True}),
     Endpoint("GET", "/services/{service}/auto-payment", ("services.view_service",), "services"),
     Endpoint("PUT", "/services/{service}/auto-payment", ("services.change_service",), "services", {"on": False}),
+    # Billing-side client functions (api/endpoints_service_fns.py), on a paid service ({active}) and a
+    # pending Change Ownership request ({transfer}) of another one.
+    Endpoint("POST", "/services/{active}/label", ("services.change_service",), "services", {"label": "Shop"}),
+    Endpoint("GET", "/services/{active}/logs", ("services.view_service",), "services"),
+    Endpoint("GET", "/services/{active}/ownership", ("services.view_service",), "services"),
+    Endpoint(
+        "POST", "/services/{active}/ownership", ("services.change_service",), "services", {"email": "heir@example.com"}
+    ),
+    Endpoint("POST", "/services/{moving}/ownership/{transfer}/approve", ("services.change_service",), "services", {}),
+    Endpoint("POST", "/services/{moving}/ownership/{transfer}/reject", ("services.change_service",), "services", {}),
+    Endpoint("POST", "/services/{active}/renew", ("services.change_service", "billing.add_invoice"), "services", {}),
 ]
 IDS = [f"{e.method} {e.path}" for e in ENDPOINTS]
 
@@ -115,7 +126,25 @@ def world(client_account, starter, now):  # noqa: ANN001, ANN201
         "order": order.pk,
         "invoice": order.invoice_id,
         "service": order.items.get().service_id,
+        **_client_function_world(client_account, starter, now),
     }
+
+
+def _client_function_world(client_account, product, now):  # noqa: ANN001, ANN202
+    """Two paid services and a pending Change Ownership request of the second, to the active client
+    heir@example.com (the billing-side client functions' endpoints)."""
+    from moorage.services.actions import service_transfer_request
+
+    factories.client(now=now, email="heir@example.com")
+    ids = []
+    for host in ("active.example", "moving.example"):
+        paid = order_checkout(client=client_account, items=[CartItem(product.pk, "monthly", host)], now=now)
+        factories.pay(paid.invoice, str(paid.invoice.total), transaction_id=f"T-{host}", now=now)
+        ids.append(paid.items.get().service_id)
+    transfer = service_transfer_request(
+        service_id=ids[1], email="heir@example.com", now=now, actor=client_account.user, client_id=client_account.pk
+    )
+    return {"active": ids[0], "moving": ids[1], "transfer": transfer.pk}
 
 
 @pytest.fixture
@@ -170,7 +199,10 @@ def test_every_endpoint_declares_its_permissions_and_area():
             e.path.replace("{client}", "{client_id}")
             .replace("{order}", "{order_id}")
             .replace("{invoice}", "{invoice_id}")
-            .replace("{service}", "{service_id}"),
+            .replace("{service}", "{service_id}")
+            .replace("{active}", "{service_id}")
+            .replace("{moving}", "{service_id}")
+            .replace("{transfer}", "{transfer_id}"),
             e.permissions,
             e.area,
         )

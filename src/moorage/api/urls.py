@@ -239,3 +239,6 @@ from moorage.api import endpoints_changes  # noqa: E402,F401
 
 # isort: split
 from moorage.api import endpoints_service_extras  # noqa: E402,F401  (Client Functions: notes, status updates, auto renewal/payment)
+
+# isort: split
+from moorage.api import endpoints_service_fns  # noqa: E402,F401  (billing-side client functions)

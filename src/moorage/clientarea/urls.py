@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from moorage.clientarea import cancellations, emails, fn_extras, ordering, password_reset, upgrades, usage, views
+from moorage.clientarea import (
+    cancellations,
+    emails,
+    fn_extras,
+    fn_service,
+    ordering,
+    password_reset,
+    upgrades,
+    usage,
+    views,
+)
 from moorage.clientarea.fn_panel import service_databases, service_emails, service_ftp_users
 
 app_name = "clientarea"
@@ -54,6 +64,19 @@ urlpatterns = [
     path("services/<int:pk>/downloads/", fn_extras.service_downloads, name="service_downloads"),
     path("services/<int:pk>/downloads/<int:download_id>/", fn_extras.service_download, name="service_download"),
     path("services/<int:pk>/invoices/", fn_extras.service_related_invoices, name="service_related_invoices"),
+    path("services/<int:pk>/label/", fn_service.service_change_label, name="service_change_label"),
+    path("services/<int:pk>/ownership/", fn_service.service_change_ownership, name="service_change_ownership"),
+    path(
+        "services/<int:pk>/ownership/withdraw/",
+        fn_service.service_change_ownership_withdraw,
+        name="service_change_ownership_withdraw",
+    ),
+    path("services/<int:pk>/logs/", fn_service.service_logs, name="service_logs"),
+    path("services/<int:pk>/renew/", fn_service.service_manual_renew_view, name="service_manual_renew"),
+    path("services/<int:pk>/direct-link/", fn_service.service_direct_link_view, name="service_direct_link"),
+    path("s/<str:token>/", fn_service.direct_link_open, name="direct_link_open"),
+    path("services/<int:pk>/related/", fn_service.service_related_services, name="service_related_services"),
+    path("services/<int:pk>/reset-password/", fn_service.service_reset_password, name="service_reset_password"),
     path("credit-notes/", cancellations.credit_note_list, name="credit_notes"),
     path("credit-notes/<int:number>/", cancellations.credit_note_detail, name="credit_note"),
     path("credit-notes/<int:number>/pdf/", cancellations.credit_note_pdf, name="credit_note_pdf"),

@@ -49,6 +49,7 @@ from moorage.payments.gateways import BANK_TRANSFER, GATEWAYS
 from moorage.provisioning import actions as provisioning
 from moorage.provisioning.models import PanelAccount, ProvisioningJob
 from moorage.services.models import Service
+from moorage.services.queries import client_log_start
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "service": service,
             "invoices": invoices,
             "order": order_item.order if order_item else None,
-            "history": service.status_changes.order_by("-created_at", "-id")[:20],
+            "history": _own_history(service),
             "panel": control_panel,
             "fn": dict.fromkeys(fn, True),
             "menu": service_menu(service, fn, control_panel),
@@ -296,6 +297,13 @@ def service_menu(service: Service, fn: set[str], panel: dict | None) -> list[dic
                 continue
         entries.append({"code": code, "label": item["label"], "url": url})
     return entries
+
+
+def _own_history(service: Service) -> list:
+    """The status history since the service became the client's (not a previous owner's)."""
+    changes = service.status_changes.order_by("-created_at", "-id")
+    since = client_log_start(service)
+    return list((changes.filter(created_at__gte=since) if since else changes)[:20])
 
 
 # What the client is told about their panel account while it is not there yet. The panel's own

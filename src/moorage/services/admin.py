@@ -1,5 +1,5 @@
-"""Staff area for services: list, the service page with its status history, and status changes
-through the lifecycle table (service_set_status)."""
+"""Staff area for services: list, the service page with its status history and event log, status
+changes through the lifecycle table (service_set_status), and Change Ownership requests to approve."""
 
 from __future__ import annotations
 
@@ -24,9 +24,11 @@ from moorage.core.admin_views import (
 from moorage.core.errors import DomainError
 from moorage.customers.admin import client_page_section
 from moorage.customers.models import Client
-from moorage.services.actions import service_set_status
+from moorage.provisioning.transfers import panel_password_after_transfer
+from moorage.services.actions import service_set_status, service_transfer_approve, service_transfer_close
 from moorage.services.lifecycle import TRANSITIONS
-from moorage.services.models import Service, ServiceStatusChange
+from moorage.services.models import Service, ServiceStatusChange, ServiceTransfer
+from moorage.services.queries import service_log
 
 # A section renders a block of the service page below its fields (or returns None). Apps above
 # services (provisioning: the panel account and its jobs) add theirs here instead of services
@@ -212,3 +214,78 @@ class ServiceAdmin(ReadOnlyAdmin):
 def _services_section(request: HttpRequest, client: Client) -> str:
     services = client.services.select_related("product").order_by("-id")
     return render_to_string("admin/services/service/client_section.html", {"services": services}, request=request)
+
+
+STAFF_LOG_LIMIT = 100
+
+
+@service_page_section(90)
+def _log_section(request: HttpRequest, service: Service) -> str:
+    """Logs: the same event log the client reads, with staff names, actions and panel errors."""
+    entries = service_log(service, for_client=False, viewer=request.user)  # type: ignore[arg-type]
+    return render_to_string(
+        "admin/services/service/log_section.html",
+        {"entries": entries[:STAFF_LOG_LIMIT], "more": max(0, len(entries) - STAFF_LOG_LIMIT)},
+        request=request,
+    )
+
+
+@service_page_section(91)
+def _transfer_section(request: HttpRequest, service: Service) -> str | None:
+    transfers = service.transfers.select_related("from_client", "to_client").order_by("-created_at", "-id")[:10]
+    if not transfers:
+        return None
+    return render_to_string("admin/services/service/transfer_section.html", {"transfers": transfers}, request=request)
+
+
+@admin.register(ServiceTransfer)
+class ServiceTransferAdmin(ReadOnlyAdmin):
+    """Change Ownership requests: staff approve (the service moves to the new owner) or reject them."""
+
+    list_display = ["id", "service", "from_client", "to_email", "to_client", "status", "created_at", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["=id", "=service__id", "to_email", "from_client__user__email"]
+    list_select_related = ["service", "service__product", "from_client", "from_client__user", "to_client"]
+    readonly_fields = [
+        "service",
+        "from_client",
+        "to_email",
+        "to_client",
+        "status",
+        "requested_by",
+        "created_at",
+        "decided_at",
+        "decided_by",
+        "note",
+    ]
+    fields = readonly_fields
+    actions = ["approve_selected", "reject_selected"]
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("services.change_service")
+
+    @admin.action(description="Approve the selected requests (move the services)", permissions=["decide"])
+    def approve_selected(self, request: HttpRequest, queryset: Any) -> None:
+        for transfer in queryset.filter(status=ServiceTransfer.Status.PENDING).order_by("pk"):
+            try:
+                service_transfer_approve(transfer_id=transfer.pk, now=clock.now(), actor=request.user)
+            except DomainError as exc:
+                messages.error(request, f"Request #{transfer.pk}: {exc.message}")
+            else:
+                panel_password_after_transfer(service_id=transfer.service_id, now=clock.now(), actor=request.user)
+                messages.success(request, f"Request #{transfer.pk}: service #{transfer.service_id} moved.")
+
+    @admin.action(description="Reject the selected requests", permissions=["decide"])
+    def reject_selected(self, request: HttpRequest, queryset: Any) -> None:
+        for transfer in queryset.filter(status=ServiceTransfer.Status.PENDING).order_by("pk"):
+            try:
+                service_transfer_close(
+                    transfer_id=transfer.pk,
+                    status=ServiceTransfer.Status.REJECTED,
+                    now=clock.now(),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                messages.error(request, f"Request #{transfer.pk}: {exc.message}")
+            else:
+                messages.success(request, f"Request #{transfer.pk} rejected.")

@@ -4,7 +4,8 @@ The order (issue #10, item 9), each set by primary key:
 
     0. orders (their first invoice settles them)  orders.Order
     1. services                                  services.Service
-    2. their change requests                     services.CancellationRequest, then upgrades.UpgradeRequest
+    2. their change requests                     services.CancellationRequest, services.ServiceTransfer (Change
+                                                 Ownership), then upgrades.UpgradeRequest
     3. invoices                                  billing.Invoice
     4. client balances                           customers.Client (held while credit is spent or removed)
 
@@ -35,6 +36,7 @@ RANKS: dict[str, int] = {
     "orders.order": 0,
     "services.service": 1,
     "services.cancellationrequest": 2,
+    "services.servicetransfer": 2,
     "upgrades.upgraderequest": 2,
     "billing.invoice": 3,
     "customers.client": 4,

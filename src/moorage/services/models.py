@@ -47,6 +47,9 @@ class Service(models.Model):
     auto_renew = models.BooleanField(default=True)
     notes = models.TextField(blank=True, help_text="Service Notes shown to the client")
     admin_notes = models.TextField(blank=True, help_text="Staff only")
+    # New Direct Link: set (and rotated) by service_direct_link only; `/s/<token>/` opens the page for
+    # the signed-in owner. Unique, so a token names one service.
+    direct_link_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -115,3 +118,45 @@ class CancellationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} cancellation of {self.service_id}"
+
+
+class ServiceTransfer(models.Model):
+    """Change Ownership: a client asks to move a service to another client (by the new owner's email).
+
+    Done at once when MOORAGE_SERVICE_TRANSFER_DIRECT allows it and the email names an active client,
+    otherwise pending until staff approve or reject it. Invoices already issued stay with the old
+    owner; the panel account stays, with a new password (the faces queue it after the move)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="transfers")
+    from_client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    # The client the email named when the request was made (None: no such active client; staff see it).
+    to_client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_email = models.EmailField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    # Set once, when the request leaves "pending" (done, rejected or withdrawn).
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why it was rejected (shown to the client)")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service"], condition=models.Q(status="pending"), name="servicetransfer_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer of service {self.service_id} to {self.to_email} ({self.status})"
