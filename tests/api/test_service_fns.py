@@ -70,9 +70,12 @@ def test_label(api, service):
     assert api.post("/services/999999/label", {"label": "x"}).status_code == 404
 
 
-def test_staff_api_ignores_the_client_functions_list(api, service):
-    """Staff permissions decide in the API; a product's disabled function is a client-area rule."""
+def test_the_api_follows_the_products_client_functions_list(api, service):
+    """The issue's rule: the API has the same permission *and enablement* rules as the client area."""
     Product.objects.filter(pk=service.product_id).update(client_functions=[])
+    response = api.post(f"/services/{service.pk}/label", {"label": "Staff set"})
+    assert response.status_code == 403 and response.json()["code"] == "function_disabled"
+    Product.objects.filter(pk=service.product_id).update(client_functions=["change_label"])
     assert api.post(f"/services/{service.pk}/label", {"label": "Staff set"}).status_code == 200
 
 

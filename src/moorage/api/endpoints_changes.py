@@ -32,8 +32,13 @@ PERM_REQUEST_CANCELLATION = "services.add_cancellationrequest"
 PERM_WITHDRAW_CANCELLATION = "services.change_cancellationrequest"
 
 
-def _service(service_id: int) -> Service:
-    return _get(Service.objects.select_related("product", "client"), service_id, "service")
+def _service(service_id: int, *functions: str) -> Service:
+    """The service (404), refused with 403 `function_disabled` unless its product enables one of the
+    named Client Functions: the API follows the same enablement rules as the client area."""
+    service = _get(Service.objects.select_related("product", "client"), service_id, "service")
+    if functions and all(service.product.client_function_refusal(f) for f in functions):
+        service.product.require_client_function(functions[0])
+    return service
 
 
 def upgrade_request_out(req: UpgradeRequest) -> dict:
@@ -76,7 +81,7 @@ def list_upgrade_options(request: HttpRequest, service_id: s.Id):  # noqa: ANN20
     """Every product and billing cycle the service may change to (its product's Available Upgrades and
     its other cycles), with what the change costs now (pro-rata for the rest of the paid period) or
     why it is not possible."""
-    service = _service(service_id)
+    service = _service(service_id, "upgrades", "change_billing_cycle")
     now = clock.now()
     options = []
     for price in upgrade_targets(service) + cycle_targets(service):
@@ -124,6 +129,10 @@ def create_upgrade(request: HttpRequest, service_id: s.Id, payload: s.UpgradeIn)
     A change waiting for payment must be paid or its invoice cancelled first (409 change_pending); a
     retried request finds the change made and is refused, so it never charges twice."""
     service = _service(service_id)
+    # A change of product is Upgrade / Downgrade; the same product in another cycle is Change Billing Cycle.
+    service.product.require_client_function(
+        "upgrades" if payload.product_id != service.product_id else "change_billing_cycle"
+    )
     req = service_change_package(
         service_id=service.pk, product_id=payload.product_id, cycle=payload.cycle, now=clock.now(), actor=request.user
     )
@@ -140,7 +149,7 @@ def create_cancellation(request: HttpRequest, service_id: s.Id, payload: s.Cance
     """Request cancellation on behalf of the client (staff may use either type). With Automatic
     Cancellation Requests Processing on, an immediate request is processed at once (status
     `processed`); an end-of-period one waits for the day after the paid period."""
-    service = _service(service_id)
+    service = _service(service_id, "cancellation")
     req = cancellation_request(
         service_id=service.pk,
         type=payload.type,
@@ -178,7 +187,7 @@ def get_usage(request: HttpRequest, service_id: s.Id):  # noqa: ANN201
     """The billing period containing today so far: per metered resource the usage, what is included,
     what is billable and the estimated charge (from the samples the usage job stored, never the
     panel); and the newest reading of every resource, metered or not (Disk & Bandwidth Usage)."""
-    service = _service(service_id)
+    service = _service(service_id, "usage", "metered_billing")
     start, end = current_period(service, clock.today())
     resources = []
     total = round_money(service.recurring_amount)

@@ -82,8 +82,13 @@ class RenewOut(Schema):
     created: bool = Field(description="False: an invoice already billed the next period and is returned")
 
 
-def _service(service_id: int) -> Service:
-    return _get(Service.objects.select_related("product"), service_id, "service")
+def _service(service_id: int, function: str | None = None) -> Service:
+    """The service (404), and when `function` is named, refused with 403 `function_disabled` unless its
+    product enables that Client Function: the API follows the same enablement rules as the client area."""
+    service = _get(Service.objects.select_related("product"), service_id, "service")
+    if function is not None:
+        service.product.require_client_function(function)
+    return service
 
 
 def _transfer_out(t: ServiceTransfer) -> dict:
@@ -115,7 +120,7 @@ def _own_transfer(service_id: int, transfer_id: int) -> ServiceTransfer:
 )
 def set_service_label(request: HttpRequest, service_id: s.Id, payload: LabelIn):  # noqa: ANN201
     """Change Label: the text shown next to the service (at most 100 characters; empty removes it)."""
-    _service(service_id)
+    _service(service_id, "change_label")
     service = services.service_set_label(
         service_id=service_id, label=payload.label, now=clock.now(), actor=request.user
     )
@@ -143,7 +148,7 @@ def list_service_transfers(request: HttpRequest, service_id: s.Id):  # noqa: ANN
 def transfer_service(request: HttpRequest, service_id: s.Id, payload: OwnershipIn):  # noqa: ANN201
     """Change Ownership by staff: the service moves at once to the active client with this email (404
     if there is none). Invoices already issued stay with the old owner; the panel account stays."""
-    _service(service_id)
+    _service(service_id, "change_ownership")
     transfer = services.service_transfer_request(
         service_id=service_id, email=payload.email, now=clock.now(), actor=request.user
     )
@@ -194,7 +199,7 @@ def reject_service_transfer(request: HttpRequest, service_id: s.Id, transfer_id:
 )
 def service_logs(request: HttpRequest, service_id: s.Id, query: Query[LogQuery]):  # noqa: ANN201
     """Logs: the service's event log (audit entries, status changes, provisioning jobs), newest first."""
-    service = _service(service_id)
+    service = _service(service_id, "logs")
     entries = service_log(service, for_client=False, viewer=request.user)  # type: ignore[arg-type]
     page = entries[query.offset : query.offset + query.limit]
     following = query.offset + query.limit
@@ -213,7 +218,7 @@ def service_logs(request: HttpRequest, service_id: s.Id, query: Query[LogQuery])
 def renew_service(request: HttpRequest, service_id: s.Id):  # noqa: ANN201
     """Manual Service Renew: the renewal invoice of the next period now (201), or the one already
     issued (200); never a second invoice for a period."""
-    _service(service_id)
+    _service(service_id, "manual_renew")
     result = service_manual_renew(service_id=service_id, today=clock.today(), now=clock.now(), actor=request.user)
     body = {
         "invoice_id": result.invoice.pk,
