@@ -34,30 +34,31 @@ def _get(model_or_qs, pk: int, label: str):  # noqa: ANN001, ANN202
     return obj
 
 
+# The client's own fields, as every client answer of the API shows them.
+CLIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "organization",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "zip_code",
+    "country",
+    "phone",
+    "account_type",
+    "custom_fields",
+    "created_at",
+)
+
+
 def client_out(client: Client) -> dict:
     return {
         "id": client.pk,
         "email": client.user.email,
         "status": client.status,
         "group": client.group.name if client.group_id else None,
-        **{
-            f: getattr(client, f)
-            for f in (
-                "first_name",
-                "last_name",
-                "organization",
-                "address1",
-                "address2",
-                "city",
-                "state",
-                "zip_code",
-                "country",
-                "phone",
-                "account_type",
-                "custom_fields",
-                "created_at",
-            )
-        },
+        **{f: getattr(client, f) for f in CLIENT_FIELDS},
         "credit_balance": str(client_credit_balance(client)),
     }
 

@@ -11,7 +11,7 @@ from django.db.models import Q, Sum
 from django.http import HttpRequest
 
 from moorage.api import schemas as s
-from moorage.api.endpoints import LIST_ERRORS, _get, service_out
+from moorage.api.endpoints import CLIENT_FIELDS, LIST_ERRORS, _get, service_out
 from moorage.api.pagination import Cursor, Limit, page
 from moorage.api.urls import StaffToken, api
 from moorage.automation.models import AutomationRun
@@ -23,21 +23,6 @@ from moorage.services.models import Service
 
 ZERO = Decimal("0.00")
 NESTED_ERRORS = {**LIST_ERRORS, 404: s.ErrorOut}
-CLIENT_FIELDS = (
-    "first_name",
-    "last_name",
-    "organization",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "zip_code",
-    "country",
-    "phone",
-    "account_type",
-    "custom_fields",
-    "created_at",
-)
 
 
 def _money(value: Decimal | None) -> Decimal:
