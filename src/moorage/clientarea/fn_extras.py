@@ -32,25 +32,33 @@ def _switch(request: HttpRequest) -> bool | None:
     return {"1": True, "0": False}.get(value or "")
 
 
+def _set_switch(request: HttpRequest, service, action, *, url_name: str, label: str) -> HttpResponse | None:  # noqa: ANN001
+    """POST of an on/off switch of the service: the action, a message saying the outcome, and back to the page."""
+    on = _switch(request)
+    if on is None:
+        messages.error(request, "Choose on or off.")
+    else:
+        try:
+            client_id = request.client.pk  # type: ignore[attr-defined]
+            action(service_id=service.pk, on=on, now=clock.now(), actor=acting_user(request), client_id=client_id)
+        except DomainError as exc:
+            messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
+        else:
+            messages.success(request, f"{label} is on." if on else f"{label} is off.")
+        return HttpResponseRedirect(reverse(url_name, args=[service.pk]))
+    return None
+
+
 @client_required
 @require_http_methods(["GET", "POST"])
 def service_auto_renewal(request: HttpRequest, pk: int) -> HttpResponse:
     service = function_service(request, pk, "auto_renewal")
     if request.method == "POST":
-        on = _switch(request)
-        if on is None:
-            messages.error(request, "Choose on or off.")
-        else:
-            try:
-                client_id = request.client.pk  # type: ignore[attr-defined]
-                auto_renewal_set(
-                    service_id=service.pk, on=on, now=clock.now(), actor=acting_user(request), client_id=client_id
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
-            else:
-                messages.success(request, "Auto renewal is on." if on else "Auto renewal is off.")
-            return HttpResponseRedirect(reverse("clientarea:service_auto_renewal", args=[service.pk]))
+        response = _set_switch(
+            request, service, auto_renewal_set, url_name="clientarea:service_auto_renewal", label="Auto renewal"
+        )
+        if response is not None:
+            return response
     service.refresh_from_db()
     return render(request, "clientarea/fn_auto_renewal.html", {"service": service, "state": renewal_state(service)})
 
@@ -60,20 +68,11 @@ def service_auto_renewal(request: HttpRequest, pk: int) -> HttpResponse:
 def service_auto_payment(request: HttpRequest, pk: int) -> HttpResponse:
     service = function_service(request, pk, "auto_payment")
     if request.method == "POST":
-        on = _switch(request)
-        if on is None:
-            messages.error(request, "Choose on or off.")
-        else:
-            try:
-                client_id = request.client.pk  # type: ignore[attr-defined]
-                auto_payment_set(
-                    service_id=service.pk, on=on, now=clock.now(), actor=acting_user(request), client_id=client_id
-                )
-            except DomainError as exc:
-                messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
-            else:
-                messages.success(request, "Auto payment is on." if on else "Auto payment is off.")
-            return HttpResponseRedirect(reverse("clientarea:service_auto_payment", args=[service.pk]))
+        response = _set_switch(
+            request, service, auto_payment_set, url_name="clientarea:service_auto_payment", label="Auto payment"
+        )
+        if response is not None:
+            return response
     return render(request, "clientarea/fn_auto_payment.html", {"service": service, "on": auto_payment_on(service)})
 
 
