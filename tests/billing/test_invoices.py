@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from moorage.billing.actions import LineSpec, add_line, credit_add, invoice_cancel, issue_invoice
+from moorage.billing.actions import LineSpec, add_line, credit_add, credit_remove, invoice_cancel, issue_invoice
 from moorage.billing.models import Invoice, InvoiceLine
 from moorage.billing.queries import client_balance, client_credit_balance, invoice_outstanding
 from moorage.core.errors import DomainError, NotFound
@@ -110,6 +110,7 @@ def test_credit_added_by_hand(client_account, staff):
         ("ten", "x", "amount"),
         (1.5, "x", "amount"),
         (Decimal("1e11"), "x", "amount"),
+        ("1e999999", "x", "amount"),  # quantizing this raises; the bound is checked first
         (Decimal("5"), "   ", "reason"),
     ],
 )
@@ -117,6 +118,14 @@ def test_refused_credit(client_account, staff, unchanged, amount, reason, field)
     with unchanged(), pytest.raises(DomainError) as err:
         credit_add(client=client_account, amount=amount, reason=reason, now=LATER, actor=staff)
     assert err.value.field == field
+
+
+@pytest.mark.parametrize("amount", ["1e999999", "-1e999999", "0.001", "NaN"])
+def test_staff_removal_of_credit_refuses_a_hostile_amount(client_account, staff, unchanged, amount):
+    credit_add(client=client_account, amount=Decimal("10"), reason="goodwill", now=LATER, actor=staff)
+    with unchanged(), pytest.raises(DomainError) as err:
+        credit_remove(client=client_account, amount=amount, reason="mistake", now=LATER, actor=staff)
+    assert err.value.field == "amount"
 
 
 @pytest.mark.django_db

@@ -328,14 +328,7 @@ def invoice_cancel(
 @transaction.atomic(durable=True)
 def credit_add(*, client: Client, amount: Decimal, reason: str, now: dt.datetime, actor: User | None) -> LedgerEntry:
     """Add credit to a client's balance by hand (staff), with the reason recorded."""
-    try:
-        amount = round_money(to_decimal(amount))
-    except (TypeError, ValueError) as exc:
-        raise DomainError("the amount must be a decimal number such as 12.50", field="amount") from exc
-    if amount <= 0:
-        raise DomainError("the credit amount must be positive", field="amount")
-    if amount > MAX_AMOUNT:
-        raise DomainError(f"the credit amount must be at most {MAX_AMOUNT}", field="amount")
+    amount = clean_amount(amount, what="credit amount")
     if not reason.strip():
         raise DomainError("say why the credit is given", field="reason", code="required")
     entry = _ledger(
@@ -448,16 +441,22 @@ def take_credit(
     )
 
 
-def _staff_amount(amount: Decimal | str, what: str) -> Decimal:
+def clean_amount(value: Decimal | str, *, what: str = "amount") -> Decimal:
+    """An amount of money as the money column holds it: finite, more than 0, at most MAX_AMOUNT, in
+    cents; every action that takes an amount from staff, a client or the API checks it here.
+
+    Bounds are checked before rounding (quantizing `1e999999` raises) and again after it
+    (0.001 → 0.00, 9999999999.999 → 1E+10).
+    """
     try:
-        amount = round_money(to_decimal(amount))
+        amount = to_decimal(value)
     except (TypeError, ValueError) as exc:
         raise DomainError("the amount must be a decimal number such as 12.50", field="amount") from exc
-    if amount <= 0:
+    if amount <= 0 or round_money(min(amount, MAX_AMOUNT)) <= 0:
         raise DomainError(f"the {what} must be positive", field="amount")
-    if amount > MAX_AMOUNT:
+    if amount > MAX_AMOUNT or round_money(amount) > MAX_AMOUNT:
         raise DomainError(f"the {what} must be at most {MAX_AMOUNT}", field="amount")
-    return amount
+    return round_money(amount)
 
 
 @transaction.atomic(durable=True)
@@ -465,7 +464,7 @@ def credit_remove(
     *, client: Client, amount: Decimal | str, reason: str, now: dt.datetime, actor: User | None
 ) -> LedgerEntry:
     """Remove credit from a client's balance by hand (staff), with the reason; never below zero."""
-    amount = _staff_amount(amount, "amount to remove")
+    amount = clean_amount(amount, what="amount to remove")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("say why the credit is removed", field="reason", code="required")
@@ -534,7 +533,7 @@ def refund_to_credit(
             field="amount",
             code="nothing_to_refund",
         )
-    amount = refundable if amount is None else _staff_amount(amount, "refund")
+    amount = refundable if amount is None else clean_amount(amount, what="refund")
     if amount > refundable:
         raise DomainError(
             f"at most {refundable} can be refunded (paid and not yet refunded)",

@@ -7,14 +7,20 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from moorage.billing.actions import apply_credit, apply_payment, lock_client, lock_invoice, lock_open_invoices
+from moorage.billing.actions import (
+    apply_credit,
+    apply_payment,
+    clean_amount,
+    lock_client,
+    lock_invoice,
+    lock_open_invoices,
+)
 from moorage.billing.models import Invoice, InvoiceLine, Payment
 from moorage.catalog.models import BillingDefaults, product_setting
 from moorage.core.actions import audit
 from moorage.core.clock import business_tz, local_date
 from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
-from moorage.core.money import MAX_AMOUNT, round_money, to_decimal
 from moorage.orders.actions import fulfil_paid_order
 from moorage.orders.models import Order
 from moorage.payments.gateways import GATEWAYS, RECORDABLE
@@ -137,23 +143,6 @@ def _existing(gateway: str, transaction_id: str, invoice: Invoice, amount: Decim
 
 TRANSACTION_ID_MAX: int = Payment._meta.get_field("transaction_id").max_length  # type: ignore[assignment]
 NOTE_MAX: int = Payment._meta.get_field("note").max_length  # type: ignore[assignment]
-
-
-def clean_amount(value: Decimal | str) -> Decimal:
-    """A payment amount as the money column holds it: finite, more than 0, at most MAX_AMOUNT, in cents.
-
-    Bounds are checked before rounding: quantizing `1e999999` raises instead of rounding.
-    """
-    try:
-        amount = to_decimal(value)
-    except (TypeError, ValueError) as exc:
-        raise DomainError("the amount must be a decimal number such as 12.50", field="amount") from exc
-    # Bounds first (quantizing 1e999999 raises), again after rounding (0.001 → 0.00, 9999999999.999 → 1E+10).
-    if amount <= 0 or round_money(min(amount, MAX_AMOUNT)) <= 0:
-        raise DomainError("the amount must be positive", field="amount")
-    if amount > MAX_AMOUNT or round_money(amount) > MAX_AMOUNT:
-        raise DomainError(f"the amount must be at most {MAX_AMOUNT}", field="amount")
-    return round_money(amount)
 
 
 def clean_text(value: str, *, field: str, limit: int) -> str:
