@@ -87,6 +87,20 @@ def pay(
     )
 
 
+def paid_service(
+    client_obj: Client,
+    product_obj: Product,
+    *,
+    now: dt.datetime = DEFAULT_NOW,
+    hostname: str = "example.com",
+    cycle: str = "monthly",
+):
+    """Order one product and pay its first invoice in full (real actions); returns the service."""
+    order = checkout(client_obj, product_obj, cycle=cycle, hostname=hostname, now=now)
+    pay(order.invoice, str(order.invoice.total), transaction_id=f"T-{order.pk}", now=now)
+    return order.items.get().service
+
+
 def ledger_rows(client_obj: Client) -> list[tuple[str, str, str, int | None]]:
     """The client's ledger as (account, kind, amount, invoice number), oldest first."""
     from moorage.billing.models import LedgerEntry

@@ -14,9 +14,7 @@ from django.urls import reverse
 from moorage.catalog.models import Product
 from moorage.core import clock
 from moorage.core.models import AuditEntry, User
-from moorage.orders.actions import CartItem, order_checkout
 from moorage.orders.models import Order
-from moorage.payments.actions import payment_record
 from moorage.provisioning.models import (
     AppConnection,
     JobAttempt,
@@ -28,6 +26,7 @@ from moorage.provisioning.models import (
 )
 from moorage.provisioning.runner import run_due_jobs
 from moorage.services.models import Service
+from tests import factories
 from tests.provisioning.conftest import ADMIN, make_connection
 
 pytestmark = pytest.mark.django_db
@@ -75,16 +74,7 @@ def _connection_form(panel, **overrides):  # noqa: ANN001, ANN003, ANN202
 
 
 def order_and_pay(client_account, product, now, hostname="shop.example.com"):  # noqa: ANN001, ANN201
-    order = order_checkout(client=client_account, items=[CartItem(product.pk, "monthly", hostname)], now=now)
-    payment_record(
-        invoice_id=order.invoice.pk,
-        amount=order.invoice.total,
-        gateway="bank_transfer",
-        transaction_id=f"T-{order.pk}",
-        now=now,
-        actor=None,
-    )
-    return order.items.get().service
+    return factories.paid_service(client_account, product, now=now, hostname=hostname)
 
 
 def run_jobs() -> int:

@@ -15,28 +15,18 @@ import pytest
 from django.test import Client as DjangoClient
 from django.urls import reverse
 
-from moorage.orders.actions import CartItem, order_checkout
-from moorage.payments.actions import payment_record
 from moorage.provisioning.actions import service_provision
 from moorage.provisioning.models import AppConnection, PanelAccount, ProvisioningJob
 from moorage.provisioning.runner import run_due_jobs
 from moorage.services.models import Service
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 LATER = dt.timedelta(hours=2)
 
 
 def order_and_pay(client_account, product, now, hostname="shop.example.com"):  # noqa: ANN001, ANN201
-    order = order_checkout(client=client_account, items=[CartItem(product.pk, "monthly", hostname)], now=now)
-    payment_record(
-        invoice_id=order.invoice.pk,
-        amount=order.invoice.total,
-        gateway="bank_transfer",
-        transaction_id=f"T-{order.pk}",
-        now=now,
-        actor=None,
-    )
-    return order.items.get().service
+    return factories.paid_service(client_account, product, now=now, hostname=hostname)
 
 
 def page_of(client, service) -> str:  # noqa: ANN001

@@ -35,9 +35,7 @@ PAGES = [
 
 
 def paid_service(client_obj, product, now, hostname="example.com", cycle="monthly"):  # noqa: ANN001, ANN201
-    order = factories.checkout(client_obj, product, hostname=hostname, now=now, cycle=cycle)
-    factories.pay(order.invoice, str(order.invoice.total), transaction_id=f"T-{order.pk}", now=now)
-    return Service.objects.get(order_item__order=order)
+    return factories.paid_service(client_obj, product, now=now, hostname=hostname, cycle=cycle)
 
 
 @pytest.fixture

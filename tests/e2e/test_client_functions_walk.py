@@ -14,8 +14,6 @@ from django.urls import NoReverseMatch, reverse
 from moorage.catalog import client_functions as cf
 from moorage.catalog.models import Product
 from moorage.core import clock
-from moorage.orders.actions import CartItem, order_checkout
-from moorage.payments.actions import payment_record
 from moorage.provisioning.runner import run_due_jobs
 from moorage.services.models import Service
 from tests import factories
@@ -35,20 +33,6 @@ FUNCTION_URLS = [
     ("cancellation", "clientarea:service_cancel", "get"),
     ("access_control_panel", "clientarea:service_control_panel", "post"),
 ]
-
-
-def paid_service(client, product: Product, hostname: str) -> Service:  # noqa: ANN001
-    now = clock.now()
-    order = order_checkout(client=client, items=[CartItem(product.pk, "monthly", hostname)], now=now)
-    payment_record(
-        invoice_id=order.invoice.pk,
-        amount=order.invoice.total,
-        gateway="bank_transfer",
-        transaction_id=f"BANK-{order.pk}",
-        now=now,
-        actor=None,
-    )
-    return order.items.get().service
 
 
 def sign_in_client(page, base: str) -> None:  # noqa: ANN001
@@ -80,7 +64,7 @@ def test_client_functions_walk(live_server, page, staff_page, settings, shot, pa
     client = factories.client(email=EMAIL, first_name="Wanda")
     business = hosting.order_page.products.get(name="Business Hosting")
     hosting.available_upgrades.add(business)
-    service = paid_service(client, hosting, "walk-cafe.com")
+    service = factories.paid_service(client, hosting, now=clock.now(), hostname="walk-cafe.com")
     assert run_due_jobs(now=clock.now()) == 1
     service.refresh_from_db()
     assert service.status == Service.Status.ACTIVE

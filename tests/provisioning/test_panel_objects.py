@@ -10,8 +10,6 @@ import pytest
 from moorage.catalog import client_functions
 from moorage.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from moorage.core.models import AuditEntry
-from moorage.orders.actions import CartItem, order_checkout
-from moorage.payments.actions import payment_record
 from moorage.provisioning import panel_objects as po
 from moorage.provisioning.interface import ModuleError, ProvisioningModule
 from moorage.provisioning.models import PanelAccount
@@ -26,16 +24,7 @@ OLD, NEW = "Old-pass-1234!", "New-pass-5678?"
 
 
 def provisioned(client_account, product, now, hostname):  # noqa: ANN001, ANN201
-    order = order_checkout(client=client_account, items=[CartItem(product.pk, "monthly", hostname)], now=now)
-    payment_record(
-        invoice_id=order.invoice.pk,
-        amount=order.invoice.total,
-        gateway="bank_transfer",
-        transaction_id=f"T-{order.pk}",
-        now=now,
-        actor=None,
-    )
-    service = order.items.get().service
+    service = factories.paid_service(client_account, product, now=now, hostname=hostname)
     run_due_jobs(now=now)
     service.refresh_from_db()
     assert service.status == Service.Status.ACTIVE
