@@ -219,7 +219,10 @@ def service_list(request: HttpRequest) -> HttpResponse:
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client: Client = request.client  # type: ignore[attr-defined]
     service = get_object_or_404(Service.objects.select_related("product"), pk=pk, client=client)
-    fn = {item["code"] for item in functions.menu(service)}
+    enabled = functions.menu(service)
+    fn = {item["code"] for item in enabled}
+    # Cancellation off: a request made before is still shown, and can be withdrawn.
+    cancellation_pending = pending_request(service) is not None
     invoices = (
         Invoice.objects.filter(client=client, lines__service=service).distinct().order_by("-number")
         if "related_invoices" in fn
@@ -240,10 +243,9 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": _own_history(service),
             "panel": control_panel,
             "fn": dict.fromkeys(fn, True),
-            "menu": service_menu(service, fn, control_panel),
+            "menu": service_menu(service, enabled, control_panel, cancellation_pending=cancellation_pending),
             "layout": service.product.client_area_layout or Product.Layout.LEFT,
-            # Cancellation off: a request made before is still shown, and can be withdrawn.
-            "cancellation_pending": pending_request(service) is not None,
+            "cancellation_pending": cancellation_pending,
         },
     )
     if control_panel and control_panel["login"] and "login_details" in fn:
@@ -266,10 +268,13 @@ PAGE_NAMES = {
 }
 
 
-def service_menu(service: Service, fn: set[str], panel: dict | None) -> list[dict]:
-    """The service page's action menu: the product's enabled functions that have somewhere to go for
-    this service (a part of the page or a page of their own), each with its link. A function whose
-    page does not exist in this build (no `clientarea:service_<code>` URL) is left out."""
+def service_menu(
+    service: Service, enabled: list[dict], panel: dict | None, *, cancellation_pending: bool
+) -> list[dict]:
+    """The service page's action menu: of the product's enabled functions (`functions.menu`), those
+    that have somewhere to go for this service (a part of the page or a page of their own), each with
+    its link. A function whose page does not exist in this build (no `clientarea:service_<code>` URL)
+    is left out."""
     has_login = bool(panel and panel["login"])
     open_change = service.status == Service.Status.ACTIVE and service.is_recurring
     relevant = {
@@ -279,12 +284,12 @@ def service_menu(service: Service, fn: set[str], panel: dict | None) -> list[dic
         "metered_billing": service.product.price_type == Product.PriceType.METERED,
         "upgrades": open_change and service.product.available_upgrades.exists(),
         "change_billing_cycle": open_change and service.product.prices.count() > 1,
-        "cancellation": service.status in CANCELLABLE or pending_request(service) is not None,
+        "cancellation": service.status in CANCELLABLE or cancellation_pending,
     }
     entries = []
-    for item in functions.menu(service):
+    for item in enabled:
         code = item["code"]
-        if code not in fn or not relevant.get(code, True):
+        if not relevant.get(code, True):
             continue
         if code in PAGE_ANCHORS:
             url = f"#{PAGE_ANCHORS[code]}"
