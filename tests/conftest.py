@@ -5,8 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests import factories
+
+# The suite is deterministic, property tests included: each runs the same examples on every machine
+# and every run (seeded from the test itself), and no example database carries failures between runs.
+hypothesis_settings.register_profile("moorage", derandomize=True, database=None)
+hypothesis_settings.load_profile("moorage")
 
 
 @pytest.fixture(autouse=True)
