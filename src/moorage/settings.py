@@ -167,7 +167,10 @@ MOORAGE_STAFF_2FA_REQUIRED = env_bool("MOORAGE_STAFF_2FA_REQUIRED", PRODUCTION)
 OTP_TOTP_ISSUER = env("MOORAGE_COMPANY_NAME", "Moorage Hosting")
 # --- end of sign-in security -----------------------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The languages Moorage ships complete catalogs for; each client picks one (Client.language).
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # The business time zone: calendar dates of due dates and automation runs are taken in it.
 TIME_ZONE = env("MOORAGE_TIME_ZONE", "UTC")
 USE_I18N = True

@@ -49,6 +49,8 @@ class Client(models.Model):
     # Answers to custom registration fields, keyed by RegistrationField.key.
     custom_fields = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True, help_text="Staff notes, not shown to the client")
+    # The language of the client's pages and emails (one of settings.LANGUAGES).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:

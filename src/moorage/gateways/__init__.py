@@ -1,0 +1,1 @@
+"""The payment gateway modules shipped with Moorage (found through the `moorage.gateways` entry points)."""
