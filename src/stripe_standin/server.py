@@ -140,6 +140,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, "text/html; charset=utf-8", html)
 
     def _send(self, status: int, ctype: str, body: bytes, extra: list[tuple[str, str]] | None = None) -> None:
+        # Events this request raised are queued before the answer leaves, as Stripe has them on record
+        # by the time the client sees the result.
+        self.server.standin._after_request()
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
