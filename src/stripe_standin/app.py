@@ -279,6 +279,7 @@ class Stripe:
             ("GET", "payment_methods/*", lambda p, i: self.get(i, "payment_method")),
             ("GET", "charges/*", lambda p, i: self.get(i, "charge")),
             ("POST", "refunds", self.refund_create),
+            ("GET", "refunds", self.refund_list),
             ("GET", "refunds/*", lambda p, i: self.get(i, "refund")),
             ("GET", "events/*", lambda p, i: self.get(i, "event")),
         ]
@@ -768,7 +769,27 @@ class Stripe:
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
         self.emit("charge.refunded", charge, previous)
+        self.emit("refund.created", refund)
         return refund
+
+    def refund_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        charge, pi = params.get("charge"), params.get("payment_intent")
+        rows = [
+            self.public(o)
+            for o in self.objects.values()
+            if o["object"] == "refund"
+            and (not charge or o["charge"] == charge)
+            and (not pi or o["payment_intent"] == pi)
+        ]
+        return _page_of(rows, "/v1/refunds", params)
+
+
+def _page_of(objects: list[dict[str, Any]], url: str, params: dict[str, Any]) -> dict[str, Any]:
+    limit = as_int(params.get("limit") or 10, "limit")
+    if not 1 <= limit <= 100:
+        raise ApiError(400, "Invalid integer: limit must be between 1 and 100.", param="limit")
+    rows = sorted(objects, key=lambda o: o["created"], reverse=True)
+    return {"object": "list", "data": rows[:limit], "has_more": len(rows) > limit, "url": url}
 
 
 def _metadata(value: Any) -> dict[str, str]:
