@@ -17,8 +17,8 @@ from moorage.billing.queries import client_credit_balance, invoice_outstanding
 from moorage.core import clock
 from moorage.core.admin_views import ReadOnlyAdmin, add_domain_error, form_page, readonly_fields_of
 from moorage.core.errors import DomainError
+from moorage.payments import gateways
 from moorage.payments.actions import invoice_pay_from_credit, payment_record
-from moorage.payments.gateways import GATEWAYS, RECORDABLE
 
 
 class RecordPaymentForm(forms.Form):
@@ -29,13 +29,17 @@ class RecordPaymentForm(forms.Form):
         min_value=Decimal("0.01"),
         help_text="More than the outstanding amount goes to the client's credit balance.",
     )
-    gateway = forms.ChoiceField(label="Gateway", choices=[(code, GATEWAYS[code].name) for code in RECORDABLE])
+    gateway = forms.ChoiceField(label="Gateway", choices=())
     transaction_id = forms.CharField(
         label="Transaction ID",
         max_length=128,
         help_text="The gateway's (bank's) reference; each one is applied once.",
     )
     note = forms.CharField(label="Note", max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["gateway"].choices = [(code, gateways.info(code).name) for code in gateways.recordable()]
 
 
 @admin.register(Payment)
@@ -96,7 +100,7 @@ class InvoiceWithPaymentsAdmin(InvoiceAdmin):
         outstanding = invoice_outstanding(invoice)
         initial: dict[str, Any] = {
             "amount": outstanding if outstanding > 0 else None,
-            "gateway": RECORDABLE[0],
+            "gateway": next(iter(gateways.recordable()), ""),
         }
         form = RecordPaymentForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
