@@ -313,3 +313,57 @@ def test_an_event_for_no_checkout_is_held(fake, now):
     assert gateway_event_apply(gateway="fake", event=event, now=now).startswith("held for staff")
     assert HeldPayment.objects.get().invoice is None
     assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "amount", [Decimal("NaN"), Decimal("Infinity"), Decimal("-4.99"), Decimal("1e999999"), Decimal("0"), None]
+)
+def test_hostile_amounts_are_held_never_recorded(fake, order, amount):
+    from moorage.payments.interface import PAID, GatewayEvent
+
+    co, _ = start(order)
+    event = GatewayEvent(
+        event_id="e1",
+        kind=PAID,
+        provider_ref=co.provider_ref,
+        reference=co.reference,
+        transaction_id="ch_1",
+        amount=amount,
+        currency="USD",
+    )
+    outcome = gateway_event_apply(gateway="fake", event=event, now=LATER)
+    assert outcome.startswith("held for staff"), outcome
+    assert not Payment.objects.exists()
+
+
+def test_hostile_strings_in_an_event(fake, order):
+    from moorage.payments.interface import FAILED, PAID, GatewayEvent
+
+    co, _ = start(order)
+    long_txn = GatewayEvent(
+        event_id="x" * 1000, kind=PAID, provider_ref=co.provider_ref, transaction_id="t" * 500, amount=Decimal("4.99")
+    )
+    assert gateway_event_apply(gateway="fake", event=long_txn, now=LATER).startswith("ignored")
+    other = GatewayEvent(event_id="e2", kind=FAILED, provider_ref=co.provider_ref, reference="co_someone_else")
+    assert gateway_event_apply(gateway="fake", event=other, now=LATER) == "no matching checkout"
+    with pytest.raises(DomainError):
+        gateway_event_apply(gateway="fake", event=GatewayEvent(event_id="  ", kind=PAID), now=LATER)
+    co.refresh_from_db()
+    assert co.status == "open" and not Payment.objects.exists()
+
+
+def test_an_event_naming_another_clients_checkout_reference_with_a_different_provider_id_is_held(fake, order, now):
+    from moorage.payments.interface import PAID, GatewayEvent
+
+    co, _ = start(order)
+    event = GatewayEvent(
+        event_id="e3",
+        kind=PAID,
+        provider_ref="cs_other",
+        reference=co.reference,
+        transaction_id="ch_9",
+        amount=Decimal("4.99"),
+        currency="USD",
+    )
+    assert gateway_event_apply(gateway="fake", event=event, now=LATER).startswith("held for staff")
+    assert not Payment.objects.exists()

@@ -455,6 +455,7 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
             }
         )
     credit = client_credit_balance(client)
+    bank = gateways.bank_transfer()
     return render(
         request,
         "clientarea/invoice_detail.html",
@@ -466,7 +467,8 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
             "outstanding": invoice_outstanding(invoice),
             "credit": credit,
             "transactions": rows,
-            "bank": gateways.bank_transfer(),
+            "bank": bank,
+            "bank_details": bank.bank_details,
             "pay_options": pay_options(invoice),
             "can_pay_from_credit": invoice.status == Invoice.Status.UNPAID and credit > 0,
             "overdue": invoice.status == Invoice.Status.UNPAID and invoice.due_date < clock.today(),

@@ -24,6 +24,7 @@ from moorage.billing.queries import invoice_outstanding, refundable_amount
 from moorage.core.actions import audit
 from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
+from moorage.core.money import MAX_AMOUNT
 from moorage.customers.models import Client
 from moorage.notifications.actions import notify, notify_staff
 from moorage.payments import registry
@@ -65,9 +66,17 @@ class GatewayUnavailable(DomainError):
 
 
 def _money(value: Decimal | None) -> Decimal | None:
+    """A provider's amount in cents; None for what is not a finite amount up to the money column's
+    bound (it is then held or ignored, never recorded)."""
     if value is None:
         return None
-    return Decimal(value).quantize(CENT)
+    try:
+        amount = Decimal(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        return None
+    return amount.quantize(CENT)
 
 
 def _site_url(base_url: str) -> str:
@@ -261,8 +270,8 @@ def _find_checkout(gateway: str, event: GatewayEvent) -> Checkout | None | bool:
         by_ref = Checkout.objects.filter(gateway=gateway, reference=event.reference[:64]).first()
     if event.provider_ref:
         by_provider = Checkout.objects.filter(gateway=gateway, provider_ref=event.provider_ref[:255]).first()
-    if by_ref is not None and by_provider is not None and by_ref.pk != by_provider.pk:
-        return False
+    if by_provider is not None and event.reference and by_provider.reference != event.reference:
+        return False  # the provider's id names one checkout, the reference another (or none)
     if by_ref is not None and by_provider is None and event.provider_ref and by_ref.provider_ref:
         return False  # the reference names a checkout the provider knows under another id
     return by_provider or by_ref

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from moorage.core import clock
-from moorage.core.errors import NotFound
+from moorage.core.errors import DomainError, NotFound
 from moorage.payments import registry
 from moorage.payments.interface import BadSignature, GatewayError
 from moorage.payments.online import gateway_event_apply
@@ -56,5 +56,9 @@ def webhook(request: HttpRequest, code: str) -> HttpResponse:
         log.warning("webhook of %s unreadable: %s", code, exc.message)
         return JsonResponse({"error": "unreadable event"}, status=400)
     now = clock.now()
-    outcomes = [gateway_event_apply(gateway=code, event=event, now=now) for event in events]
+    try:
+        outcomes = [gateway_event_apply(gateway=code, event=event, now=now) for event in events]
+    except DomainError as exc:
+        log.warning("webhook of %s not applied: %s", code, exc.message)
+        return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse({"received": len(outcomes), "outcomes": outcomes})
