@@ -383,8 +383,10 @@ def test_refunds_partial_then_the_rest(stripe_standin, stripe_gateway) -> None: 
         ).refund_id
         == partial.refund_id
     )
-    event = webhook(stripe_standin, stripe_gateway, "charge.refunded")
+    body, headers = stripe_standin.signed_webhook(stripe_standin.events_of("charge.refunded")[-1]["id"])
+    (event,) = stripe_gateway.parse_webhook(body, headers)
     assert (event.kind, event.transaction_id, event.amount) == (REFUNDED, paid.transaction_id, Decimal("2.34"))
+    assert (event.refund_id, event.currency, event.reference) == (partial.refund_id, "USD", "pay-1")
 
     with pytest.raises(GatewayError) as info:
         stripe_gateway.refund(
@@ -397,8 +399,14 @@ def test_refunds_partial_then_the_rest(stripe_standin, stripe_gateway) -> None: 
         transaction_id=paid.transaction_id, amount=Decimal("10.00"), currency="USD", idempotency_key="refund-3"
     )
     assert rest.amount == Decimal("10.00")
-    event = webhook(stripe_standin, stripe_gateway, "charge.refunded")
-    assert event.amount == Decimal("12.34")  # refunded so far on that payment
+    body, headers = stripe_standin.signed_webhook(stripe_standin.events_of("charge.refunded")[-1]["id"])
+    events = stripe_gateway.parse_webhook(body, headers)
+    # Every refund of the charge, each once by its id: what Moorage already has changes nothing there.
+    assert {(e.refund_id, e.amount) for e in events} == {
+        (partial.refund_id, Decimal("2.34")),
+        (rest.refund_id, Decimal("10.00")),
+    }
+    assert len({e.event_id for e in events}) == 2
     assert stripe_standin.stripe.objects[stripe_standin.stripe.objects[paid.transaction_id]["latest_charge"]][
         "refunded"
     ]

@@ -268,9 +268,10 @@ class StripeGateway(GatewayModule):
             raise BadSignature(f"the Stripe-Signature does not verify: {exc.user_message or exc}") from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadSignature("the webhook body is not a Stripe event") from exc
-        return [self._translate(event)]
+        translated = self._translate(event)
+        return translated if isinstance(translated, list) else [translated]
 
-    def _translate(self, event: Any) -> GatewayEvent:
+    def _translate(self, event: Any) -> GatewayEvent | list[GatewayEvent]:
         obj = event.data.object
         etype = event.type
         base: dict[str, Any] = {"event_id": event.id, "raw_type": etype}
@@ -324,15 +325,7 @@ class StripeGateway(GatewayModule):
                 **base,
             )
         if etype == "charge.refunded":
-            # amount is what has been refunded on the payment so far (Stripe's amount_refunded).
-            return GatewayEvent(
-                kind=REFUNDED,
-                reference=_meta(obj, "reference"),
-                transaction_id=obj.payment_intent or obj.id,
-                amount=from_minor(obj.amount_refunded, obj.currency),
-                currency=obj.currency.upper(),
-                **base,
-            )
+            return self._refunds_of(obj, base)
         return GatewayEvent(kind=IGNORED, **base)
 
     # -- Service Auto Payment ---------------------------------------------------------------------------
@@ -401,6 +394,31 @@ class StripeGateway(GatewayModule):
         )
 
     # -- helpers ----------------------------------------------------------------------------------------
+    def _refunds_of(self, charge: Any, base: dict[str, Any]) -> list[GatewayEvent]:
+        """One REFUNDED event per succeeded refund of the charge, each with its refund id (Moorage records
+        each refund once, so refunds it asked for itself, or met in an earlier event, change nothing).
+        The charge in the event does not list its refunds: they are asked for, server to server."""
+        listing = self._call(
+            "list the refunds", self._client().v1.refunds.list, params={"charge": charge.id, "limit": 100}
+        )
+        events = []
+        for refund in listing.data:
+            if refund.status != "succeeded":
+                continue
+            events.append(
+                GatewayEvent(
+                    event_id=f"{base['event_id']}:{refund.id}",
+                    kind=REFUNDED,
+                    reference=_meta(charge, "reference"),
+                    transaction_id=charge.payment_intent or charge.id,
+                    amount=from_minor(refund.amount, refund.currency),
+                    currency=refund.currency.upper(),
+                    refund_id=refund.id,
+                    raw_type=base["raw_type"],
+                )
+            )
+        return events or [GatewayEvent(kind=IGNORED, **base)]
+
     def _saved_method(self, pi: Any) -> SavedMethod | None:
         """The card the client agreed to keep (setup_future_usage=off_session), once it is on a customer."""
         if pi is None or pi.setup_future_usage != "off_session" or not pi.customer or not pi.payment_method:
