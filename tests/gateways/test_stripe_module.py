@@ -212,9 +212,10 @@ def test_a_declined_card_leaves_the_checkout_open_and_says_why(stripe_standin, s
     assert fetched.kind == PENDING
     assert fetched.transaction_id == ""
     assert "declined" in fetched.message
-    failed = webhook(stripe_standin, stripe_gateway, "payment_intent.payment_failed")
-    assert (failed.kind, failed.reference, failed.transaction_id) == (FAILED, "pay-1", "")
-    assert failed.message == "Your card was declined. (generic_decline)"
+    declined = webhook(stripe_standin, stripe_gateway, "payment_intent.payment_failed")
+    # Not final: the client is still on Stripe's page and may try another card.
+    assert (declined.kind, declined.reference, declined.transaction_id) == (PENDING, "pay-1", "")
+    assert declined.message == "Your card was declined. (generic_decline)"
     assert stripe_standin.events_of("checkout.session.completed") == []
 
     # The client tries another card on the same page.
@@ -243,7 +244,7 @@ def test_3d_secure_failed_is_a_failed_attempt(stripe_standin, stripe_gateway) ->
     outcome = stripe_standin.pay(start.provider_ref, THREE_DS, authenticate=False)
     assert outcome.kind == "form"
     failed = webhook(stripe_standin, stripe_gateway, "payment_intent.payment_failed")
-    assert failed.kind == FAILED
+    assert failed.kind == PENDING
     assert "unable to authenticate" in failed.message
     assert stripe_gateway.fetch_checkout(start.provider_ref).kind == PENDING
 
@@ -342,6 +343,8 @@ def test_a_declined_saved_card_fails_with_the_reason(stripe_standin, stripe_gate
     assert result.status == FAILED
     assert result.transaction_id == ""
     assert result.message == "Your card has insufficient funds. (insufficient_funds)"
+    # Stripe's webhook for an off-session charge is a final failure.
+    assert webhook(stripe_standin, stripe_gateway, "payment_intent.payment_failed").kind == FAILED
 
 
 def test_a_saved_card_that_needs_authentication_asks_for_the_client(stripe_standin, stripe_gateway) -> None:  # noqa: ANN001

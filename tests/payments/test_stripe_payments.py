@@ -176,16 +176,29 @@ def test_a_declined_card_leaves_the_invoice_unpaid_then_another_card_pays(order,
     assert stripe_on.pay(co.provider_ref, DECLINED).error == "Your card was declined."
     deliver_all(client, stripe_on)
     co.refresh_from_db()
-    assert co.status == "failed"
-    assert "declined" in co.message
+    assert co.status == "open"  # the client is still on Stripe's page and may try another card
     order.invoice.refresh_from_db()
     assert order.invoice.status == "unpaid"
     assert not Payment.objects.exists()
 
     stripe_on.pay(co.provider_ref, SUCCESS)  # the client tries again on the same page
+    assert checkout_return(client_id=order.client_id, reference=co.reference, now=LATER).status == "paid"
     deliver_all(client, stripe_on)
     order.invoice.refresh_from_db()
     assert order.invoice.status == "paid"
+    assert Payment.objects.count() == 1
+
+
+def test_an_expired_checkout_fails(order, client, stripe_on) -> None:  # noqa: ANN001
+    co = start(order)
+    stripe_on.advance_time(2 * 86400)
+    assert stripe_on.pay(co.provider_ref, SUCCESS).kind == "closed"
+    deliver_all(client, stripe_on)
+    co.refresh_from_db()
+    assert co.status == "failed"
+    assert "expired" in co.message
+    order.invoice.refresh_from_db()
+    assert order.invoice.status == "unpaid"
 
 
 def test_3d_secure_required_then_passed(order, client, stripe_on) -> None:  # noqa: ANN001

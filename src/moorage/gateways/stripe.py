@@ -177,7 +177,7 @@ class StripeGateway(GatewayModule):
             "cancel_url": request.cancel_url,
             "client_reference_id": request.reference,
             "metadata": metadata,
-            "payment_intent_data": {"metadata": metadata, "description": request.description},
+            "payment_intent_data": {"metadata": {**metadata, "flow": "checkout"}, "description": request.description},
             "payment_method_types": ["card"],
             "locale": LOCALES.get(request.language, "auto"),
         }
@@ -318,8 +318,10 @@ class StripeGateway(GatewayModule):
                 **base,
             )
         if etype == "payment_intent.payment_failed":
+            # On Stripe's hosted page a declined card is not the end: the session stays open and the
+            # client may try another card; only the session's expiry fails the checkout.
             return GatewayEvent(
-                kind=FAILED,
+                kind=PENDING if _meta(obj, "flow") == "checkout" else FAILED,
                 reference=_meta(obj, "reference"),
                 message=_decline_message(obj.last_payment_error),
                 **base,
