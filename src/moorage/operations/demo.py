@@ -1,4 +1,5 @@
-"""Demo data for `make demo`: staff user, client, catalog, and the bundled ispmanager emulator wired in."""
+"""Demo data for `make demo`: staff user, client, catalog, the bundled ispmanager emulator and the
+Stripe stand-in wired in."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from moorage.core.models import User
 from moorage.customers.actions import client_register
 from moorage.customers.registration import ensure_builtin_fields
 from moorage.modules.ispmanager.client import IspManagerClient
+from moorage.payments.models import GatewayConfig
 from moorage.provisioning.models import AppConnection, ModuleState, ProductApp
 
 STAFF_EMAIL = "admin@moorage.localhost"
@@ -165,3 +167,20 @@ def load_demo_data(*, staff_password: str, panel: dict[str, Any] | None = None) 
         "client_email": CLIENT_EMAIL,
         "client_password": CLIENT_PASSWORD,
     }
+
+
+def configure_stripe(*, api_base: str, secret_key: str, publishable_key: str, webhook_secret: str) -> None:
+    """Enable the Credit Card gateway (Stripe) against the demo's Stripe stand-in."""
+    with transaction.atomic():
+        config, _ = GatewayConfig.objects.get_or_create(code="stripe")
+        config.enabled = True
+        config.set_settings(
+            {
+                "secret_key": secret_key,
+                "publishable_key": publishable_key,
+                "webhook_secret": webhook_secret,
+                "api_base": api_base,
+            }
+        )
+        config.updated_at = clock.now()
+        config.save()

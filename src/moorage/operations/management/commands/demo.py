@@ -1,6 +1,8 @@
-"""`moorage demo`: migrate, start the bundled ispmanager emulator, load the demo data, run the product.
+"""`moorage demo`: migrate, start the bundled ispmanager emulator and the Stripe stand-in, load the
+demo data, run the product.
 
-The web server, the background worker and the emulator run as child processes and stop together.
+The web server, the background worker and the emulator run as child processes and stop together; the
+Stripe stand-in runs in this process (threads) and sends its webhooks to the demo's web server.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from moorage.operations.demo import load_demo_data, seed_panel
+from moorage.operations.demo import configure_stripe, load_demo_data, seed_panel
 
 
 def _wait_for_port(host: str, port: int, timeout: float = 15.0) -> bool:
@@ -37,6 +39,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # noqa: ANN001
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address of the web server")
         parser.add_argument("--panel-port", type=int, default=1500, help="port of the demo ispmanager emulator")
+        parser.add_argument(
+            "--stripe-port", type=int, default=12111, help="port of the demo Stripe stand-in (0 = any free port)"
+        )
         parser.add_argument("--setup-only", action="store_true", help="prepare the data, then exit")
 
     def handle(self, *args, **options):  # noqa: ANN002, ANN003
@@ -73,6 +78,9 @@ class Command(BaseCommand):
             panel = {"host": "127.0.0.1", "port": port, "url": url, "username": "root", "password": panel_password}
         info = load_demo_data(staff_password=staff_password, panel=panel)
         host = options["addr"]
+        standin = None
+        if not options["setup_only"]:
+            standin = self._start_stripe(host, options["stripe_port"], children)
         self.stdout.write(self.style.SUCCESS("Moorage demo is ready."))
         self.stdout.write(f"  Client area:  http://{host}/")
         self.stdout.write(f"  Staff area:   http://{host}/admin/")
@@ -81,6 +89,12 @@ class Command(BaseCommand):
         self.stdout.write(f"  API docs:     http://{host}/api/v1/docs")
         if panel:
             self.stdout.write(f"  ispmanager:   {panel['url']}  (emulator)  user: root  password: {panel_password}")
+        if standin is not None:
+            self.stdout.write(
+                f"  Stripe:       stand-in at {standin.base_url} (Credit Card gateway enabled); test cards "
+                "4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 asks for "
+                "3-D Secure (any future expiry, any CVC)"
+            )
         if options["setup_only"]:
             return
         manage = [sys.executable, "-m", "moorage.cli"]
@@ -94,6 +108,32 @@ class Command(BaseCommand):
             pass
         finally:
             self._stop(children)
+            if standin is not None:
+                standin.stop()
+
+    def _start_stripe(self, host: str, port: int, children: list[subprocess.Popen]):  # noqa: ANN205
+        from stripe_standin import StripeStandin
+
+        web = host.replace("0.0.0.0", "127.0.0.1")  # noqa: S104 - the address webhooks are sent to
+        standin = StripeStandin(
+            host="127.0.0.1",
+            port=port,
+            secret_key="sk_test_" + secrets.token_hex(12),
+            webhook_secret="whsec_" + secrets.token_hex(16),
+            webhook_url=f"http://{web}/payments/webhooks/stripe/",
+        )
+        try:
+            standin.start()
+        except OSError as exc:
+            self._stop(children)
+            raise CommandError(f"the Stripe stand-in did not start on 127.0.0.1:{port} ({exc})") from exc
+        configure_stripe(
+            api_base=standin.base_url,
+            secret_key=standin.secret_key,
+            publishable_key=standin.publishable_key,
+            webhook_secret=standin.webhook_secret,
+        )
+        return standin
 
     @staticmethod
     def _stop(children: list[subprocess.Popen]) -> None:
