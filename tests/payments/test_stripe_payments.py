@@ -371,3 +371,39 @@ def test_a_renewal_needing_authentication_is_declined_too(card_service, stripe_o
     assert auto_charge_run(charge_id=charge.pk, now=CHARGE_TIME) == "declined"
     charge.refresh_from_db()
     assert "requires authentication" in charge.message
+
+
+# -- staff area ---------------------------------------------------------------------------------------------
+def test_staff_configure_stripe_and_refund_from_the_payment_page(order, client, stripe_on, staff) -> None:  # noqa: ANN001
+    GatewayConfig.objects.filter(code="stripe").delete()
+    client.force_login(staff)
+    form = client.get("/admin/payments/gatewayconfig/stripe/configure/").content.decode()
+    assert "https://billing.example.com/payments/webhooks/stripe/" in form
+    assert "checkout.session.completed" in form and "charge.refunded" in form
+    response = client.post(
+        "/admin/payments/gatewayconfig/stripe/configure/",
+        {
+            "enabled": "on",
+            "display_name": "",
+            "sort_order": "0",
+            "secret_key": stripe_on.secret_key,
+            "publishable_key": stripe_on.publishable_key,
+            "webhook_secret": stripe_on.webhook_secret,
+            "api_base": stripe_on.base_url,
+        },
+    )
+    assert response.status_code == 302
+    config = GatewayConfig.objects.get(code="stripe")
+    assert config.enabled and stripe_on.secret_key not in config.settings_encrypted
+    again = client.get("/admin/payments/gatewayconfig/stripe/configure/").content.decode()
+    assert stripe_on.secret_key not in again and stripe_on.webhook_secret not in again
+
+    co = start(order)
+    stripe_on.pay(co.provider_ref, SUCCESS)
+    deliver_all(client, stripe_on)
+    payment = Payment.objects.get()
+    response = client.post(f"/admin/billing/payment/{payment.pk}/refund-through-gateway/", {"amount": "1.99"})
+    assert response.status_code == 302
+    refund = GatewayRefund.objects.get()
+    assert (refund.amount, refund.status, refund.recorded) == (Decimal("1.99"), "done", True)
+    assert stripe_on.stripe.objects[refund.refund_id]["amount"] == 199
