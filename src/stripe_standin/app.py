@@ -295,6 +295,7 @@ class Stripe:
 
     # -- customers ------------------------------------------------------------------------
     def customer_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        _only(params, "customer_create")
         customer = {
             "id": self._id("cus"),
             "object": "customer",
@@ -311,6 +312,7 @@ class Stripe:
 
     # -- checkout sessions ------------------------------------------------------------------
     def session_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        _only(params, "session_create")
         if params.get("mode") != "payment":
             raise ApiError(400, "This stand-in supports only mode=payment.", param="mode")
         success_url = str(params.get("success_url") or "")
@@ -540,6 +542,7 @@ class Stripe:
         return pi
 
     def payment_intent_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        _only(params, "payment_intent_create")
         amount = as_int(params.get("amount"), "amount")
         currency = str(params.get("currency") or "").lower()
         if amount < 1:
@@ -721,6 +724,7 @@ class Stripe:
 
     # -- refunds ---------------------------------------------------------------------------------
     def refund_create(self, params: dict[str, Any]) -> dict[str, Any]:
+        _only(params, "refund_create")
         if params.get("charge"):
             charge = self.get(params["charge"], "charge")
         elif params.get("payment_intent"):
@@ -782,6 +786,27 @@ class Stripe:
             and (not pi or o["payment_intent"] == pi)
         ]
         return _page_of(rows, "/v1/refunds", params)
+
+
+ALLOWED = {
+    "customer_create": {"email", "name", "description", "metadata", "phone", "address"},
+    "session_create": {
+        "mode", "success_url", "cancel_url", "line_items", "customer", "customer_email", "customer_creation",
+        "client_reference_id", "metadata", "payment_intent_data", "payment_method_types", "locale", "expires_at",
+    },
+    "payment_intent_create": {
+        "amount", "currency", "customer", "payment_method", "confirm", "off_session", "setup_future_usage",
+        "metadata", "description", "payment_method_types", "receipt_email",
+    },
+    "refund_create": {"payment_intent", "charge", "amount", "metadata", "reason"},
+}  # fmt: skip
+
+
+def _only(params: dict[str, Any], action: str) -> None:
+    """Stripe refuses parameters it does not know; so does the stand-in (a typo in a module shows)."""
+    for name in params:
+        if name not in ALLOWED[action]:
+            raise ApiError(400, f"Received unknown parameter: {name}", code="parameter_unknown", param=name)
 
 
 def _page_of(objects: list[dict[str, Any]], url: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -205,3 +205,9 @@ def test_the_command_line_serves_the_api() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_unknown_parameters_are_refused_like_stripe_does(stripe_standin) -> None:  # noqa: ANN001, F811
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        client(stripe_standin).v1.customers.create(params={"emial": "typo@example.com"})
+    assert (info.value.http_status, info.value.code, info.value.param) == (400, "parameter_unknown", "emial")
