@@ -367,3 +367,38 @@ def test_an_event_naming_another_clients_checkout_reference_with_a_different_pro
     )
     assert gateway_event_apply(gateway="fake", event=event, now=LATER).startswith("held for staff")
     assert not Payment.objects.exists()
+
+
+def test_a_refund_without_an_answer_stays_in_flight_and_retry_refunds_once(fake, order, staff):
+    from moorage.payments.online import gateway_refund_retry
+
+    co, _ = start(order)
+    FakeGateway.pay(co.provider_ref)
+    checkout_return(client_id=order.client_id, reference=co.reference, now=LATER)
+    payment = Payment.objects.get()
+    provider.refund_fault = "unknown"
+    with pytest.raises(DomainError, match="did not answer"):
+        payment_refund(payment_id=payment.pk, amount="4.99", now=LATER, actor=staff)
+    refund = GatewayRefund.objects.get()
+    assert (refund.status, refund.recorded) == ("requested", False)
+    # In flight: nothing more can be refunded meanwhile.
+    with pytest.raises(DomainError, match="nothing of this payment"):
+        payment_refund(payment_id=payment.pk, amount="1.00", now=LATER, actor=staff)
+    retried = gateway_refund_retry(refund_id=refund.pk, now=LATER, actor=staff)
+    assert (retried.status, retried.recorded) == ("done", True)
+    assert len(provider.refunds) == 1 and provider.refund_calls == 2
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+    with pytest.raises(DomainError):
+        gateway_refund_retry(refund_id=refund.pk, now=LATER, actor=staff)
+
+
+def test_a_refused_refund_fails_and_frees_the_amount(fake, order, staff):
+    co, _ = start(order)
+    FakeGateway.pay(co.provider_ref)
+    checkout_return(client_id=order.client_id, reference=co.reference, now=LATER)
+    payment = Payment.objects.get()
+    provider.refund_fault = "permanent"
+    with pytest.raises(DomainError, match="refused"):
+        payment_refund(payment_id=payment.pk, amount="4.99", now=LATER, actor=staff)
+    assert GatewayRefund.objects.get().status == "failed"
+    assert payment_refund(payment_id=payment.pk, amount="4.99", now=LATER, actor=staff).status == "done"
