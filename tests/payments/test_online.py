@@ -352,14 +352,18 @@ def test_hostile_strings_in_an_event(fake, order):
     assert co.status == "open" and not Payment.objects.exists()
 
 
-def test_an_event_naming_another_clients_checkout_reference_with_a_different_provider_id_is_held(fake, order, now):
+def test_an_event_whose_reference_and_provider_id_name_different_checkouts_is_held(fake, order, now):
     from moorage.payments.interface import PAID, GatewayEvent
 
     co, _ = start(order)
+    other_order = order_checkout(
+        factories.client(now=now, email="other@example.com"), order.items.get().product, now=now
+    )
+    other, _ = start(other_order)
     event = GatewayEvent(
         event_id="e3",
         kind=PAID,
-        provider_ref="cs_other",
+        provider_ref=other.provider_ref,
         reference=co.reference,
         transaction_id="ch_9",
         amount=Decimal("4.99"),
@@ -367,6 +371,22 @@ def test_an_event_naming_another_clients_checkout_reference_with_a_different_pro
     )
     assert gateway_event_apply(gateway="fake", event=event, now=LATER).startswith("held for staff")
     assert not Payment.objects.exists()
+
+
+def test_a_payment_reported_under_the_providers_payment_id_with_our_reference_is_recorded(fake, order):
+    from moorage.payments.interface import PAID, GatewayEvent
+
+    co, _ = start(order)
+    event = GatewayEvent(
+        event_id="e4",
+        kind=PAID,
+        provider_ref="pi_123",
+        reference=co.reference,
+        transaction_id="ch_10",
+        amount=Decimal("4.99"),
+        currency="USD",
+    )
+    assert gateway_event_apply(gateway="fake", event=event, now=LATER) == "payment ch_10 recorded"
 
 
 def test_a_refund_without_an_answer_stays_in_flight_and_retry_refunds_once(fake, order, staff):

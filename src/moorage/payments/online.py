@@ -264,7 +264,9 @@ def gateway_event_apply(*, gateway: str, event: GatewayEvent, now: dt.datetime) 
 
 
 def _find_checkout(gateway: str, event: GatewayEvent) -> Checkout | None | bool:
-    """The checkout an event is about; None if none; False if its reference and provider id disagree."""
+    """The checkout an event is about; None if none; False if its reference and provider id disagree.
+    A provider id Moorage does not know with a known reference is the reference's checkout (a
+    provider may report a payment under its own payment id, with our reference in its metadata)."""
     by_ref = by_provider = None
     if event.reference:
         by_ref = Checkout.objects.filter(gateway=gateway, reference=event.reference[:64]).first()
@@ -272,8 +274,6 @@ def _find_checkout(gateway: str, event: GatewayEvent) -> Checkout | None | bool:
         by_provider = Checkout.objects.filter(gateway=gateway, provider_ref=event.provider_ref[:255]).first()
     if by_provider is not None and event.reference and by_provider.reference != event.reference:
         return False  # the provider's id names one checkout, the reference another (or none)
-    if by_ref is not None and by_provider is None and event.provider_ref and by_ref.provider_ref:
-        return False  # the reference names a checkout the provider knows under another id
     return by_provider or by_ref
 
 
