@@ -422,3 +422,17 @@ def test_a_refused_refund_fails_and_frees_the_amount(fake, order, staff):
         payment_refund(payment_id=payment.pk, amount="4.99", now=LATER, actor=staff)
     assert GatewayRefund.objects.get().status == "failed"
     assert payment_refund(payment_id=payment.pk, amount="4.99", now=LATER, actor=staff).status == "done"
+
+
+def test_the_webhook_needs_no_csrf_token_nor_login(fake, order):
+    from django.test import Client as WebClient
+
+    co, _ = start(order)
+    FakeGateway.pay(co.provider_ref)
+    body = fake.webhook_body(co.provider_ref, "evt_csrf")
+    strict = WebClient(enforce_csrf_checks=True)
+    response = strict.post(
+        "/payments/webhooks/fake/", data=body, content_type="application/json", HTTP_X_FAKE_SIGNATURE=sign(body)
+    )
+    assert response.status_code == 200
+    assert Payment.objects.count() == 1
