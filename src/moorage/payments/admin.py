@@ -258,7 +258,15 @@ class GatewayConfigAdmin(admin.ModelAdmin):
         return [
             path("", wrap(self.gateways_view), name="payments_gatewayconfig_changelist"),
             path("<slug:code>/configure/", wrap(self.configure_view), name="payments_gatewayconfig_configure"),
+            path("<path:object_id>/change/", wrap(self.change_redirect), name="payments_gatewayconfig_change"),
         ]
+
+    def change_redirect(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A stored row's page is its gateway's settings form (the same view, at this address)."""
+        config = GatewayConfig.objects.filter(pk=_int_or_none(object_id)).first()
+        if config is None:
+            raise Http404("no such gateway")
+        return self.configure_view(request, config.code)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
