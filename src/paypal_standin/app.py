@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -275,7 +276,7 @@ class PayPal:
             raise ApiError(400, "MALFORMED_REQUEST_JSON")
         return data
 
-    def _idempotent(self, operation: str, key: str, action: Any) -> Reply:
+    def _idempotent(self, operation: str, key: str, action: Callable[[], Reply]) -> Reply:
         """PayPal-Request-Id: the same id answers the first reply again instead of acting twice."""
         if key and (operation, key) in self.idempotent:
             return self.idempotent[(operation, key)]

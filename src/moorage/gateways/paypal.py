@@ -403,21 +403,23 @@ class PayPalGateway(GatewayModule):
         status = str(capture.get("status", ""))
         amount = capture.get("amount") or {}
         order_id = str(((capture.get("supplementary_data") or {}).get("related_ids") or {}).get("order_id", ""))
-        common = {
-            "event_id": event_id,
-            "provider_ref": order_id,
-            "reference": str(capture.get("custom_id", "")),
-            "transaction_id": str(capture.get("id", "")),
-            "amount": _decimal(amount.get("value")),
-            "currency": str(amount.get("currency_code", "")),
-            "raw_type": raw_type,
-        }
+        event = GatewayEvent(
+            event_id=event_id,
+            kind=PENDING,
+            provider_ref=order_id,
+            reference=str(capture.get("custom_id", "")),
+            transaction_id=str(capture.get("id", "")),
+            amount=_decimal(amount.get("value")),
+            currency=str(amount.get("currency_code", "")),
+            raw_type=raw_type,
+        )
         if status in ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"):
-            return GatewayEvent(kind=PAID, **common)
+            return replace(event, kind=PAID)
         if status in ("DECLINED", "FAILED"):
-            reason = (capture.get("status_details") or {}).get("reason", "")
-            return GatewayEvent(kind=FAILED, message=f"PayPal declined the payment {reason}".strip(), **common)
-        return GatewayEvent(kind=PENDING, **common)
+            reason = str((capture.get("status_details") or {}).get("reason", ""))
+            message = "PayPal declined the payment" + (f" ({reason})" if reason else "") + "."
+            return replace(event, kind=FAILED, message=message)
+        return event
 
     # -- webhooks -----------------------------------------------------------------------------------
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[GatewayEvent]:
