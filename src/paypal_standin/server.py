@@ -230,6 +230,12 @@ class PayPalStandin:
             self.paypal.time_offset += seconds
 
     # -- webhooks -----------------------------------------------------------------------------------
+    def emit(self, event_type: str, resource: dict[str, Any], *, resource_type: str = "capture") -> Event:
+        """Record (and with a webhook URL, send) an event of any type with any resource: for tests of
+        events the stand-in's own flows do not produce, such as a capture of another amount."""
+        with self.paypal.lock:
+            return self.paypal._emit(event_type, resource_type, resource, f"{event_type} (stand-in)")
+
     def events_of(self, event_type: str) -> list[Event]:
         with self.paypal.lock:
             return [e for e in self.paypal.events if e.event_type == event_type]

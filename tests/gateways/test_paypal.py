@@ -351,7 +351,7 @@ def test_a_forged_order_approved_webhook_captures_nothing(gateway, standin):
 
 
 def test_events_moorage_does_not_use_are_ignored(gateway, standin):
-    event = standin.paypal._emit("CUSTOMER.DISPUTE.CREATED", "dispute", {"dispute_id": "PP-D-1"}, "A dispute")
+    event = standin.emit("CUSTOMER.DISPUTE.CREATED", {"dispute_id": "PP-D-1"}, resource_type="dispute")
     [parsed] = gateway.parse_webhook(*standin.webhook_request(event))
     assert parsed.kind == IGNORED
     assert parsed.event_id == event.id

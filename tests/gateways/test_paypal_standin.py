@@ -102,7 +102,7 @@ def test_webhooks_are_signed_with_paypals_scheme(standin):
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    event = standin.paypal._emit("PAYMENT.CAPTURE.COMPLETED", "capture", {"id": "C1"}, "test")
+    event = standin.emit("PAYMENT.CAPTURE.COMPLETED", {"id": "C1"})
     body, headers = standin.webhook_request(event)
     assert headers["PAYPAL-AUTH-ALGO"] == "SHA256withRSA"
     cert = x509.load_pem_x509_certificate(httpx.get(headers["PAYPAL-CERT-URL"]).content)
@@ -143,7 +143,7 @@ def test_events_are_posted_to_the_webhook_url():
     url = f"http://127.0.0.1:{receiver.server_address[1]}/payments/webhooks/paypal/"
     try:
         with PayPalStandin(webhook_url=url) as standin:
-            event = standin.paypal._emit("PAYMENT.CAPTURE.COMPLETED", "capture", {"id": "C1"}, "test")
+            event = standin.emit("PAYMENT.CAPTURE.COMPLETED", {"id": "C1"})
             assert done.wait(10)
             assert received[0][0] == event.body
             assert received[0][1]["paypal-transmission-sig"]
