@@ -12,5 +12,6 @@ admin.site.index_title = "Billing and automation"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("payments/", include("moorage.payments.urls")),
     path("", include("moorage.clientarea.urls")),
 ]

@@ -560,3 +560,38 @@ def refund_to_credit(
         data={"amount": str(amount), "payment": payment.transaction_id if payment else None},
     )
     return entry
+
+
+def record_refund_paid_out(
+    *, invoice: Invoice, payment: Payment, amount: Decimal, now: dt.datetime, actor: User | None, memo: str
+) -> list[LedgerEntry]:
+    """Inner step: money of a payment given back to the client outside Moorage (through the gateway
+    it came by). Written as a refund (so what is still refundable goes down, as with Refund to credit)
+    and the same amount paid out of the credit balance at once, so the client's credit is unchanged.
+    The caller holds the invoice row and checked the amount."""
+    _require_atomic()
+    memo = memo[:300]
+    return [
+        _ledger(
+            client=invoice.client,
+            account=E.Account.CREDIT,
+            kind=E.Kind.REFUND,
+            amount=amount,
+            now=now,
+            invoice=invoice,
+            payment=payment,
+            actor=actor,
+            memo=memo,
+        ),
+        _ledger(
+            client=invoice.client,
+            account=E.Account.CREDIT,
+            kind=E.Kind.CREDIT_REMOVED,
+            amount=-amount,
+            now=now,
+            invoice=invoice,
+            payment=payment,
+            actor=actor,
+            memo=memo,
+        ),
+    ]

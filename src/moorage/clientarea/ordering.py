@@ -23,7 +23,8 @@ from moorage.core import clock
 from moorage.core.errors import DomainError
 from moorage.orders.actions import CartItem, order_checkout, price_item
 from moorage.orders.models import Order
-from moorage.payments.gateways import BANK_TRANSFER
+from moorage.payments import gateways
+from moorage.payments.queries import pay_options
 
 # Errors of price_item that mean "this product cannot be ordered at all" (not "fix your input").
 UNAVAILABLE = {"not_found", "product_hidden", "not_orderable"}
@@ -177,7 +178,7 @@ def _checkout(request: HttpRequest) -> HttpResponse:
             "form": form,
             "error": error,
             "has_errors": any(line.error for line in lines),
-            "bank": BANK_TRANSFER,
+            "bank": gateways.bank_transfer(),
         },
     )
 
@@ -191,6 +192,7 @@ def order_complete(request: HttpRequest, number: int) -> HttpResponse:
         {
             "order": order,
             "items": order.items.select_related("product", "service"),
-            "bank": BANK_TRANSFER,
+            "bank": gateways.bank_transfer(),
+            "pay_options": pay_options(order.invoice),
         },
     )

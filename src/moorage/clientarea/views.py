@@ -44,8 +44,9 @@ from moorage.core.errors import DomainError
 from moorage.core.models import User
 from moorage.customers.actions import client_register, client_set_password, client_update
 from moorage.customers.models import Client
+from moorage.payments import gateways
 from moorage.payments.actions import invoice_pay_from_credit
-from moorage.payments.gateways import BANK_TRANSFER, GATEWAYS
+from moorage.payments.queries import pay_options
 from moorage.provisioning import actions as provisioning
 from moorage.provisioning.models import PanelAccount, ProvisioningJob
 from moorage.services.models import Service
@@ -439,8 +440,12 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
         .order_by("created_at", "id")
     )
     rows = []
+    names: dict[str, gateways.Gateway] = {}
     for entry in transactions:
-        gateway = GATEWAYS.get(entry.payment.gateway) if entry.payment else GATEWAYS["credit_balance"]
+        code = entry.payment.gateway if entry.payment else "credit_balance"
+        if code not in names:
+            names[code] = gateways.info(code)
+        gateway = names[code]
         rows.append(
             {
                 "date": clock.local_date(entry.created_at),
@@ -450,6 +455,7 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
             }
         )
     credit = client_credit_balance(client)
+    bank = gateways.bank_transfer()
     return render(
         request,
         "clientarea/invoice_detail.html",
@@ -461,7 +467,9 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
             "outstanding": invoice_outstanding(invoice),
             "credit": credit,
             "transactions": rows,
-            "bank": BANK_TRANSFER,
+            "bank": bank,
+            "bank_details": bank.bank_details,
+            "pay_options": pay_options(invoice),
             "can_pay_from_credit": invoice.status == Invoice.Status.UNPAID and credit > 0,
             "overdue": invoice.status == Invoice.Status.UNPAID and invoice.due_date < clock.today(),
         },

@@ -97,6 +97,20 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "{{ client.display_name }} was not queued for creation: {{ error }}\n\n"
         "The client has paid; create the account from the service page once this is fixed.\n",
     ),
+    "payment_declined": (
+        "Payment declined: invoice {{ invoice.display_number }}",
+        "Hello {{ client.display_name }},\n\nwe tried to charge {{ amount }} {{ currency }} for invoice "
+        "{{ invoice.display_number }} on your saved payment method {{ method }}, but the payment was declined"
+        "{% if reason %} ({{ reason }}){% endif %}.\n\nThe invoice is still unpaid; please pay it from your "
+        "client area before {{ invoice.due_date }}.\n\n{{ company }}\n",
+    ),
+    "staff_payment_held": (
+        "Payment held for review: {{ held.gateway }} {{ held.transaction_id }}",
+        "A payment of {{ held.amount }} {{ held.currency }} reported by {{ held.gateway }} (transaction "
+        "{{ held.transaction_id }}){% if invoice %} for invoice {{ invoice.display_number }}{% endif %} was not "
+        "applied: {{ held.reason }}\n\nApply it to an invoice or dismiss it under Payments → Held payments "
+        "in the staff area.\n",
+    ),
 }
 
 

@@ -23,7 +23,7 @@ from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
 from moorage.orders.actions import fulfil_paid_order
 from moorage.orders.models import Order
-from moorage.payments.gateways import GATEWAYS, RECORDABLE
+from moorage.payments import registry
 from moorage.provisioning.actions import request_job
 from moorage.provisioning.models import PanelAccount, ProvisioningJob
 from moorage.provisioning.notices import notify_service
@@ -186,7 +186,8 @@ def payment_record(
     currency: str | None = None,
     received_at: dt.datetime | dt.date | None = None,
 ) -> tuple[Payment, bool]:
-    """Record money received for an invoice. Returns (payment, created).
+    """Record money received for an invoice by hand (staff, API: a manual gateway such as bank
+    transfer). Returns (payment, created).
 
     The same (gateway, transaction id) with the same invoice and amount returns the first payment
     and changes nothing; with other details it is refused. A `currency`, when given, must be the
@@ -194,10 +195,39 @@ def payment_record(
     value date: a date reads as the start of that day in the business time zone; it may not be after
     `now` nor before the invoice's issue date, and its date becomes the invoice's paid date.
     """
+    recordable = registry.manual_gateways()
+    if gateway not in recordable:
+        raise DomainError(f"unknown gateway {gateway!r}; use one of: {', '.join(recordable)}", field="gateway")
+    return record_payment(
+        invoice_id=invoice_id,
+        amount=amount,
+        gateway=gateway,
+        transaction_id=transaction_id,
+        now=now,
+        actor=actor,
+        note=note,
+        currency=currency,
+        received_at=received_at,
+    )
+
+
+def record_payment(
+    *,
+    invoice_id: int,
+    amount: Decimal | str,
+    gateway: str,
+    transaction_id: str,
+    now: dt.datetime,
+    actor: User | None,
+    note: str = "",
+    currency: str | None = None,
+    received_at: dt.datetime | dt.date | None = None,
+) -> tuple[Payment, bool]:
+    """Inner step of `payment_record` and of the online gateways (`payments/online.py`): record the
+    payment of any known gateway inside the caller's transaction, idempotent on (gateway,
+    transaction id); the invoice and what it touches are locked in the money lock order."""
     amount = clean_amount(amount)
     received = _received_moment(received_at, now=now)
-    if gateway not in RECORDABLE:
-        raise DomainError(f"unknown gateway {gateway!r}; use one of: {', '.join(RECORDABLE)}", field="gateway")
     transaction_id = clean_text((transaction_id or "").strip(), field="transaction_id", limit=TRANSACTION_ID_MAX)
     if not transaction_id:
         raise DomainError("the gateway's transaction id is required", field="transaction_id", code="required")
@@ -249,7 +279,7 @@ def payment_record(
         action="payment_record",
         obj=payment,
         now=now,
-        data={"invoice": invoice.number, "amount": str(amount), "gateway": GATEWAYS[gateway].name},
+        data={"invoice": invoice.number, "amount": str(amount), "gateway": registry.display_name(gateway)},
     )
     if apply_payment(invoice=invoice, payment=payment, now=now, paid_on=local_date(received), actor=actor):
         after_invoice_paid(invoice, now=now, actor=actor)

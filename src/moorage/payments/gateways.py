@@ -1,8 +1,11 @@
-"""Payment gateways Moorage knows: how money arrives (bank transfer) or is spent (credit balance)."""
+"""What the client area and staff screens show of a gateway (name, instructions), read through the
+registry; kept for the callers of the former fixed gateway list."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from moorage.payments import registry
 
 
 @dataclass(frozen=True)
@@ -11,22 +14,31 @@ class Gateway:
     name: str
     # Staff record payments of this gateway by hand, with the gateway's transaction id.
     manual: bool
+    online: bool = False
     instructions: str = ""
+    bank_details: str = ""
 
 
-BANK_TRANSFER = Gateway(
-    code="bank_transfer",
-    name="Bank / Wire Transfer",
-    manual=True,
-    instructions="Pay by bank transfer quoting the invoice number; staff record the payment when it arrives.",
-)
-CREDIT_BALANCE = Gateway(
-    code="credit_balance",
-    name="Credit balance",
-    manual=False,
-    instructions="Pay the invoice from your account's credit balance.",
-)
+def info(code: str) -> Gateway:
+    """A gateway's face: its display name and instructions (a code no module knows keeps its code)."""
+    cls = registry.module_class(code)
+    if cls is None:
+        return Gateway(code=code, name=code, manual=False)
+    module = registry.build(code)
+    return Gateway(
+        code=code,
+        name=registry.display_name(code),
+        manual=cls.manual,
+        online=cls.online,
+        instructions=str(getattr(module, "instructions", "") or ""),
+        bank_details=str(getattr(module, "bank_details", "") or ""),
+    )
 
-GATEWAYS: dict[str, Gateway] = {g.code: g for g in (BANK_TRANSFER, CREDIT_BALANCE)}
-# Gateways a payment row can be recorded for (credit balance is a ledger move, not a payment).
-RECORDABLE = [g.code for g in GATEWAYS.values() if g.manual]
+
+def bank_transfer() -> Gateway:
+    return info("bank_transfer")
+
+
+def recordable() -> list[str]:
+    """Gateways a payment can be recorded for by hand (credit balance is a ledger move, not a payment)."""
+    return registry.manual_gateways()

@@ -111,6 +111,7 @@ class GatewayEvent:
     saved_method: SavedMethod | None = None  # set when the client agreed to keep the card
     message: str = ""  # a decline's reason, for the client and staff
     raw_type: str = ""  # the provider's own event type, for the log
+    refund_id: str = ""  # REFUNDED: the provider's id of this refund (each refund is recorded once)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class GatewayModule(ABC):
     supports_refunds: bool = False
     settings_fields: tuple[SettingField, ...] = ()
     webhook_help: str = ""  # what staff must set up at the provider (events to send)
+    enabled_by_default: bool = False  # on before staff save its settings (bank transfer, credit balance)
 
     def __init__(self, config: Mapping[str, str] | None = None) -> None:
         self.config = dict(config or {})

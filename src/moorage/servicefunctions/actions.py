@@ -19,6 +19,7 @@ from moorage.core.actions import audit
 from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
 from moorage.payments.actions import after_invoice_paid, lock_for_payment
+from moorage.payments.online import auto_charge_queue
 from moorage.servicefunctions.models import ProductDownload, ServiceNote, ServiceOptions
 from moorage.servicefunctions.queries import renewal_state
 from moorage.services.actions import lock_service
@@ -122,12 +123,14 @@ def autopay_renewals(*, service: Service, invoices: list[Invoice], now: dt.datet
     """Inner step of the renewal run (the service row locked by the caller, no client or invoice row
     yet): with Service Auto Payment on, the client's credit pays the renewal invoices just issued,
     oldest first. Runs once per invoice because an invoice is issued once per period (unique key);
-    a paid invoice is skipped. Returns the credit used."""
+    a paid invoice is skipped. What credit leaves unpaid is charged on the client's saved card, once
+    per invoice, by a task after the commit (`payments.online.auto_charge_queue`). Returns the credit used."""
     if not invoices or not ServiceOptions.objects.filter(service=service, auto_payment=True).exists():
         return Decimal("0.00")
     used = Decimal("0.00")
     locked = lock_for_payment([i.pk for i in invoices])  # the money lock order: services → changes → invoices
-    for invoice in sorted(locked, key=lambda i: (i.due_date, i.number)):
+    ordered = sorted(locked, key=lambda i: (i.due_date, i.number))
+    for invoice in ordered:
         if invoice.status != Invoice.Status.UNPAID:
             continue
         amount = apply_credit(invoice=invoice, now=now, paid_on=today)  # then the client row
@@ -143,6 +146,8 @@ def autopay_renewals(*, service: Service, invoices: list[Invoice], now: dt.datet
         )
         if invoice.status == Invoice.Status.PAID:
             after_invoice_paid(invoice, now=now, actor=None)
+    for invoice in ordered:
+        auto_charge_queue(invoice=invoice, now=now)
     return used
 
 
