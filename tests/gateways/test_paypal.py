@@ -491,7 +491,7 @@ def test_partial_then_full_refund(gateway, standin):
     assert webhook.kind == REFUNDED
     assert webhook.transaction_id == event.transaction_id
     assert webhook.amount == Decimal("2.50")
-    assert webhook.message == f"refund {partial.refund_id}"
+    assert webhook.refund_id == partial.refund_id
 
 
 def test_a_refund_above_what_is_left_is_refused(gateway, standin):

@@ -454,6 +454,7 @@ class PayPalGateway(GatewayModule):
                     transaction_id=capture_id,
                     amount=_decimal(amount.get("value")),
                     currency=str(amount.get("currency_code", "")),
+                    refund_id=str(resource.get("id", "")),
                     message=f"refund {resource.get('id', '')}",
                     raw_type=event_type,
                 )
