@@ -11,8 +11,8 @@ from moorage.billing.actions import credit_add
 from moorage.billing.models import Invoice, Payment
 from moorage.catalog.models import BillingDefaults
 from moorage.notifications.models import Notification
+from moorage.payments.autopay import auto_charge_requeue, auto_charge_run
 from moorage.payments.models import AutoCharge, SavedPaymentMethod
-from moorage.payments.online import auto_charge_requeue, auto_charge_run
 from moorage.servicefunctions.actions import auto_payment_set
 from moorage.services.models import Service
 from tests.automation.conftest import at, pay, run_day

@@ -10,8 +10,9 @@ from django.db import connection
 from django.test import Client as WebClient
 
 from moorage.billing.models import LedgerEntry, Payment
+from moorage.payments.autopay import auto_charge_queue, auto_charge_run
 from moorage.payments.models import AutoCharge, SavedPaymentMethod
-from moorage.payments.online import auto_charge_queue, auto_charge_run, checkout_return, checkout_start
+from moorage.payments.online import checkout_return, checkout_start
 from tests.factories import checkout as order_checkout
 from tests.payments.fake_gateway import FakeGateway, provider, sign
 from tests.threads import race

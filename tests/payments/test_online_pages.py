@@ -87,3 +87,38 @@ def test_remove_a_saved_card(fake, order, web, client_account, now):
 def test_login_required(fake, order, client):
     assert client.get("/payment-methods/").status_code == 302
     assert client.get("/pay/return/co_x/").status_code == 302
+
+
+def test_order_complete_offers_pay_with(fake, order, web):
+    from django.urls import reverse
+
+    page = web.get(reverse("clientarea:order_complete", args=[order.number]))
+    assert b'data-testid="pay-with-fake"' in page.content
+
+
+def test_checkout_page_lists_the_online_gateways(fake, starter, web):
+    from django.urls import reverse
+
+    web.post(reverse("clientarea:product", args=[starter.pk]), {"cycle": "monthly", "hostname": "example.com"})
+    page = web.get(reverse("clientarea:checkout"))
+    assert page.status_code == 200
+    assert b'data-testid="checkout-gateway"' in page.content and b"Fake Card" in page.content
+
+
+def test_disabled_gateways_are_not_offered(fake, order, web, client_account, staff, now):
+    from moorage.billing.actions import credit_add
+    from moorage.payments.models import GatewayConfig
+
+    credit_add(client=client_account, amount="2.00", reason="x", now=now, actor=staff)
+    GatewayConfig.objects.filter(code="fake").update(enabled=False)
+    GatewayConfig.objects.create(code="credit_balance", enabled=False)
+    page = web.get(f"/invoices/{order.invoice.number}/")
+    assert b"pay-with-fake" not in page.content and b"Pay from credit balance" not in page.content
+    assert web.post(f"/invoices/{order.invoice.number}/pay/fake/").status_code == 302
+    assert not Checkout.objects.exists()
+    web.post(f"/invoices/{order.invoice.number}/pay-from-credit/")
+    order.invoice.refresh_from_db()
+    assert order.invoice.status == "unpaid"
+    from moorage.billing.queries import client_credit_balance
+
+    assert str(client_credit_balance(client_account)) == "2.00"

@@ -117,7 +117,7 @@ def _housekeeping(now: dt.datetime) -> dict[str, int]:
     )
     for pk in mails:
         _enqueue(pk)
-    from moorage.payments.online import auto_charge_requeue
+    from moorage.payments.autopay import auto_charge_requeue
 
     return {
         "auto_charges_requeued": auto_charge_requeue(real_now=real_now),

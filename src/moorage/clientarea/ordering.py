@@ -24,7 +24,7 @@ from moorage.core.errors import DomainError
 from moorage.orders.actions import CartItem, order_checkout, price_item
 from moorage.orders.models import Order
 from moorage.payments import gateways
-from moorage.payments.queries import pay_options
+from moorage.payments.queries import gateway_names, pay_options
 
 # Errors of price_item that mean "this product cannot be ordered at all" (not "fix your input").
 UNAVAILABLE = {"not_found", "product_hidden", "not_orderable"}
@@ -179,6 +179,7 @@ def _checkout(request: HttpRequest) -> HttpResponse:
             "error": error,
             "has_errors": any(line.error for line in lines),
             "bank": gateways.bank_transfer(),
+            "gateways_offered": gateway_names(online=True),
         },
     )
 

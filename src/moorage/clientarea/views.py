@@ -46,7 +46,7 @@ from moorage.customers.actions import client_register, client_set_password, clie
 from moorage.customers.models import Client
 from moorage.payments import gateways
 from moorage.payments.actions import invoice_pay_from_credit
-from moorage.payments.queries import pay_options
+from moorage.payments.queries import credit_payments_enabled, pay_options
 from moorage.provisioning import actions as provisioning
 from moorage.provisioning.models import PanelAccount, ProvisioningJob
 from moorage.services.models import Service
@@ -470,7 +470,7 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
             "bank": bank,
             "bank_details": bank.bank_details,
             "pay_options": pay_options(invoice),
-            "can_pay_from_credit": invoice.status == Invoice.Status.UNPAID and credit > 0,
+            "can_pay_from_credit": invoice.status == Invoice.Status.UNPAID and credit > 0 and credit_payments_enabled(),
             "overdue": invoice.status == Invoice.Status.UNPAID and invoice.due_date < clock.today(),
         },
     )
@@ -488,6 +488,9 @@ def invoice_pdf(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def invoice_pay_credit(request: HttpRequest, number: int) -> HttpResponse:
     invoice = _own_invoice(request, number)
+    if not credit_payments_enabled():
+        messages.error(request, "Paying from the credit balance is not available.")
+        return redirect("clientarea:invoice", number=invoice.number)
     try:
         used = invoice_pay_from_credit(invoice_id=invoice.pk, now=clock.now(), actor=acting_user(request))
     except DomainError as exc:

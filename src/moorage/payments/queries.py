@@ -18,3 +18,13 @@ def pay_options(invoice: Invoice | None) -> list[dict[str, object]]:
         }
         for config, module in registry.enabled_gateways(online=True)
     ]
+
+
+def gateway_names(*, online: bool | None = None) -> list[str]:
+    """The names of the enabled gateways, in staff order (the checkout page lists them)."""
+    return [registry.display_name(module.code, config) for config, module in registry.enabled_gateways(online=online)]
+
+
+def credit_payments_enabled() -> bool:
+    """Clients may pay invoices from their credit balance (the credit balance gateway is on)."""
+    return registry.is_enabled("credit_balance")

@@ -7,6 +7,6 @@ from moorage.core import clock
 
 @task()
 def run_auto_charge(charge_id: int) -> str:
-    from moorage.payments.online import auto_charge_run
+    from moorage.payments.autopay import auto_charge_run
 
     return auto_charge_run(charge_id=charge_id, now=clock.now())

@@ -19,7 +19,7 @@ from moorage.core.actions import audit
 from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
 from moorage.payments.actions import after_invoice_paid, lock_for_payment
-from moorage.payments.online import auto_charge_queue
+from moorage.payments.autopay import auto_charge_queue
 from moorage.servicefunctions.models import ProductDownload, ServiceNote, ServiceOptions
 from moorage.servicefunctions.queries import renewal_state
 from moorage.services.actions import lock_service
