@@ -3,20 +3,28 @@ page, signed webhooks to /payments/webhooks/paypal/, refunds and Service Auto Pa
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.parse
 from decimal import Decimal
 
 import httpx
 import pytest
-from django.db import transaction
 from django.test import Client as WebClient
 
 from moorage.billing.models import Invoice, Payment
+from moorage.catalog.models import BillingDefaults
+from moorage.notifications.models import Notification
 from moorage.gateways import paypal as paypal_module
 from moorage.payments.models import AutoCharge, Checkout, GatewayConfig, HeldPayment, SavedPaymentMethod, WebhookEvent
-from moorage.payments.online import auto_charge_queue, auto_charge_run, payment_refund
+from moorage.payments.autopay import auto_charge_run
+from moorage.payments.online import payment_refund
 from paypal_standin import PayPalStandin
+from moorage.servicefunctions.actions import auto_payment_set
+from moorage.services.models import Service
 from tests import factories
+from tests.automation.conftest import at, run_day
+
+D = dt.date
 
 SITE = "https://billing.example.com"
 WEBHOOK = "/payments/webhooks/paypal/"
@@ -234,45 +242,66 @@ def test_staff_refund_part_then_the_rest(paypal, unpaid, now, staff):
     assert list(payment.gateway_refunds.values_list("refund_id", "amount", "recorded")) == refunds_before
 
 
-def saved_wallet(paypal: PayPalStandin, invoice: Invoice) -> SavedPaymentMethod:
-    web = browser(invoice)
-    come_back(web, click(start(web, invoice, save=True)))
-    assert paid(invoice)
-    [method] = SavedPaymentMethod.objects.filter(client=invoice.client, gateway="paypal")
+@pytest.fixture
+def wallet_service(paypal, settings, now):  # noqa: ANN001, ANN201
+    """A service whose first invoice the client paid with PayPal, agreeing to keep the wallet, and
+    for which the client turned Service Auto Payment on."""
+    defaults = BillingDefaults.load()
+    defaults.apply_credit_automatically = False
+    defaults.save()
+    starter = factories.shared_page(now=now).products.get(code="starter")
+    client = factories.client(now=now)
+    order = factories.checkout(client, starter, now=at(D(2026, 1, 15), 9))
+    settings.MOORAGE_CLOCK_DATE = at(D(2026, 1, 15), 10).isoformat()  # the web pages' clock
+    web = browser(order.invoice)
+    come_back(web, click(start(web, order.invoice, save=True)))
+    settings.MOORAGE_CLOCK_DATE = ""
+    assert paid(order.invoice)
+    [method] = SavedPaymentMethod.objects.filter(client=client, gateway="paypal")
     assert method.token in paypal.paypal.vault
-    return method
+    assert method.label.startswith("PayPal ")
+    service = Service.objects.get()
+    auto_payment_set(service_id=service.pk, on=True, now=at(D(2026, 1, 16)), actor=None, client_id=client.pk)
+    return service
 
 
-def renewal_charge(invoice_client, now):  # noqa: ANN001, ANN201
-    starter = factories.shared_page(now=now, name="More Hosting").products.get(code="starter")
-    order = factories.checkout(invoice_client, starter, hostname="second.example.com", now=now)
-    with transaction.atomic():
-        charge = auto_charge_queue(invoice=order.invoice, now=now)
-    assert charge is not None
-    return order.invoice, charge
+def renewal_day() -> tuple[Invoice, AutoCharge]:
+    """Run the automation until the renewal invoice is issued."""
+    day = D(2026, 1, 17)
+    while not Invoice.objects.filter(kind=Invoice.Kind.RENEWAL).exists():
+        assert day < D(2026, 2, 20)
+        run_day(day)
+        day += dt.timedelta(days=1)
+    invoice = Invoice.objects.get(kind=Invoice.Kind.RENEWAL)
+    return invoice, AutoCharge.objects.get(invoice=invoice)
 
 
-def test_service_auto_payment_on_the_vaulted_paypal_wallet(paypal, unpaid, now):
-    saved_wallet(paypal, unpaid)
-    invoice, charge = renewal_charge(unpaid.client, now)
-    auto_charge_run(charge_id=charge.pk, now=now)
+def test_service_auto_payment_on_the_vaulted_paypal_wallet(paypal, wallet_service):
+    invoice, charge = renewal_day()
+    assert charge.gateway == "paypal"
+    assert auto_charge_run(charge_id=charge.pk, now=at(D(2026, 2, 1), 1)).startswith("payment ")
     assert paid(invoice)
     charge.refresh_from_db()
     assert charge.status == AutoCharge.Status.PAID
+    assert charge.transaction_id in paypal.paypal.captures
     assert Payment.objects.filter(gateway="paypal").count() == 2
-    # PayPal's webhook about the same capture changes nothing.
+    # PayPal's webhook about the same capture, and the task run again, change nothing.
     assert post_webhook(paypal, paypal.events_of("PAYMENT.CAPTURE.COMPLETED")[-1]).status_code == 200
+    AutoCharge.objects.filter(pk=charge.pk).update(status="pending")  # a lost state: the request id still guards
+    auto_charge_run(charge_id=charge.pk, now=at(D(2026, 2, 1), 2))
     assert Payment.objects.filter(gateway="paypal").count() == 2
+    assert len(paypal.paypal.captures) == 2
 
 
-def test_service_auto_payment_declined_leaves_the_invoice_unpaid(paypal, unpaid, now):
-    method = saved_wallet(paypal, unpaid)
+def test_service_auto_payment_declined_leaves_the_invoice_unpaid_and_tells_the_client(paypal, wallet_service):
+    method = SavedPaymentMethod.objects.get(gateway="paypal")
     paypal.set_vault_behaviour(method.token, "decline")
-    invoice, charge = renewal_charge(unpaid.client, now)
-    assert auto_charge_run(charge_id=charge.pk, now=now) == "declined"
+    invoice, charge = renewal_day()
+    assert auto_charge_run(charge_id=charge.pk, now=at(D(2026, 2, 1), 1)) == "declined"
     assert not paid(invoice)
     charge.refresh_from_db()
     assert charge.status == AutoCharge.Status.DECLINED
     assert "declined" in charge.message
+    assert Notification.objects.filter(template="payment_declined", invoice_id=invoice.pk).count() == 1
     assert post_webhook(paypal, paypal.events_of("PAYMENT.CAPTURE.DENIED")[0]).status_code == 200
     assert not paid(invoice)
