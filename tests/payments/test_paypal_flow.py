@@ -13,14 +13,14 @@ from django.test import Client as WebClient
 
 from moorage.billing.models import Invoice, Payment
 from moorage.catalog.models import BillingDefaults
-from moorage.notifications.models import Notification
 from moorage.gateways import paypal as paypal_module
-from moorage.payments.models import AutoCharge, Checkout, GatewayConfig, HeldPayment, SavedPaymentMethod, WebhookEvent
+from moorage.notifications.models import Notification
 from moorage.payments.autopay import auto_charge_run
+from moorage.payments.models import AutoCharge, Checkout, GatewayConfig, HeldPayment, SavedPaymentMethod, WebhookEvent
 from moorage.payments.online import payment_refund
-from paypal_standin import PayPalStandin
 from moorage.servicefunctions.actions import auto_payment_set
 from moorage.services.models import Service
+from paypal_standin import PayPalStandin
 from tests import factories
 from tests.automation.conftest import at, run_day
 
