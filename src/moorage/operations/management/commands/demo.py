@@ -71,8 +71,10 @@ class Command(BaseCommand):
             url = f"http://127.0.0.1:{port}/ispmgr"
             seed_panel(url, "root", panel_password)
             panel = {"host": "127.0.0.1", "port": port, "url": url, "username": "root", "password": panel_password}
-        info = load_demo_data(staff_password=staff_password, panel=panel)
         host = options["addr"]
+        info = load_demo_data(
+            staff_password=staff_password, panel=panel, site_url=None if options["setup_only"] else f"http://{host}"
+        )
         self.stdout.write(self.style.SUCCESS("Moorage demo is ready."))
         self.stdout.write(f"  Client area:  http://{host}/")
         self.stdout.write(f"  Staff area:   http://{host}/admin/")
@@ -81,6 +83,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  API docs:     http://{host}/api/v1/docs")
         if panel:
             self.stdout.write(f"  ispmanager:   {panel['url']}  (emulator)  user: root  password: {panel_password}")
+        if info.get("paypal_url"):
+            self.stdout.write(f"  PayPal:       {info['paypal_url']}  (stand-in; pay on its approval page)")
         if options["setup_only"]:
             return
         manage = [sys.executable, "-m", "moorage.cli"]
