@@ -341,6 +341,25 @@ def test_the_order_approved_webhook_captures_server_side(gateway, standin):
     assert len(standin.paypal.captures) == 1
 
 
+def test_an_approved_order_moorage_did_not_make_is_not_captured(gateway, standin):
+    """Another shop using the same PayPal app captures its own orders."""
+    token = gateway._token()
+    order = httpx.post(
+        standin.base_url + "/v2/checkout/orders",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "intent": "CAPTURE",
+            "purchase_units": [{"custom_id": "their-ref", "amount": {"currency_code": "EUR", "value": "5.00"}}],
+            "application_context": {"return_url": "https://shop.test/r", "cancel_url": "https://shop.test/c"},
+        },
+    ).json()
+    standin.approve(order["id"])
+    [approved] = standin.events_of("CHECKOUT.ORDER.APPROVED")
+    [event] = gateway.parse_webhook(*standin.webhook_request(approved))
+    assert event.kind == IGNORED
+    assert standin.paypal.captures == {}
+
+
 def test_a_forged_order_approved_webhook_captures_nothing(gateway, standin):
     start = gateway.start_checkout(checkout_request())
     standin.approve(start.provider_ref)

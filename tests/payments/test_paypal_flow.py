@@ -108,6 +108,9 @@ def paid(invoice: Invoice) -> bool:
 
 def test_pay_with_paypal_and_come_back_to_a_paid_invoice(paypal, unpaid):
     web = browser(unpaid)
+    page = web.get(f"/invoices/{unpaid.number}/").content.decode()
+    assert 'data-testid="pay-with-paypal"' in page
+    assert 'data-testid="save-method-paypal"' in page
     approval = start(web, unpaid)
     assert approval.startswith(paypal.base_url + "/checkoutnow?token=")
     back = click(approval)
@@ -129,6 +132,16 @@ def test_pay_with_paypal_and_come_back_to_a_paid_invoice(paypal, unpaid):
     come_back(web, back)
     assert Payment.objects.filter(gateway="paypal").count() == 1
     assert len(paypal.paypal.captures) == 1
+
+
+def test_a_disabled_paypal_is_neither_offered_nor_usable(paypal, unpaid):
+    GatewayConfig.objects.filter(code="paypal").update(enabled=False)
+    web = browser(unpaid)
+    assert b"pay-with-paypal" not in web.get(f"/invoices/{unpaid.number}/").content
+    web.post(f"/invoices/{unpaid.number}/pay/paypal/")
+    assert paypal.paypal.orders == {}
+    assert not Checkout.objects.exists()
+    assert post_webhook(paypal, paypal.emit("PAYMENT.CAPTURE.COMPLETED", {"id": "X"})).status_code == 404
 
 
 def test_the_return_address_alone_pays_nothing(paypal, unpaid):

@@ -436,8 +436,11 @@ class PayPalGateway(GatewayModule):
         if not event_id:
             raise BadSignature("the webhook event has no id")
         if event_type == "CHECKOUT.ORDER.APPROVED":
-            # The payer approved but may never come back to the return page: capture now (server side).
+            # The payer approved but may never come back to the return page: capture now (server side),
+            # but only an order Moorage made: another shop on the same PayPal app captures its own.
             order_id = str(resource.get("id", ""))
+            if not self._made_by_moorage(resource):
+                return [GatewayEvent(event_id=event_id, kind=IGNORED, provider_ref=order_id, raw_type=event_type)]
             result = self.fetch_checkout(order_id)
             return [replace(result, event_id=event_id, raw_type=event_type)]
         if event_type in ("PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.DENIED", "PAYMENT.CAPTURE.PENDING"):
@@ -460,6 +463,14 @@ class PayPalGateway(GatewayModule):
                 )
             ]
         return [GatewayEvent(event_id=event_id, kind=IGNORED, raw_type=event_type)]
+
+    @staticmethod
+    def _made_by_moorage(order: Mapping[str, Any]) -> bool:
+        """Moorage's orders carry its reference as `custom_id` and end their `invoice_id` with it."""
+        units = order.get("purchase_units") or []
+        unit = units[0] if units and isinstance(units[0], dict) else {}
+        custom_id = str(unit.get("custom_id", ""))
+        return bool(custom_id) and str(unit.get("invoice_id", "")).endswith(f"-{custom_id}")
 
     def _verify(self, body: bytes, headers: Mapping[str, str]) -> None:
         """PayPal's scheme, checked here rather than by a call back to PayPal: RSA-SHA256 over
