@@ -318,3 +318,35 @@ def test_service_auto_payment_declined_leaves_the_invoice_unpaid_and_tells_the_c
     assert Notification.objects.filter(template="payment_declined", invoice_id=invoice.pk).count() == 1
     assert post_webhook(paypal, paypal.events_of("PAYMENT.CAPTURE.DENIED")[0]).status_code == 200
     assert not paid(invoice)
+
+
+def test_staff_configure_paypal(paypal, admin_client):
+    page = admin_client.get("/admin/payments/gatewayconfig/paypal/configure/").content.decode()
+    for text in ("Client ID", "Secret", "Webhook ID", "Mode", "API base URL", f"{SITE}/payments/webhooks/paypal/"):
+        assert text in page
+    for event in ("CHECKOUT.ORDER.APPROVED", "PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.REFUNDED"):
+        assert event in page
+    assert paypal.client_secret not in page  # the secret is never shown back
+    answer = admin_client.post(
+        "/admin/payments/gatewayconfig/paypal/configure/",
+        {
+            "enabled": "on",
+            "display_name": "",
+            "sort_order": "2",
+            "client_id": "live-client",
+            "client_secret": "",
+            "webhook_id": "LIVEWEBHOOK",
+            "mode": "live",
+            "api_base_url": "",
+        },
+    )
+    assert answer.status_code == 302
+    config = GatewayConfig.objects.get(code="paypal")
+    assert config.get_settings() == {
+        "client_id": "live-client",
+        "client_secret": paypal.client_secret,  # kept: left blank
+        "webhook_id": "LIVEWEBHOOK",
+        "mode": "live",
+    }
+    assert paypal_module.PayPalGateway(config.get_settings()).base_url() == "https://api-m.paypal.com"
+    assert paypal.client_secret not in config.settings_encrypted
