@@ -43,7 +43,8 @@ def test_pay_an_invoice_with_paypal_in_the_browser(live_server, paypal, page, sh
     invoice = factories.checkout(client, starter, now=now).invoice
     session = WebClient()
     session.force_login(client.user)
-    page.context.add_cookies([{"name": "sessionid", "value": session.cookies["sessionid"].value, "url": live_server.url}])
+    cookie = {"name": "sessionid", "value": session.cookies["sessionid"].value, "url": live_server.url}
+    page.context.add_cookies([cookie])
 
     page.goto(f"{live_server.url}/invoices/{invoice.number}/")
     shot(page, "paypal-01-invoice")
