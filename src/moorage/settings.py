@@ -186,6 +186,8 @@ WHITENOISE_USE_FINDERS = True
 # Downloads (Client Functions): files staff attach to products, stored under DATA_DIR/media/downloads
 # and served only through the client area's permission check; the largest file accepted, in MB.
 MOORAGE_DOWNLOAD_MAX_MB = int(env("MOORAGE_DOWNLOAD_MAX_MB", "100"))
+# Payment gateway webhooks (POST /payments/webhooks/<code>/): the largest body accepted, in bytes.
+MOORAGE_WEBHOOK_MAX_BYTES = int(env("MOORAGE_WEBHOOK_MAX_BYTES", str(256 * 1024)))
 
 # Background work: jobs are rows in the same database (django-tasks-db).
 TASKS = {

@@ -109,6 +109,7 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows, set
         title="Maintenance", starts_at=world.order.created_at, created_at=world.order.created_at
     )
     update.products.set([world.starter])
+    _payments_rows(world)
     product_download_add(
         product_id=world.starter.pk,
         title="Guide",
@@ -117,6 +118,46 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows, set
         actor=staff,
     )
     return world
+
+
+def _payments_rows(world) -> None:  # noqa: ANN001
+    """A row of each online-payments model (gateway settings, checkout, event log, saved card, held
+    payment, auto charge, refund)."""
+    from moorage.billing.models import Payment
+    from moorage.payments.models import (
+        AutoCharge,
+        Checkout,
+        GatewayConfig,
+        GatewayRefund,
+        HeldPayment,
+        SavedPaymentMethod,
+        WebhookEvent,
+    )
+
+    at = world.order.created_at
+    config = GatewayConfig(code="bank_transfer", enabled=True)
+    config.set_settings({"instructions": "Wire it"})
+    config.save()
+    Checkout.objects.create(
+        gateway="stripe",
+        invoice=world.invoice,
+        client=world.client,
+        amount="4.99",
+        currency="USD",
+        created_at=at,
+        updated_at=at,
+    )
+    WebhookEvent.objects.create(gateway="stripe", event_id="evt_1", kind="paid", received_at=at, outcome="ignored")
+    method = SavedPaymentMethod(client=world.client, gateway="stripe", label="Visa 4242", consent_at=at, created_at=at)
+    method.token = "pm_1"
+    method.save()
+    HeldPayment.objects.create(
+        gateway="stripe", transaction_id="ch_1", amount="1.00", currency="USD", reason="amount", created_at=at
+    )
+    AutoCharge.objects.create(invoice=world.invoice, client=world.client, gateway="stripe", created_at=at)
+    GatewayRefund.objects.create(
+        payment=Payment.objects.first(), gateway="bank_transfer", amount="1.00", currency="USD", created_at=at
+    )
 
 
 def _models():

@@ -42,6 +42,8 @@ class Provider:
         self.charge_calls = 0
         self.refunds: dict[str, RefundResult] = {}
         self.fail_start = False
+        self.refund_fault: str | None = None  # a GatewayError kind raised by the next refund call
+        self.refund_calls = 0
         self.counter = 0
 
     def next_id(self, prefix: str) -> str:
@@ -182,6 +184,14 @@ class FakeGateway(GatewayModule):
         return result
 
     def refund(self, *, transaction_id: str, amount: Decimal, currency: str, idempotency_key: str) -> RefundResult:
+        provider.refund_calls += 1
+        if provider.refund_fault:
+            kind, provider.refund_fault = provider.refund_fault, None
+            if kind == "unknown":  # the provider refunded, the answer was lost
+                provider.refunds[idempotency_key] = RefundResult(
+                    refund_id=provider.next_id("re"), status=PAID, amount=amount, currency=currency
+                )
+            raise GatewayError(f"{kind} failure", kind=kind)
         if idempotency_key not in provider.refunds:
             provider.refunds[idempotency_key] = RefundResult(
                 refund_id=provider.next_id("re"), status=PAID, amount=amount, currency=currency

@@ -352,14 +352,18 @@ def test_hostile_strings_in_an_event(fake, order):
     assert co.status == "open" and not Payment.objects.exists()
 
 
-def test_an_event_naming_another_clients_checkout_reference_with_a_different_provider_id_is_held(fake, order, now):
+def test_an_event_whose_reference_and_provider_id_name_different_checkouts_is_held(fake, order, now):
     from moorage.payments.interface import PAID, GatewayEvent
 
     co, _ = start(order)
+    other_order = order_checkout(
+        factories.client(now=now, email="other@example.com"), order.items.get().product, now=now
+    )
+    other, _ = start(other_order)
     event = GatewayEvent(
         event_id="e3",
         kind=PAID,
-        provider_ref="cs_other",
+        provider_ref=other.provider_ref,
         reference=co.reference,
         transaction_id="ch_9",
         amount=Decimal("4.99"),
@@ -367,3 +371,68 @@ def test_an_event_naming_another_clients_checkout_reference_with_a_different_pro
     )
     assert gateway_event_apply(gateway="fake", event=event, now=LATER).startswith("held for staff")
     assert not Payment.objects.exists()
+
+
+def test_a_payment_reported_under_the_providers_payment_id_with_our_reference_is_recorded(fake, order):
+    from moorage.payments.interface import PAID, GatewayEvent
+
+    co, _ = start(order)
+    event = GatewayEvent(
+        event_id="e4",
+        kind=PAID,
+        provider_ref="pi_123",
+        reference=co.reference,
+        transaction_id="ch_10",
+        amount=Decimal("4.99"),
+        currency="USD",
+    )
+    assert gateway_event_apply(gateway="fake", event=event, now=LATER) == "payment ch_10 recorded"
+
+
+def test_a_refund_without_an_answer_stays_in_flight_and_retry_refunds_once(fake, order, staff):
+    from moorage.payments.online import gateway_refund_retry
+
+    co, _ = start(order)
+    FakeGateway.pay(co.provider_ref)
+    checkout_return(client_id=order.client_id, reference=co.reference, now=LATER)
+    payment = Payment.objects.get()
+    provider.refund_fault = "unknown"
+    with pytest.raises(DomainError, match="did not answer"):
+        payment_refund(payment_id=payment.pk, amount="4.99", now=LATER, actor=staff)
+    refund = GatewayRefund.objects.get()
+    assert (refund.status, refund.recorded) == ("requested", False)
+    # In flight: nothing more can be refunded meanwhile.
+    with pytest.raises(DomainError, match="nothing of this payment"):
+        payment_refund(payment_id=payment.pk, amount="1.00", now=LATER, actor=staff)
+    retried = gateway_refund_retry(refund_id=refund.pk, now=LATER, actor=staff)
+    assert (retried.status, retried.recorded) == ("done", True)
+    assert len(provider.refunds) == 1 and provider.refund_calls == 2
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+    with pytest.raises(DomainError):
+        gateway_refund_retry(refund_id=refund.pk, now=LATER, actor=staff)
+
+
+def test_a_refused_refund_fails_and_frees_the_amount(fake, order, staff):
+    co, _ = start(order)
+    FakeGateway.pay(co.provider_ref)
+    checkout_return(client_id=order.client_id, reference=co.reference, now=LATER)
+    payment = Payment.objects.get()
+    provider.refund_fault = "permanent"
+    with pytest.raises(DomainError, match="refused"):
+        payment_refund(payment_id=payment.pk, amount="4.99", now=LATER, actor=staff)
+    assert GatewayRefund.objects.get().status == "failed"
+    assert payment_refund(payment_id=payment.pk, amount="4.99", now=LATER, actor=staff).status == "done"
+
+
+def test_the_webhook_needs_no_csrf_token_nor_login(fake, order):
+    from django.test import Client as WebClient
+
+    co, _ = start(order)
+    FakeGateway.pay(co.provider_ref)
+    body = fake.webhook_body(co.provider_ref, "evt_csrf")
+    strict = WebClient(enforce_csrf_checks=True)
+    response = strict.post(
+        "/payments/webhooks/fake/", data=body, content_type="application/json", HTTP_X_FAKE_SIGNATURE=sign(body)
+    )
+    assert response.status_code == 200
+    assert Payment.objects.count() == 1

@@ -258,7 +258,15 @@ class GatewayConfigAdmin(admin.ModelAdmin):
         return [
             path("", wrap(self.gateways_view), name="payments_gatewayconfig_changelist"),
             path("<slug:code>/configure/", wrap(self.configure_view), name="payments_gatewayconfig_configure"),
+            path("<path:object_id>/change/", wrap(self.change_redirect), name="payments_gatewayconfig_change"),
         ]
+
+    def change_redirect(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A stored row's page is its gateway's settings form (the same view, at this address)."""
+        config = GatewayConfig.objects.filter(pk=_int_or_none(object_id)).first()
+        if config is None:
+            raise Http404("no such gateway")
+        return self.configure_view(request, config.code)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -511,9 +519,59 @@ class AutoChargeAdmin(ReadOnlyAdmin):
 
 @admin.register(GatewayRefund)
 class GatewayRefundAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "payment", "gateway", "refund_id", "amount", "currency", "status", "recorded"]
+    """Refunds through a gateway; one the provider did not answer can be retried (same idempotency key)."""
+
+    list_display = [
+        "created_at",
+        "payment",
+        "gateway",
+        "refund_id",
+        "amount",
+        "currency",
+        "status",
+        "recorded",
+        "message",
+    ]
     list_filter = ["status", "gateway"]
-    readonly_fields = readonly_fields_of(GatewayRefund)
+    readonly_fields = [*readonly_fields_of(GatewayRefund), "retry"]
+
+    def get_urls(self):  # noqa: ANN201
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/retry/", wrap(self.retry_view), name="payments_gatewayrefund_retry"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Retry")
+    def retry(self, obj: GatewayRefund) -> str:
+        if obj.pk is None or obj.status != GatewayRefund.Status.REQUESTED:
+            return "—"
+        url = reverse("admin:payments_gatewayrefund_retry", args=[obj.pk])
+        return format_html('<a class="button" href="{}">Ask the provider again…</a>', url)
+
+    def retry_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not request.user.has_perm("payments.add_gatewayrefund"):
+            raise PermissionDenied
+        refund = GatewayRefund.objects.filter(pk=_int_or_none(object_id)).first()
+        if refund is None:
+            raise Http404("no such refund")
+        if request.method == "POST":
+            try:
+                refund = online.gateway_refund_retry(refund_id=refund.pk, now=clock.now(), actor=request.user)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Refund {refund.refund_id}: {refund.get_status_display().lower()}.")
+            return HttpResponseRedirect(reverse("admin:payments_gatewayrefund_change", args=[refund.pk]))
+        return form_page(
+            request,
+            self,
+            title=f"Retry refund {refund}",
+            form=forms.Form(),
+            obj=refund,
+            submit_label="Ask the provider again",
+            intro="The provider is asked again with the same idempotency key: it refunds at most once.",
+        )
 
 
 @admin.register(SavedPaymentMethod)

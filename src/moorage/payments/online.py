@@ -34,10 +34,12 @@ from moorage.payments.interface import (
     FAILED,
     PAID,
     PENDING,
+    PERMANENT,
     REFUNDED,
     CheckoutRequest,
     GatewayError,
     GatewayEvent,
+    GatewayModule,
     SavedMethod,
 )
 from moorage.payments.models import (
@@ -192,12 +194,12 @@ def checkout_return(*, client_id: int, reference: str, now: dt.datetime) -> Chec
     """The return page: ask the provider, server to server, how the checkout ended and apply that.
     Nothing the browser brought back is read. A provider that cannot be asked leaves it as it is."""
     checkout = own_checkout(client_id=client_id, reference=reference)
-    if checkout.status in (Checkout.Status.OPEN, Checkout.Status.ACTION_REQUIRED, Checkout.Status.CANCELLED):
+    if checkout.status not in (Checkout.Status.PAID, Checkout.Status.HELD):
         if checkout.provider_ref:
             try:
                 module = registry.build(checkout.gateway)
                 event = module.fetch_checkout(checkout.provider_ref)
-            except GatewayError as exc:
+            except Exception as exc:  # noqa: BLE001  (the page says "still processing"; the webhook decides)
                 log.warning("fetching checkout %s from %s failed: %s", checkout.reference, checkout.gateway, exc)
             else:
                 if event.provider_ref and event.provider_ref != checkout.provider_ref:
@@ -262,7 +264,9 @@ def gateway_event_apply(*, gateway: str, event: GatewayEvent, now: dt.datetime) 
 
 
 def _find_checkout(gateway: str, event: GatewayEvent) -> Checkout | None | bool:
-    """The checkout an event is about; None if none; False if its reference and provider id disagree."""
+    """The checkout an event is about; None if none; False if its reference and provider id disagree.
+    A provider id Moorage does not know with a known reference is the reference's checkout (a
+    provider may report a payment under its own payment id, with our reference in its metadata)."""
     by_ref = by_provider = None
     if event.reference:
         by_ref = Checkout.objects.filter(gateway=gateway, reference=event.reference[:64]).first()
@@ -270,8 +274,6 @@ def _find_checkout(gateway: str, event: GatewayEvent) -> Checkout | None | bool:
         by_provider = Checkout.objects.filter(gateway=gateway, provider_ref=event.provider_ref[:255]).first()
     if by_provider is not None and event.reference and by_provider.reference != event.reference:
         return False  # the provider's id names one checkout, the reference another (or none)
-    if by_ref is not None and by_provider is None and event.provider_ref and by_ref.provider_ref:
-        return False  # the reference names a checkout the provider knows under another id
     return by_provider or by_ref
 
 
@@ -397,6 +399,8 @@ def _apply_paid(gateway: str, event: GatewayEvent, now: dt.datetime) -> str:
                 note=f"{'Service Auto Payment' if charge is not None else 'Checkout'} {asked.reference}",
             )
     except DomainError as exc:
+        if exc.code == "retry":
+            raise  # the invoice changed under us: nothing is recorded, the provider delivers again
         return _hold(
             gateway,
             event,
@@ -542,19 +546,49 @@ def payment_refund(
             created_at=now,
         )
         audit(actor=actor, action="payment_refund_request", obj=payment, now=now, data={"amount": str(amount)})
+    return _refund_call(refund, module, now=now, actor=actor)
+
+
+def gateway_refund_retry(*, refund_id: int, now: dt.datetime, actor: User | None) -> GatewayRefund:
+    """Staff retry a refund whose call did not get an answer (it stays "requested" and counts as in
+    flight): the provider is asked again with the same idempotency key, so it refunds at most once."""
+    refund = GatewayRefund.objects.select_related("payment").filter(pk=refund_id).first()
+    if refund is None:
+        raise NotFound(f"no refund with id {refund_id}", field="refund")
+    if refund.status != GatewayRefund.Status.REQUESTED:
+        raise Conflict(f"the refund is {refund.get_status_display().lower()}", field="refund")
+    return _refund_call(refund, registry.build(refund.gateway), now=now, actor=actor)
+
+
+def _refund_call(
+    refund: GatewayRefund, module: GatewayModule, *, now: dt.datetime, actor: User | None
+) -> GatewayRefund:
+    payment = refund.payment
     try:
         result = module.refund(
             transaction_id=payment.transaction_id,
-            amount=amount,
-            currency=payment.currency,
+            amount=refund.amount,
+            currency=refund.currency,
             idempotency_key=refund.idempotency_key,
         )
-    except GatewayError as exc:
-        GatewayRefund.objects.filter(pk=refund.pk).update(status=GatewayRefund.Status.FAILED, message=exc.message[:500])
-        raise GatewayUnavailable(f"the refund failed: {exc.message}", field="amount") from exc
+    except Exception as exc:  # noqa: BLE001  (a module's bug is an unknown outcome too)
+        message = exc.message if isinstance(exc, GatewayError) else "unexpected error"
+        if isinstance(exc, GatewayError) and exc.kind == PERMANENT:
+            GatewayRefund.objects.filter(pk=refund.pk).update(status=GatewayRefund.Status.FAILED, message=message[:500])
+            raise GatewayUnavailable(f"the refund was refused: {message}", field="amount") from exc
+        if not isinstance(exc, GatewayError):
+            log.exception("gateway %s failed to refund %s", refund.gateway, refund.idempotency_key)
+        # It may have reached the provider: the refund stays requested (in flight) for Retry.
+        GatewayRefund.objects.filter(pk=refund.pk).update(message=f"no answer: {message}"[:500])
+        raise GatewayUnavailable(
+            f"the provider did not answer ({message}); the refund may have been made: retry it from the refund's page",
+            field="amount",
+        ) from exc
     with transaction.atomic(durable=True):
         invoice = lock_invoice(payment.invoice_id)
-        refund = GatewayRefund.objects.get(pk=refund.pk)
+        refund = GatewayRefund.objects.select_related("payment").get(pk=refund.pk)
+        if refund.status != GatewayRefund.Status.REQUESTED:
+            return refund  # a concurrent retry recorded it
         other = (
             GatewayRefund.objects.filter(gateway=payment.gateway, refund_id=result.refund_id)
             .exclude(pk=refund.pk)
@@ -568,7 +602,8 @@ def payment_refund(
             return other
         refund.refund_id = result.refund_id[:255]
         refund.status = GatewayRefund.Status.DONE if result.status == PAID else GatewayRefund.Status.PENDING
-        refund.save(update_fields=["refund_id", "status"])
+        refund.message = ""
+        refund.save(update_fields=["refund_id", "status", "message"])
         if refund.status == GatewayRefund.Status.DONE:
             _record_refund(refund, invoice, now=now, actor=actor)
     return refund

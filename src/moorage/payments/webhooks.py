@@ -60,5 +60,6 @@ def webhook(request: HttpRequest, code: str) -> HttpResponse:
         outcomes = [gateway_event_apply(gateway=code, event=event, now=now) for event in events]
     except DomainError as exc:
         log.warning("webhook of %s not applied: %s", code, exc.message)
-        return JsonResponse({"error": exc.message}, status=400)
+        # "retry": a concurrent change; nothing was recorded and the provider delivers the event again.
+        return JsonResponse({"error": exc.message}, status=503 if exc.code == "retry" else 400)
     return JsonResponse({"received": len(outcomes), "outcomes": outcomes})
