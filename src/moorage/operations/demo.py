@@ -14,6 +14,7 @@ from moorage.core.models import User
 from moorage.customers.actions import client_register
 from moorage.customers.registration import ensure_builtin_fields
 from moorage.modules.ispmanager.client import IspManagerClient
+from moorage.payments.configure import gateway_config_save
 from moorage.payments.models import GatewayConfig
 from moorage.provisioning.models import AppConnection, ModuleState, ProductApp
 
@@ -92,15 +93,31 @@ def seed_panel(url: str, username: str, password: str) -> None:
                 )
 
 
+_standins: list[Any] = []  # kept for the life of the demo process
+
+
+def start_paypal_standin(*, webhook_url: str) -> Any:
+    """The PayPal stand-in on a free port, in a thread of this process, posting webhooks to `webhook_url`."""
+    from paypal_standin import PayPalStandin
+
+    standin = PayPalStandin(port=0, webhook_url=webhook_url).start()
+    _standins.append(standin)
+    return standin
+
+
 def _elems(doc: dict[str, Any]) -> list[dict[str, str]]:
     from moorage.modules.ispmanager.client import elems
 
     return elems(doc)
 
 
-def load_demo_data(*, staff_password: str, panel: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Create what is missing; running it again changes nothing but the passwords."""
+def load_demo_data(
+    *, staff_password: str, panel: dict[str, Any] | None = None, site_url: str | None = None
+) -> dict[str, Any]:
+    """Create what is missing; running it again changes nothing but the passwords. With `site_url`
+    (the running demo's address) the payment providers' stand-ins are started and wired in."""
     now = clock.now()
+    info: dict[str, Any] = {}
     ensure_builtin_fields()
     with transaction.atomic():
         staff = User.objects.filter(email=STAFF_EMAIL).first()
@@ -161,7 +178,27 @@ def load_demo_data(*, staff_password: str, panel: dict[str, Any] | None = None) 
                         "options": {"preset": preset, "create_www_domain": True, "username_pattern": "{hostname}"},
                     },
                 )
+    if site_url:
+        # PayPal: the stand-in runs in this process; its webhooks go to the demo's webhook URL.
+        paypal = start_paypal_standin(webhook_url=f"{site_url.rstrip('/')}/payments/webhooks/paypal/")
+        gateway_config_save(
+            code="paypal",
+            enabled=True,
+            display_name="",
+            sort_order=20,
+            values={
+                "client_id": paypal.client_id,
+                "client_secret": paypal.client_secret,
+                "webhook_id": paypal.webhook_id,
+                "mode": "sandbox",
+                "api_base_url": paypal.base_url,
+            },
+            now=now,
+            actor=staff,
+        )
+        info["paypal_url"] = paypal.base_url
     return {
+        **info,
         "staff_email": STAFF_EMAIL,
         "staff_password": staff_password,
         "client_email": CLIENT_EMAIL,

@@ -76,8 +76,10 @@ class Command(BaseCommand):
             url = f"http://127.0.0.1:{port}/ispmgr"
             seed_panel(url, "root", panel_password)
             panel = {"host": "127.0.0.1", "port": port, "url": url, "username": "root", "password": panel_password}
-        info = load_demo_data(staff_password=staff_password, panel=panel)
         host = options["addr"]
+        info = load_demo_data(
+            staff_password=staff_password, panel=panel, site_url=None if options["setup_only"] else f"http://{host}"
+        )
         standin = None
         if not options["setup_only"]:
             standin = self._start_stripe(host, options["stripe_port"], children)
@@ -95,6 +97,8 @@ class Command(BaseCommand):
                 "4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 asks for "
                 "3-D Secure (any future expiry, any CVC)"
             )
+        if info.get("paypal_url"):
+            self.stdout.write(f"  PayPal:       {info['paypal_url']}  (stand-in; pay on its approval page)")
         if options["setup_only"]:
             return
         manage = [sys.executable, "-m", "moorage.cli"]
