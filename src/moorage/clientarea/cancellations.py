@@ -89,8 +89,10 @@ def service_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 ends = cancellation_ends_on(cancellation, service)
                 messages.success(
                     request,
-                    "Your service will be cancelled at the end of its billing period"
-                    + (f", on {ends:%Y-%m-%d}." if ends else "."),
+                    _("Your service will be cancelled at the end of its billing period, on %(date)s.")
+                    % {"date": f"{ends:%Y-%m-%d}"}
+                    if ends
+                    else _("Your service will be cancelled at the end of its billing period."),
                 )
             return redirect("clientarea:service", pk=service.pk)
     return render(request, "clientarea/service_cancel.html", {"service": service, "policy": policy, "form": form})

@@ -97,11 +97,11 @@ class PanelPasswordForm(forms.Form):
 def panel_password_problem(pw: str) -> str | None:
     """Why a typed panel password is refused, or None."""
     if not PANEL_PASSWORD_MIN <= len(pw) <= PANEL_PASSWORD_MAX:
-        return f"Use {PANEL_PASSWORD_MIN} to {PANEL_PASSWORD_MAX} characters."
+        return _("Use %(min)s to %(max)s characters.") % {"min": PANEL_PASSWORD_MIN, "max": PANEL_PASSWORD_MAX}
     if any(c not in PANEL_PASSWORD_CHARS for c in pw):
-        return "Use letters, digits and punctuation only (no spaces, quotes or backslashes)."
+        return _("Use letters, digits and punctuation only (no spaces, quotes or backslashes).")
     if not (any(c.islower() for c in pw) and any(c.isupper() for c in pw) and any(c.isdigit() for c in pw)):
-        return "Use lower case and upper case letters and digits."
+        return _("Use lower case and upper case letters and digits.")
     return None
 
 
@@ -347,7 +347,7 @@ def service_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "fn_reset_password.html",
         service,
-        "Reset Password",
+        _("Reset Password"),
         form=form,
         has_panel=has_panel,
         new_password=new,

@@ -43,6 +43,7 @@ from moorage.clientarea.forms import (
     add_domain_error,
     current_language,
 )
+from moorage.clientarea.templatetags.moorage_ui import money
 from moorage.core import clock, logins, two_factor
 from moorage.core.errors import DomainError
 from moorage.core.models import User
@@ -512,14 +513,14 @@ def invoice_pay_credit(request: HttpRequest, number: int) -> HttpResponse:
         if invoice.status == Invoice.Status.PAID:
             messages.success(
                 request,
-                f"Invoice {invoice.display_number} was paid from your credit balance "
-                f"({used:,.2f} {invoice.currency}). Thank you!",
+                _("Invoice %(number)s was paid from your credit balance (%(amount)s). Thank you!")
+                % {"number": invoice.display_number, "amount": money(used, invoice.currency)},
             )
         else:
             messages.success(
                 request,
-                f"{used:,.2f} {invoice.currency} of your credit balance was applied to "
-                f"invoice {invoice.display_number}; the rest is still to pay.",
+                _("%(amount)s of your credit balance was applied to invoice %(number)s; the rest is still to pay.")
+                % {"number": invoice.display_number, "amount": money(used, invoice.currency)},
             )
     return redirect("clientarea:invoice", number=invoice.number)
 

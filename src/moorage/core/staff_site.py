@@ -99,9 +99,9 @@ def _grouped(secret: str) -> str:
 
 
 class StaffAdminSite(admin.AdminSite):
-    site_header = "Moorage staff area"
+    site_header = _("Moorage staff area")
     site_title = "Moorage"
-    index_title = "Billing and automation"
+    index_title = _("Billing and automation")
     login_form = StaffAuthenticationForm
     login_template = "admin/moorage/login.html"
 
