@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,12 +13,14 @@ from django.utils import translation
 
 from moorage.api.actions import api_token_create
 from moorage.billing.pdf import render_invoice_html
+from moorage.catalog import client_functions as cf
 from moorage.clientarea.templatetags.moorage_ui import money
 from moorage.core.errors import DomainError
 from moorage.core.models import AuditEntry
 from moorage.customers.models import Client
 from moorage.customers.registration import ensure_builtin_fields
 from moorage.orders.actions import order_checkout
+from tests.clientarea.test_client_functions import active, enable  # noqa: F401  (an active service)
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +257,32 @@ def test_the_api_reads_and_writes_the_language_and_answers_in_english(client, st
     if spec.status_code == 200:
         schema = spec.json()["components"]["schemas"]["ClientIn"]["properties"]["language"]
         assert schema.get("enum") == ["en", "ru"]
+
+
+# --- every service page a Russian client can open --------------------------------------------------------
+
+
+def test_a_russian_client_opens_the_service_page_and_each_function_page(signed_in, russian, active):  # noqa: F811
+    enable(active.product, [f.code for f in cf.FUNCTIONS if f.can_enable and not f.unavailable])
+    page = signed_in.get(reverse("clientarea:service", args=[active.pk]))
+    assert page.status_code == 200
+    html = _text(page)
+    for label in ("Изменить метку", "Журнал", "Данные для входа", "Запросить отмену", "Связанные счета"):
+        assert label in html, label
+    links = sorted(set(re.findall(rf'href="(/services/{active.pk}/[a-z-]+/)"', html)))
+    assert len(links) >= 8
+    for link in links:
+        response = signed_in.get(link)
+        assert response.status_code == 200, link
+        assert '<html lang="ru">' in _text(response), link
+
+
+def test_the_staff_area_follows_the_staff_members_browser(client, staff, client_account):
+    client.force_login(staff)
+    index = _text(client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ru"))
+    assert "Панель персонала Moorage" in index and "Биллинг и автоматизация" in index
+    page = client.get(reverse("admin:customers_client_change", args=[client_account.pk]), HTTP_ACCEPT_LANGUAGE="ru")
+    assert page.status_code == 200
+    assert "Войти как клиент" in _text(page) and "Язык" in _text(page)
+    english = _text(client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Moorage staff area" in english
