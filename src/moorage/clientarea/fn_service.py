@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -68,11 +70,17 @@ class PanelPasswordForm(forms.Form):
         strip=False,
         max_length=PANEL_PASSWORD_MAX,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_(
-            "%(PANEL_PASSWORD_MIN)s to %(PANEL_PASSWORD_MAX)s characters with lower and upper case "
-            "letters and digits; no spaces or quotes."
-        )
-        % {"PANEL_PASSWORD_MIN": PANEL_PASSWORD_MIN, "PANEL_PASSWORD_MAX": PANEL_PASSWORD_MAX},
+        # Formatted when the form is shown, in that page's language (a class attribute is built once).
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "%(PANEL_PASSWORD_MIN)s to %(PANEL_PASSWORD_MAX)s characters with lower and upper case "
+                    "letters and digits; no spaces or quotes."
+                )
+                % {"PANEL_PASSWORD_MIN": PANEL_PASSWORD_MIN, "PANEL_PASSWORD_MAX": PANEL_PASSWORD_MAX}
+            ),
+            str,
+        )(),
     )
     password2 = forms.CharField(
         label=_("Repeat the password"),

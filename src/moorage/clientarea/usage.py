@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.models import Product
@@ -196,7 +197,7 @@ def usage_chart(
         _text(WIDTH - RIGHT, HEIGHT - 6, f"{end:%Y-%m-%d}", "end"),
     ]
     if not series:
-        parts.append(_text(LEFT + plot_w / 2, TOP + plot_h / 2, "No data yet", "middle", size=13))
+        parts.append(_text(LEFT + plot_w / 2, TOP + plot_h / 2, gettext("No data yet"), "middle", size=13))
     elif bars:
         width = max(slot * Decimal("0.7"), Decimal(1))
         for day, value in series:

@@ -53,7 +53,7 @@ class OrderItem(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    cycle = models.CharField(max_length=16, choices=[(c.value, CYCLE_LABELS[c]) for c in Cycle])
+    cycle = models.CharField(max_length=16, choices=[(c.value, _(CYCLE_LABELS[c])) for c in Cycle])
     hostname = models.CharField(max_length=253, blank=True)
     amount = models.DecimalField(**MONEY)
     setup_fee = models.DecimalField(**MONEY)

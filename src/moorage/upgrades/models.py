@@ -15,7 +15,7 @@ from moorage.core.cycles import CYCLE_LABELS, Cycle
 from moorage.provisioning.models import ProvisioningJob
 from moorage.services.models import Service
 
-CYCLES = [(c.value, CYCLE_LABELS[c]) for c in Cycle]
+CYCLES = [(c.value, _(CYCLE_LABELS[c])) for c in Cycle]
 
 
 class UpgradeRequest(models.Model):
