@@ -286,3 +286,11 @@ def test_the_staff_area_follows_the_staff_members_browser(client, staff, client_
     assert "Войти как клиент" in _text(page) and "Язык" in _text(page)
     english = _text(client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en"))
     assert "Moorage staff area" in english
+
+
+def test_login_as_client_shows_the_clients_language_without_keeping_it(client, staff, russian):
+    client.force_login(staff)
+    client.post(reverse("admin:customers_client_login_as", args=[russian.pk]))
+    response = client.get(reverse("clientarea:dashboard"))
+    assert '<html lang="ru">' in _text(response)
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies  # the staff member's browser keeps its own

@@ -10,6 +10,7 @@ from django.utils import translation
 
 API_PREFIX = "/api/"
 STAFF_PREFIX = "/admin/"
+IMPERSONATOR_KEY = "impersonator_id"  # set by Login as Client (clientarea.views)
 
 
 class ClientLanguageMiddleware:
@@ -29,7 +30,10 @@ class ClientLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         response = self.get_response(request)
-        if language is not None and not request.path_info.startswith(API_PREFIX):
+        # Not while staff are logged in as the client: the cookie would carry the client's language
+        # back into the staff member's own pages.
+        impersonating = getattr(request, "session", {}).get(IMPERSONATOR_KEY)
+        if language is not None and not request.path_info.startswith(API_PREFIX) and not impersonating:
             _remember(request, response, language)
         return response
 
