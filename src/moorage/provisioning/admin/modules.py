@@ -87,7 +87,7 @@ class HostingModuleAdmin(ReadOnlyAdmin):
         else:
             messages.success(
                 request,
-                _("Module %(name)s %(active)s.") % {"name": name, "active": "activated" if active else "deactivated"},
+                (_("Module %(name)s activated.") if active else _("Module %(name)s deactivated.")) % {"name": name},
             )
         # Show the tab the module moved to.
         tab = "active" if active else "inactive"
