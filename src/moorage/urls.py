@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from moorage.api.urls import api
 
-admin.site.site_header = "Moorage staff area"
+admin.site.site_header = _("Moorage staff area")
 admin.site.site_title = "Moorage"
-admin.site.index_title = "Billing and automation"
+admin.site.index_title = _("Billing and automation")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import ngettext
 
 from moorage.api.actions import api_token_create, api_token_revoke
 from moorage.api.models import SCOPES, ApiToken
@@ -86,7 +87,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 messages.error(request, exc.message)
             else:
                 revoked += 1
-        messages.success(request, f"{revoked} API token(s) revoked.")
+        messages.success(
+            request, ngettext("%(n)s API token revoked.", "%(n)s API tokens revoked.", revoked) % {"n": revoked}
+        )
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None

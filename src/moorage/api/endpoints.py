@@ -47,6 +47,7 @@ CLIENT_FIELDS = (
     "country",
     "phone",
     "account_type",
+    "language",
     "custom_fields",
     "created_at",
 )
@@ -150,7 +151,9 @@ def create_client(request: HttpRequest, payload: s.ClientIn):  # noqa: ANN201
         group = ClientGroup.objects.filter(name=data["group"]).first()
         if group is None:
             raise NotFound(f"no client group named {data['group']!r}", field="group")
-    profile = {k: v for k, v in data.items() if k not in ("email", "password", "status", "group", "custom_fields")}
+    profile = {
+        k: v for k, v in data.items() if k not in ("email", "password", "status", "group", "language", "custom_fields")
+    }
     profile.update(data.get("custom_fields") or {})
     client = client_register(
         email=data["email"],
@@ -162,6 +165,7 @@ def create_client(request: HttpRequest, payload: s.ClientIn):  # noqa: ANN201
         actor=request.user,
         by_staff=True,
         enforce_required=True,
+        language=data["language"],
     )
     return Status(201, client_out(client))
 

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from django.db import models
 from ninja import Field, Header, Schema
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema, field_validator
@@ -186,6 +187,10 @@ CustomAnswer = Annotated[
 ]
 
 
+# The languages Moorage ships (settings.LANGUAGES): a client's pages and emails are in one of them.
+LanguageCode = Literal[tuple(code for code, _name in settings.LANGUAGES)]  # type: ignore[valid-type]
+
+
 class ClientIn(Input):
     email: Text(column_size(User, "email"))
     password: Text(PASSWORD_MAX_LENGTH) | None = None
@@ -202,6 +207,7 @@ class ClientIn(Input):
     country: Text(column_size(Client, "country")) = ""
     phone: Text(column_size(Client, "phone")) = ""
     account_type: Text(column_size(Client, "account_type")) = ""
+    language: LanguageCode = Field("en", description="Language of the client's pages and emails")
     custom_fields: dict[CustomKey, CustomAnswer] = Field(
         default_factory=dict,
         max_length=CUSTOM_FIELDS_MAX,
@@ -225,6 +231,7 @@ class ClientOut(Schema):
     country: str
     phone: str
     account_type: str
+    language: str
     custom_fields: dict[str, Any]
     credit_balance: str
     created_at: dt.datetime

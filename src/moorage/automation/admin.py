@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from moorage.automation.models import AutomationRun, AutomationRunItem
 from moorage.core.admin_views import ReadOnlyAdmin, ReadOnlyTabularInline
@@ -34,19 +35,19 @@ class AutomationRunAdmin(ReadOnlyAdmin):
     readonly_fields = ["run_date", "status", "started_at", "finished_at", "heartbeat_at", "host", "pid", "summary"]
     inlines = [RunItemInline]
 
-    @admin.display(description="invoices")
+    @admin.display(description=_("invoices"))
     def invoices(self, obj: AutomationRun) -> int:
         return obj.summary.get("invoices_created", 0)
 
-    @admin.display(description="suspensions")
+    @admin.display(description=_("suspensions"))
     def suspensions(self, obj: AutomationRun) -> int:
         return obj.summary.get("suspensions", 0)
 
-    @admin.display(description="terminations")
+    @admin.display(description=_("terminations"))
     def terminations(self, obj: AutomationRun) -> int:
         return obj.summary.get("terminations", 0)
 
-    @admin.display(description="failures")
+    @admin.display(description=_("failures"))
     def failures(self, obj: AutomationRun) -> int:
         return obj.summary.get("failures", 0)
 

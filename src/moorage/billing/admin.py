@@ -18,6 +18,8 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from moorage.billing.actions import credit_add, credit_remove, invoice_cancel, refund_to_credit
 from moorage.billing.models import CreditNote, Invoice, InvoiceLine, LedgerEntry, Payment
@@ -72,34 +74,34 @@ class InvoiceLedgerInline(ReadOnlyTabularInline):
 
 class CancelInvoiceForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=300,
         required=False,
-        help_text="Recorded with the cancellation. The invoice keeps its number.",
+        help_text=_("Recorded with the cancellation. The invoice keeps its number."),
     )
 
 
 class AddCreditForm(forms.Form):
-    amount = forms.DecimalField(label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    reason = forms.CharField(label="Reason", max_length=300, help_text="Why the credit is given (recorded).")
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(label=_("Reason"), max_length=300, help_text=_("Why the credit is given (recorded)."))
 
 
 class RemoveCreditForm(forms.Form):
-    amount = forms.DecimalField(label="Amount", max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
-    reason = forms.CharField(label="Reason", max_length=300, help_text="Why the credit is removed (recorded).")
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(label=_("Reason"), max_length=300, help_text=_("Why the credit is removed (recorded)."))
 
 
 class RefundForm(forms.Form):
-    payment = forms.ChoiceField(label="Refund", required=False)
+    payment = forms.ChoiceField(label=_("Refund"), required=False)
     amount = forms.DecimalField(
-        label="Amount",
+        label=_("Amount"),
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
         required=False,
-        help_text="Empty: all that was paid and not yet refunded.",
+        help_text=_("Empty: all that was paid and not yet refunded."),
     )
-    reason = forms.CharField(label="Reason", max_length=300, help_text="Why the money is refunded (recorded).")
+    reason = forms.CharField(label=_("Reason"), max_length=300, help_text=_("Why the money is refunded (recorded)."))
 
     def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,19 +181,19 @@ class InvoiceAdmin(ReadOnlyAdmin):
         ("admin:billing_invoice_refund", "Refund to credit", (Invoice.Status.PAID,), True),
     ]
 
-    @admin.display(description="Number", ordering="number")
+    @admin.display(description=_("Number"), ordering="number")
     def display_number(self, obj: Invoice) -> str:
         return obj.display_number
 
-    @admin.display(description="Outstanding")
+    @admin.display(description=_("Outstanding"))
     def outstanding(self, obj: Invoice) -> Decimal:
         return invoice_outstanding(obj)
 
-    @admin.display(description="Paid")
+    @admin.display(description=_("Paid"))
     def paid_amount(self, obj: Invoice) -> Decimal:
         return invoice_paid_amount(obj)
 
-    @admin.display(description="Order")
+    @admin.display(description=_("Order"))
     def order_link(self, obj: Invoice) -> str:
         order = getattr(obj, "order", None)
         if order is None:
@@ -261,19 +263,19 @@ class InvoiceAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, f"{invoice} cancelled.")
+                messages.success(request, _("%(invoice)s cancelled.") % {"invoice": invoice})
                 return HttpResponseRedirect(self._page(invoice))
         return form_page(
             request,
             self,
-            title=f"Cancel {invoice}",
+            title=_("Cancel %(invoice)s") % {"invoice": invoice},
             form=form,
             obj=invoice,
-            submit_label="Cancel invoice",
-            intro="What was already paid on the invoice goes to the client's credit balance.",
+            submit_label=_("Cancel invoice"),
+            intro=_("What was already paid on the invoice goes to the client's credit balance."),
         )
 
-    @admin.action(description="Cancel selected unpaid invoices")
+    @admin.action(description=_("Cancel selected unpaid invoices"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         done = 0
         for invoice in queryset.order_by("pk"):
@@ -284,7 +286,9 @@ class InvoiceAdmin(ReadOnlyAdmin):
             else:
                 done += 1
         if done:
-            messages.success(request, f"{done} invoice(s) cancelled.")
+            messages.success(
+                request, ngettext("%(done)s invoice cancelled.", "%(done)s invoices cancelled.", done) % {"done": done}
+            )
 
     cancel_selected.allowed_permissions = ("cancel",)  # type: ignore[attr-defined]
 
@@ -306,17 +310,28 @@ class InvoiceAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, f"{entry.amount} {entry.currency} refunded to the client's credit balance.")
+                messages.success(
+                    request,
+                    _("%(amount)s %(currency)s refunded to the client's credit balance.")
+                    % {"amount": entry.amount, "currency": entry.currency},
+                )
                 return HttpResponseRedirect(self._page(invoice))
         return form_page(
             request,
             self,
-            title=f"Refund to credit: {invoice}",
+            title=_("Refund to credit: %(invoice)s") % {"invoice": invoice},
             form=form,
             obj=invoice,
-            submit_label="Refund to credit",
-            intro=f"Paid {invoice_paid_amount(invoice)} {invoice.currency}; refundable now "
-            f"{refundable_amount(invoice)} {invoice.currency}. The money goes to the client's credit balance.",
+            submit_label=_("Refund to credit"),
+            intro=_(
+                "Paid %(invoice_paid_amount)s %(currency)s; refundable now %(refundable_amount)s "
+                "%(currency)s. The money goes to the client's credit balance."
+            )
+            % {
+                "invoice_paid_amount": invoice_paid_amount(invoice),
+                "currency": invoice.currency,
+                "refundable_amount": refundable_amount(invoice),
+            },
         )
 
     def pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -388,16 +403,18 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
             else:
                 messages.success(
                     request,
-                    f"{entry.amount} {entry.currency} credit added to {client.display_name}.",
+                    _("%(amount)s %(currency)s credit added to %(display_name)s.")
+                    % {"amount": entry.amount, "currency": entry.currency, "display_name": client.display_name},
                 )
                 return HttpResponseRedirect(reverse("admin:customers_client_change", args=[client.pk]))
         return form_page(
             request,
             self,
-            title=f"Add credit: {client.display_name}",
+            title=_("Add credit: %(display_name)s") % {"display_name": client.display_name},
             form=form,
-            submit_label="Add credit",
-            intro=f"Credit balance now: {client_credit_balance(client)}.",
+            submit_label=_("Add credit"),
+            intro=_("Credit balance now: %(client_credit_balance)s.")
+            % {"client_credit_balance": client_credit_balance(client)},
         )
 
     def remove_credit_view(self, request: HttpRequest, client_id: int) -> HttpResponse:
@@ -419,16 +436,19 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
                 add_domain_error(form, exc)
             else:
                 messages.success(
-                    request, f"{-entry.amount} {entry.currency} credit removed from {client.display_name}."
+                    request,
+                    _("%(amount)s %(currency)s credit removed from %(display_name)s.")
+                    % {"amount": -entry.amount, "currency": entry.currency, "display_name": client.display_name},
                 )
                 return HttpResponseRedirect(reverse("admin:customers_client_change", args=[client.pk]))
         return form_page(
             request,
             self,
-            title=f"Remove credit: {client.display_name}",
+            title=_("Remove credit: %(display_name)s") % {"display_name": client.display_name},
             form=form,
-            submit_label="Remove credit",
-            intro=f"Credit balance now: {client_credit_balance(client)}.",
+            submit_label=_("Remove credit"),
+            intro=_("Credit balance now: %(client_credit_balance)s.")
+            % {"client_credit_balance": client_credit_balance(client)},
         )
 
 
@@ -443,7 +463,7 @@ class CreditNoteAdmin(ReadOnlyAdmin):
     readonly_fields = readonly_fields_of(CreditNote)
     change_form_template = "admin/billing/creditnote/change_form.html"
 
-    @admin.display(description="Number", ordering="number")
+    @admin.display(description=_("Number"), ordering="number")
     def display_number(self, obj: CreditNote) -> str:
         return obj.display_number
 

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.models import Invoice, InvoiceLine
 from moorage.billing.renewal import issue_renewal
@@ -77,7 +78,7 @@ def service_manual_renew(
     already issued."""
     service = lock_service(service_id)
     if client_id is not None and service.client_id != client_id:
-        raise NotFound(f"no service with id {service_id}", field="service")
+        raise NotFound(_("no service with id %(service_id)s") % {"service_id": service_id}, field="service")
     existing = _open_renewal(service) if service.next_due_date else None
     if existing is not None:
         return ManualRenewal(existing, created=False)
@@ -88,7 +89,7 @@ def service_manual_renew(
         # Another run issued it a moment ago (the unique key held): show that one.
         existing = _open_renewal(service)
         if existing is None:
-            raise DomainError("the renewal invoice could not be issued", field="service", code="not_renewable")
+            raise DomainError(_("the renewal invoice could not be issued"), field="service", code="not_renewable")
         return ManualRenewal(existing, created=False)
     audit(
         actor=actor,

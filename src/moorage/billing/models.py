@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.models import MONEY
 from moorage.core.cycles import CYCLE_LABELS, Cycle
@@ -18,15 +19,15 @@ class Invoice(models.Model):
     """An invoice: numbered when issued, never renumbered; corrected by new lines or credit notes."""
 
     class Status(models.TextChoices):
-        UNPAID = "unpaid", "Unpaid"
-        PAID = "paid", "Paid"
-        CANCELLED = "cancelled", "Cancelled"
+        UNPAID = "unpaid", _("Unpaid")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Kind(models.TextChoices):
-        ORDER = "order", "New order"
-        RENEWAL = "renewal", "Renewal"
-        UPGRADE = "upgrade", "Upgrade"
-        MANUAL = "manual", "Manual"
+        ORDER = "order", _("New order")
+        RENEWAL = "renewal", _("Renewal")
+        UPGRADE = "upgrade", _("Upgrade")
+        MANUAL = "manual", _("Manual")
 
     number = models.PositiveBigIntegerField(unique=True)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
@@ -58,12 +59,12 @@ class InvoiceLine(models.Model):
     """A line of an invoice: it copies the price, cycle and period it bills."""
 
     class Kind(models.TextChoices):
-        SERVICE = "service", "Service period"
-        SETUP = "setup", "Setup fee"
-        ONE_TIME = "one_time", "One-time price"
-        UPGRADE = "upgrade", "Upgrade"
-        LATE_FEE = "late_fee", "Late fee"
-        OTHER = "other", "Other"
+        SERVICE = "service", _("Service period")
+        SETUP = "setup", _("Setup fee")
+        ONE_TIME = "one_time", _("One-time price")
+        UPGRADE = "upgrade", _("Upgrade")
+        LATE_FEE = "late_fee", _("Late fee")
+        OTHER = "other", _("Other")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines")
@@ -156,20 +157,20 @@ class LedgerEntry(models.Model):
     """
 
     class Account(models.TextChoices):
-        RECEIVABLE = "receivable", "Receivable"
-        CREDIT = "credit", "Credit balance"
+        RECEIVABLE = "receivable", _("Receivable")
+        CREDIT = "credit", _("Credit balance")
 
     class Kind(models.TextChoices):
-        INVOICE_ISSUED = "invoice_issued", "Invoice issued"
-        INVOICE_LINE_ADDED = "invoice_line_added", "Line added to invoice"
-        INVOICE_CANCELLED = "invoice_cancelled", "Invoice cancelled"
-        PAYMENT = "payment", "Payment received"
-        OVERPAYMENT = "overpayment", "Overpayment to credit"
-        CREDIT_APPLIED = "credit_applied", "Credit applied to invoice"
-        CREDIT_ADDED = "credit_added", "Credit added"
-        CREDIT_REMOVED = "credit_removed", "Credit removed"
-        REFUND = "refund", "Refund"
-        CREDIT_NOTE = "credit_note", "Credit note"
+        INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
+        INVOICE_LINE_ADDED = "invoice_line_added", _("Line added to invoice")
+        INVOICE_CANCELLED = "invoice_cancelled", _("Invoice cancelled")
+        PAYMENT = "payment", _("Payment received")
+        OVERPAYMENT = "overpayment", _("Overpayment to credit")
+        CREDIT_APPLIED = "credit_applied", _("Credit applied to invoice")
+        CREDIT_ADDED = "credit_added", _("Credit added")
+        CREDIT_REMOVED = "credit_removed", _("Credit removed")
+        REFUND = "refund", _("Refund")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="ledger_entries")
     account = models.CharField(max_length=10, choices=Account.choices)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from moorage.billing.models import CreditNote, Invoice, LedgerEntry
 from moorage.billing.queries import invoice_outstanding, invoice_paid_amount
@@ -44,7 +45,9 @@ def invoice_context(invoice: Invoice) -> dict:
 
 
 def render_invoice_html(invoice: Invoice) -> str:
-    return render_to_string("billing/invoice_pdf.html", invoice_context(invoice))
+    """The invoice document in its client's language."""
+    with translation.override(invoice.client.language or settings.LANGUAGE_CODE):
+        return render_to_string("billing/invoice_pdf.html", invoice_context(invoice))
 
 
 def render_invoice_pdf(invoice: Invoice) -> bytes:
@@ -69,7 +72,9 @@ def credit_note_context(note: CreditNote) -> dict:
 
 
 def render_credit_note_html(note: CreditNote) -> str:
-    return render_to_string("billing/credit_note_pdf.html", credit_note_context(note))
+    """The credit note document in its client's language."""
+    with translation.override(note.client.language or settings.LANGUAGE_CODE):
+        return render_to_string("billing/credit_note_pdf.html", credit_note_context(note))
 
 
 def render_credit_note_pdf(note: CreditNote) -> bytes:

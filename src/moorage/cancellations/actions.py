@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.actions import (
     LineSpec,
@@ -63,14 +64,16 @@ def lock_request(request_id: int) -> tuple[CancellationRequest, Service]:
     """Lock a request and its service, service first (the order every caller takes)."""
     service_id = CancellationRequest.objects.filter(pk=request_id).values_list("service_id", flat=True).first()
     if service_id is None:
-        raise NotFound(f"no cancellation request with id {request_id}", field="request")
+        raise NotFound(
+            _("no cancellation request with id %(request_id)s") % {"request_id": request_id}, field="request"
+        )
     service = lock_service(service_id)
     return lock_row(CancellationRequest, request_id), service
 
 
 def _not_pending(request: CancellationRequest) -> Conflict:
     return Conflict(
-        f"this cancellation request is already {request.get_status_display().lower()}",
+        _("this cancellation request is already %(lower)s") % {"lower": request.get_status_display().lower()},
         field="request",
         code="cancellation_not_pending",
     )
@@ -98,20 +101,25 @@ def cancellation_request(
     if not policy.allowed:
         raise DomainError(policy.refusal, field="service", code=f"cancellation_{policy.code}")
     if type not in T.values:
-        raise DomainError(f"unknown cancellation type {type!r}; use immediate or end_of_period", field="type")
+        raise DomainError(
+            _("unknown cancellation type %(type)r; use immediate or end_of_period") % {"type": type}, field="type"
+        )
     if type not in policy.types:
         raise DomainError(
-            f"{T(type).label} cancellation is not allowed for {service.product.name}",
+            _("%(label)s cancellation is not allowed for %(name)s")
+            % {"label": T(type).label, "name": service.product.name},
             field="type",
             code="cancellation_type_not_allowed",
         )
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("say why the service is to be cancelled", field="reason", code="required")
+        raise DomainError(_("say why the service is to be cancelled"), field="reason", code="required")
     if len(reason) > MAX_REASON:
-        raise DomainError(f"the reason must be at most {MAX_REASON} characters", field="reason")
+        raise DomainError(
+            _("the reason must be at most %(MAX_REASON)s characters") % {"MAX_REASON": MAX_REASON}, field="reason"
+        )
     pending = Conflict(
-        "this service already has a pending cancellation request; withdraw it to ask again",
+        _("this service already has a pending cancellation request; withdraw it to ask again"),
         field="service",
         code="cancellation_pending",
     )
@@ -142,7 +150,9 @@ def cancellation_withdraw(
     client's services."""
     request, service = lock_request(request_id)
     if client_id is not None and service.client_id != client_id:
-        raise NotFound(f"no cancellation request with id {request_id}", field="request")
+        raise NotFound(
+            _("no cancellation request with id %(request_id)s") % {"request_id": request_id}, field="request"
+        )
     if request.status != R.PENDING:
         raise _not_pending(request)
     request.status = R.WITHDRAWN
@@ -511,7 +521,7 @@ def _invoice_used_part(
     )
     line = LineSpec(
         kind=InvoiceLine.Kind.SERVICE,
-        description=_label(service) if whole else f"{_label(service)} (used until cancellation)",
+        description=_label(service) if whole else _("%(label)s (used until cancellation)") % {"label": _label(service)},
         amount=service.recurring_amount * used,
         service=service,
         cycle=service.cycle,

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from moorage.cancellations.actions import (
     MAX_REASON,
@@ -35,8 +37,8 @@ R = CancellationRequest.Status
 
 
 class StaffCancellationForm(forms.Form):
-    type = forms.ChoiceField(label="Cancellation type", widget=forms.RadioSelect)
-    reason = forms.CharField(label="Reason", max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 3}))
+    type = forms.ChoiceField(label=_("Cancellation type"), widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason"), max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, types: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,27 +75,27 @@ class CancellationRequestAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description="Client")
+    @admin.display(description=_("Client"))
     def client(self, obj: CancellationRequest) -> Client:
         return obj.service.client
 
-    @admin.display(description="Reason")
+    @admin.display(description=_("Reason"))
     def short(self, obj: CancellationRequest) -> str:
         return obj.reason if len(obj.reason) <= 60 else obj.reason[:59] + "…"
 
-    @admin.display(description="Service")
+    @admin.display(description=_("Service"))
     def service_link(self, obj: CancellationRequest) -> str:
         url = reverse("admin:services_service_change", args=[obj.service_id])
         return format_html('<a href="{}">{}</a>', url, obj.service)
 
-    @admin.display(description="Processed by the automation on")
+    @admin.display(description=_("Processed by the automation on"))
     def due(self, obj: CancellationRequest) -> str:
         if obj.status != R.PENDING:
             return "-"
         day = processing_date(obj, obj.service)
         return day.isoformat() if day else "the next run (immediate)"
 
-    @admin.display(description="Pro-rated")
+    @admin.display(description=_("Pro-rated"))
     def settlement_text(self, obj: CancellationRequest) -> str:
         settlement = CancellationSettlement.objects.filter(request=obj).select_related("credit_note", "invoice").first()
         if settlement is None:
@@ -154,17 +156,19 @@ class CancellationRequestAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"Cancellation processed: {done}.")
+                messages.success(request, _("Cancellation processed: %(done)s.") % {"done": done})
             return HttpResponseRedirect(self._page(obj))
         return form_page(
             request,
             self,
-            title=f"Process cancellation of {obj.service}",
+            title=_("Process cancellation of %(service)s") % {"service": obj.service},
             form=ConfirmForm(),
             obj=obj,
-            submit_label="Process now",
-            intro="The service is cancelled now (its panel account terminated), its unpaid invoices are cancelled "
-            "and the money is pro-rated per the product's Pro-rate cancellations.",
+            submit_label=_("Process now"),
+            intro=_(
+                "The service is cancelled now (its panel account terminated), its unpaid invoices are cancelled "
+                "and the money is pro-rated per the product's Pro-rate cancellations."
+            ),
         )
 
     def withdraw_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -175,16 +179,16 @@ class CancellationRequestAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, "Cancellation request withdrawn; the service continues.")
+                messages.success(request, _("Cancellation request withdrawn; the service continues."))
             return HttpResponseRedirect(self._page(obj))
         return form_page(
             request,
             self,
-            title=f"Withdraw cancellation of {obj.service}",
+            title=_("Withdraw cancellation of %(service)s") % {"service": obj.service},
             form=ConfirmForm(),
             obj=obj,
-            submit_label="Withdraw",
-            intro="The request is closed and the service continues to renew.",
+            submit_label=_("Withdraw"),
+            intro=_("The request is closed and the service continues to renew."),
         )
 
     def request_view(self, request: HttpRequest, service_id: int) -> HttpResponse:
@@ -211,19 +215,23 @@ class CancellationRequestAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, f"Cancellation requested ({obj.get_status_display().lower()}).")
+                messages.success(
+                    request, _("Cancellation requested (%(lower)s).") % {"lower": obj.get_status_display().lower()}
+                )
                 return HttpResponseRedirect(page)
         return form_page(
             request,
             self,
-            title=f"Request cancellation: {service}",
+            title=_("Request cancellation: %(service)s") % {"service": service},
             form=form,
-            submit_label="Request cancellation",
-            intro="With Automatic Cancellation Requests Processing on, an immediate request is processed at once; "
-            "an end-of-period one on the day after the paid period.",
+            submit_label=_("Request cancellation"),
+            intro=_(
+                "With Automatic Cancellation Requests Processing on, an immediate request is processed at once; "
+                "an end-of-period one on the day after the paid period."
+            ),
         )
 
-    @admin.action(description="Process selected pending requests now")
+    @admin.action(description=_("Process selected pending requests now"))
     def process_selected(self, request: HttpRequest, queryset: QuerySet[CancellationRequest]) -> None:
         done = 0
         for obj in queryset.filter(status=R.PENDING).order_by("pk"):
@@ -233,11 +241,15 @@ class CancellationRequestAdmin(ReadOnlyAdmin):
                 messages.error(request, f"{obj}: {exc.message}")
             else:
                 done += 1
-        messages.success(request, f"{done} cancellation request(s) processed.")
+        messages.success(
+            request,
+            ngettext("%(done)s cancellation request processed.", "%(done)s cancellation requests processed.", done)
+            % {"done": done},
+        )
 
     process_selected.allowed_permissions = ("process",)  # type: ignore[attr-defined]
 
-    @admin.action(description="Withdraw selected pending requests")
+    @admin.action(description=_("Withdraw selected pending requests"))
     def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[CancellationRequest]) -> None:
         done = 0
         for obj in queryset.filter(status=R.PENDING).order_by("pk"):
@@ -247,7 +259,11 @@ class CancellationRequestAdmin(ReadOnlyAdmin):
                 messages.error(request, f"{obj}: {exc.message}")
             else:
                 done += 1
-        messages.success(request, f"{done} cancellation request(s) withdrawn.")
+        messages.success(
+            request,
+            ngettext("%(done)s cancellation request withdrawn.", "%(done)s cancellation requests withdrawn.", done)
+            % {"done": done},
+        )
 
     withdraw_selected.allowed_permissions = ("withdraw",)  # type: ignore[attr-defined]
 

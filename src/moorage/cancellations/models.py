@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.models import CreditNote, Invoice
 from moorage.catalog.models import MONEY, PRORATION_CHOICES
@@ -18,8 +19,8 @@ class CancellationSettlement(models.Model):
     after that transaction."""
 
     class Kind(models.TextChoices):
-        CREDIT = "credit", "Unused part credited"
-        INVOICE = "invoice", "Used part invoiced"
+        CREDIT = "credit", _("Unused part credited")
+        INVOICE = "invoice", _("Used part invoiced")
 
     request = models.OneToOneField(CancellationRequest, on_delete=models.PROTECT, related_name="settlement")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="cancellation_settlements")

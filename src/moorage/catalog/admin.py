@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog import client_functions
 from moorage.catalog.actions import order_page_create, product_client_functions_save, product_import
@@ -98,7 +99,7 @@ class OrderPageAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[OrderPage]:
         return super().get_queryset(request).annotate(n_products=Count("products"))
 
-    @admin.display(description="Products", ordering="n_products")
+    @admin.display(description=_("Products"), ordering="n_products")
     def product_count(self, obj: OrderPage) -> int:
         return obj.n_products  # type: ignore[attr-defined]
 
@@ -314,14 +315,14 @@ class ProductAdmin(admin.ModelAdmin):
             upgrades.queryset = upgrades.queryset.exclude(pk=obj.pk)  # type: ignore[attr-defined]
         return form
 
-    @admin.display(description="Prices")
+    @admin.display(description=_("Prices"))
     def price_summary(self, obj: Product) -> str:
         rows = list(obj.prices.all())
         if not rows:
             return "Free" if obj.price_type == Product.PriceType.FREE else "-"
         return format_html_join(", ", "{} {}", ((p.get_cycle_display(), p.amount) for p in rows))
 
-    @admin.display(description="Stock")
+    @admin.display(description=_("Stock"))
     def stock_display(self, obj: Product) -> str:
         return str(obj.stock) if obj.stock_enabled else "∞"
 
@@ -358,7 +359,7 @@ class ProductAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    @admin.action(description="Export selected products (JSON)")
+    @admin.action(description=_("Export selected products (JSON)"))
     def export_selected(self, request: HttpRequest, queryset: QuerySet[Product]) -> HttpResponse:
         return self._json_response(list(queryset.order_by("pk")))
 
@@ -394,7 +395,7 @@ class ProductAdmin(admin.ModelAdmin):
                 except DomainError as exc:
                     form.add_error("layout" if exc.field == "client_area_layout" else "functions", exc.message)
                 else:
-                    messages.success(request, f"Client Functions of {product.name} saved.")
+                    messages.success(request, _("Client Functions of %(name)s saved.") % {"name": product.name})
                     return HttpResponseRedirect(request.path)
             checked = set(request.POST.getlist("functions"))
         else:
@@ -417,7 +418,7 @@ class ProductAdmin(admin.ModelAdmin):
         return form_page(
             request,
             self,
-            title=f"Client Functions: {product.name}",
+            title=_("Client Functions: %(name)s") % {"name": product.name},
             form=form,
             obj=product,
             template="admin/catalog/product/client_functions.html",
@@ -449,10 +450,11 @@ class ProductAdmin(admin.ModelAdmin):
             else:
                 messages.success(
                     request,
-                    f"Product {product.name} imported with {product.prices.count()} prices.",
+                    _("Product %(name)s imported with %(count)s prices.")
+                    % {"name": product.name, "count": product.prices.count()},
                 )
                 return HttpResponseRedirect(reverse("admin:catalog_product_change", args=[product.pk]))
-        return form_page(request, self, title="Import products", form=form, submit_label="Import")
+        return form_page(request, self, title=_("Import products"), form=form, submit_label=_("Import"))
 
 
 @admin.register(BillingDefaults)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog import client_functions
 from moorage.catalog.actions import PREMADE_CHOICES, PREMADE_NONE
@@ -22,56 +23,60 @@ class OrderPageCreateForm(forms.Form):
     """Settings → Products & Services → Add new order page (or Add new sub-category)."""
 
     name = forms.CharField(
-        label="Name", max_length=200, help_text="Shown in the client area.", validators=[single_line]
+        label=_("Name"), max_length=200, help_text=_("Shown in the client area."), validators=[single_line]
     )
     slug = forms.CharField(
-        label="Order page URL",
+        label=_("Order page URL"),
         max_length=200,
         required=False,
-        help_text="Leave empty to generate it from the name.",
+        help_text=_("Leave empty to generate it from the name."),
     )
     parent = forms.ModelChoiceField(
-        label="Sub-category of",
+        label=_("Sub-category of"),
         required=False,
-        empty_label="(none: a top-level order page)",
+        empty_label=_("(none: a top-level order page)"),
         queryset=OrderPage.objects.filter(contains=OrderPage.Contains.SUBCATEGORIES),
-        help_text="Set to add a sub-category to an order page that contains sub-categories.",
+        help_text=_("Set to add a sub-category to an order page that contains sub-categories."),
     )
     contains = forms.ChoiceField(
-        label="This category will contain",
+        label=_("This category will contain"),
         choices=OrderPage.Contains.choices,
         initial=OrderPage.Contains.PRODUCTS,
     )
     order_type = forms.ChoiceField(
-        label="Order type", choices=OrderPage.OrderType.choices, initial=OrderPage.OrderType.SHARED
+        label=_("Order type"), choices=OrderPage.OrderType.choices, initial=OrderPage.OrderType.SHARED
     )
     premade = forms.ChoiceField(
-        label="Premade products",
+        label=_("Premade products"),
         choices=PREMADE_CHOICES,
         initial=PREMADE_NONE,
         widget=forms.RadioSelect,
-        help_text="4 Shared Hosting Packages creates Starter, Business, Premium and Ultimate Hosting on the new page.",
+        help_text=_(
+            "4 Shared Hosting Packages creates Starter, Business, Premium and Ultimate Hosting on the new page."
+        ),
     )
     description = forms.CharField(
-        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}), validators=[multi_line]
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}), validators=[multi_line]
     )
-    visible = forms.BooleanField(label="Visible in the client area", required=False, initial=True)
+    visible = forms.BooleanField(label=_("Visible in the client area"), required=False, initial=True)
 
 
 class ProductImportForm(forms.Form):
     """Import products: a product export file (JSON) into an order page."""
 
-    file = forms.FileField(label="Product file (JSON)", help_text="A file made by Export on a product.")
+    file = forms.FileField(label=_("Product file (JSON)"), help_text=_("A file made by Export on a product."))
     order_page = forms.ModelChoiceField(
-        label="Order page",
+        label=_("Order page"),
         queryset=OrderPage.objects.filter(contains=OrderPage.Contains.PRODUCTS),
-        help_text="The order page (or sub-category) the product is added to.",
+        help_text=_("The order page (or sub-category) the product is added to."),
     )
 
     def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // 1000} kB.")
+            raise forms.ValidationError(
+                _("The file is larger than %(MAX_IMPORT_BYTES)s kB.") % {"MAX_IMPORT_BYTES": MAX_IMPORT_BYTES // 1000}
+            )
         return upload.read()
 
 
@@ -90,7 +95,7 @@ class PriceFormSet(forms.BaseInlineFormSet):
         try:
             check_prices(self.instance.price_type, cycles)
         except DomainError as exc:
-            raise forms.ValidationError(f"Prices: {exc.message}.") from exc
+            raise forms.ValidationError(_("Prices: %(message)s.") % {"message": exc.message}) from exc
 
 
 def export_filename(name: str, pk: Any) -> str:
@@ -102,14 +107,14 @@ class ClientFunctionsForm(forms.Form):
     Not-applicable functions are not choices at all, so a forged POST naming one is an error."""
 
     functions = forms.MultipleChoiceField(
-        label="Enabled functions",
+        label=_("Enabled functions"),
         required=False,
         choices=[(f.code, f.label) for f in client_functions.FUNCTIONS if f.can_enable],
         widget=forms.CheckboxSelectMultiple,
     )
     layout = forms.ChoiceField(
-        label="Client area Layout",
+        label=_("Client area Layout"),
         choices=Product.Layout.choices,
         widget=forms.RadioSelect,
-        help_text="Where the service page shows its menu of actions.",
+        help_text=_("Where the service page shows its menu of actions."),
     )

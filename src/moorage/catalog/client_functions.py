@@ -11,6 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def gettext_noop(text: str) -> str:
+    """Marks a label for the translation catalogs (the pages translate it when they show it)."""
+    return text
+
+
 @dataclass(frozen=True)
 class ClientFunction:
     code: str
@@ -29,45 +34,69 @@ class ClientFunction:
 NOT_APPLICABLE = "not applicable to shared hosting on ispmanager"
 
 FUNCTIONS: tuple[ClientFunction, ...] = (
-    ClientFunction("access_control_panel", "Access Control Panel", "Open ispmanager without typing the login."),
-    ClientFunction("change_billing_cycle", "Change Billing Cycle", "Change the billing cycle, e.g. monthly to yearly."),
-    ClientFunction("change_label", "Change Label", "Change the label shown next to the service."),
-    ClientFunction("change_ownership", "Change Ownership", "Transfer the service to another client."),
+    ClientFunction(
+        "access_control_panel", gettext_noop("Access Control Panel"), "Open ispmanager without typing the login."
+    ),
+    ClientFunction(
+        "change_billing_cycle",
+        gettext_noop("Change Billing Cycle"),
+        "Change the billing cycle, e.g. monthly to yearly.",
+    ),
+    ClientFunction("change_label", gettext_noop("Change Label"), "Change the label shown next to the service."),
+    ClientFunction("change_ownership", gettext_noop("Change Ownership"), "Transfer the service to another client."),
     ClientFunction(
         "contracts",
-        "Contracts",
+        gettext_noop("Contracts"),
         "View the agreements accepted when ordering.",
         unavailable="contracts are not available yet (agreement acceptance comes with order forms)",
     ),
-    ClientFunction("databases", "Databases", "Manage the account's databases on the panel."),
-    ClientFunction("usage", "Disk & Bandwidth Usage", "View disk space and bandwidth usage."),
-    ClientFunction("downloads", "Downloads", "Download files staff attached to the product."),
+    ClientFunction("databases", gettext_noop("Databases"), "Manage the account's databases on the panel."),
+    ClientFunction("usage", gettext_noop("Disk & Bandwidth Usage"), "View disk space and bandwidth usage."),
+    ClientFunction("downloads", gettext_noop("Downloads"), "Download files staff attached to the product."),
     ClientFunction(
         "edit_forms",
-        "Edit Forms",
+        gettext_noop("Edit Forms"),
         "View and edit the answers of the order form.",
         unavailable="order forms are not available yet",
     ),
-    ClientFunction("emails", "Emails", "Manage the account's mailboxes on the panel."),
-    ClientFunction("ftp_users", "FTP Users", "Manage the account's FTP users on the panel."),
-    ClientFunction("login_details", "Login Details", "View the panel's address, username and password."),
-    ClientFunction("logs", "Logs", "View the service's event log."),
-    ClientFunction("manual_renew", "Manual Service Renew", "Create the next period's invoice now."),
-    ClientFunction("metered_billing", "Metered Billing Details", "View the cost of the period so far by usage."),
-    ClientFunction("direct_link", "New Direct Link", "A private link to the service page, which can be renewed."),
-    ClientFunction("related_emails", "Related Emails", "View emails about the service."),
-    ClientFunction("related_invoices", "Related Invoices", "View the service's invoices."),
-    ClientFunction("related_services", "Related Services", "View add-ons and services of the same order."),
-    ClientFunction("reset_password", "Reset Password", "Change the account password and the panel password."),
-    ClientFunction("auto_renewal", "Service Auto Renewal", "Turn automatic renewal of the service on or off."),
-    ClientFunction("service_notes", "Service Notes", "Read the notes staff wrote for the client."),
-    ClientFunction("status_updates", "Status Updates", "Maintenance and incident updates for the service."),
-    ClientFunction("auto_payment", "Service Auto Payment", "Pay renewal invoices from the credit balance."),
-    ClientFunction("upgrades", "Upgrade / Downgrade", "Move the service to another plan."),
-    ClientFunction("cancellation", "Request Cancellation", "Ask for the service to be cancelled."),
-    ClientFunction("webmail", "Access WebMail", "Open webmail.", applicable=False),
-    ClientFunction("manage_ip", "Manage IP", "Manage IP addresses (colocation, dedicated servers).", applicable=False),
-    ClientFunction("reverse_dns", "Reverse DNS", "Reverse DNS (colocation, dedicated servers).", applicable=False),
+    ClientFunction("emails", gettext_noop("Emails"), "Manage the account's mailboxes on the panel."),
+    ClientFunction("ftp_users", gettext_noop("FTP Users"), "Manage the account's FTP users on the panel."),
+    ClientFunction("login_details", gettext_noop("Login Details"), "View the panel's address, username and password."),
+    ClientFunction("logs", gettext_noop("Logs"), "View the service's event log."),
+    ClientFunction("manual_renew", gettext_noop("Manual Service Renew"), "Create the next period's invoice now."),
+    ClientFunction(
+        "metered_billing", gettext_noop("Metered Billing Details"), "View the cost of the period so far by usage."
+    ),
+    ClientFunction(
+        "direct_link", gettext_noop("New Direct Link"), "A private link to the service page, which can be renewed."
+    ),
+    ClientFunction("related_emails", gettext_noop("Related Emails"), "View emails about the service."),
+    ClientFunction("related_invoices", gettext_noop("Related Invoices"), "View the service's invoices."),
+    ClientFunction(
+        "related_services", gettext_noop("Related Services"), "View add-ons and services of the same order."
+    ),
+    ClientFunction(
+        "reset_password", gettext_noop("Reset Password"), "Change the account password and the panel password."
+    ),
+    ClientFunction(
+        "auto_renewal", gettext_noop("Service Auto Renewal"), "Turn automatic renewal of the service on or off."
+    ),
+    ClientFunction("service_notes", gettext_noop("Service Notes"), "Read the notes staff wrote for the client."),
+    ClientFunction(
+        "status_updates", gettext_noop("Status Updates"), "Maintenance and incident updates for the service."
+    ),
+    ClientFunction(
+        "auto_payment", gettext_noop("Service Auto Payment"), "Pay renewal invoices from the credit balance."
+    ),
+    ClientFunction("upgrades", gettext_noop("Upgrade / Downgrade"), "Move the service to another plan."),
+    ClientFunction("cancellation", gettext_noop("Request Cancellation"), "Ask for the service to be cancelled."),
+    ClientFunction("webmail", gettext_noop("Access WebMail"), "Open webmail.", applicable=False),
+    ClientFunction(
+        "manage_ip", gettext_noop("Manage IP"), "Manage IP addresses (colocation, dedicated servers).", applicable=False
+    ),
+    ClientFunction(
+        "reverse_dns", gettext_noop("Reverse DNS"), "Reverse DNS (colocation, dedicated servers).", applicable=False
+    ),
 )
 
 BY_CODE: dict[str, ClientFunction] = {f.code: f for f in FUNCTIONS}

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog import client_functions
 from moorage.catalog.hostname import RULE_LABELS, HostnameRule
@@ -314,7 +315,7 @@ class Price(models.Model):
     """One price row of a product: a cycle with its price, setup fee and upgrade fee."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
-    cycle = models.CharField(max_length=16, choices=[(c.value, CYCLE_LABELS[c]) for c in Cycle])
+    cycle = models.CharField(max_length=16, choices=[(c.value, _(CYCLE_LABELS[c])) for c in Cycle])
     amount = models.DecimalField("Price", **MONEY)
     setup_fee = models.DecimalField(**MONEY, default=Decimal("0.00"))
     upgrade_fee = models.DecimalField(**MONEY, default=Decimal("0.00"))
@@ -403,7 +404,7 @@ class BillingDefaults(models.Model):
 
     @classmethod
     def load(cls) -> BillingDefaults:
-        obj, _ = cls.objects.get_or_create(pk=1)
+        obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 
 

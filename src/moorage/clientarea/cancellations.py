@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from moorage.billing.models import CreditNote
@@ -30,12 +31,12 @@ from moorage.services.models import CancellationRequest, Service
 
 
 class CancellationForm(forms.Form):
-    type = forms.ChoiceField(label="Cancellation type", widget=forms.RadioSelect)
+    type = forms.ChoiceField(label=_("Cancellation type"), widget=forms.RadioSelect)
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Tell us why you are leaving; it helps us improve.",
+        help_text=_("Tell us why you are leaving; it helps us improve."),
     )
 
     def __init__(self, *args, types: list[tuple[str, str]], **kwargs) -> None:  # noqa: ANN002, ANN003
@@ -63,7 +64,7 @@ def service_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     service = _own_service(request, pk)
     pending = pending_request(service)
     if pending is not None:
-        messages.info(request, "A cancellation of this service is already requested.")
+        messages.info(request, _("A cancellation of this service is already requested."))
         return redirect("clientarea:service", pk=service.pk)
     policy = cancellation_policy(service, today=clock.today())
     form = CancellationForm(request.POST if request.method == "POST" else None, types=policy.type_choices)
@@ -81,15 +82,17 @@ def service_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             service.refresh_from_db()
             if cancellation.status == CancellationRequest.Status.PROCESSED:
-                messages.success(request, "Your service was cancelled.")
+                messages.success(request, _("Your service was cancelled."))
             elif cancellation.type == CancellationRequest.Type.IMMEDIATE:
-                messages.success(request, "Your cancellation request was received; we will process it shortly.")
+                messages.success(request, _("Your cancellation request was received; we will process it shortly."))
             else:
                 ends = cancellation_ends_on(cancellation, service)
                 messages.success(
                     request,
-                    "Your service will be cancelled at the end of its billing period"
-                    + (f", on {ends:%Y-%m-%d}." if ends else "."),
+                    _("Your service will be cancelled at the end of its billing period, on %(date)s.")
+                    % {"date": f"{ends:%Y-%m-%d}"}
+                    if ends
+                    else _("Your service will be cancelled at the end of its billing period."),
                 )
             return redirect("clientarea:service", pk=service.pk)
     return render(request, "clientarea/service_cancel.html", {"service": service, "policy": policy, "form": form})
@@ -102,7 +105,7 @@ def service_cancel_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     service = _own_service(request, pk)
     pending = pending_request(service)
     if pending is None:
-        messages.info(request, "There is no pending cancellation request for this service.")
+        messages.info(request, _("There is no pending cancellation request for this service."))
         return redirect("clientarea:service", pk=service.pk)
     try:
         cancellation_withdraw(
@@ -114,7 +117,7 @@ def service_cancel_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Your cancellation request was withdrawn; the service continues.")
+        messages.success(request, _("Your cancellation request was withdrawn; the service continues."))
     return redirect("clientarea:service", pk=service.pk)
 
 

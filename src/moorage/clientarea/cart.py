@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from moorage.core.errors import DomainError
 from moorage.core.money import ZERO
 from moorage.orders.actions import CartItem, PricedItem, price_item
@@ -67,7 +69,9 @@ def count(session) -> int:  # noqa: ANN001
 def add(session, item: CartItem) -> None:  # noqa: ANN001
     rows = _raw(session)
     if len(rows) >= MAX_ITEMS:
-        raise DomainError(f"a cart holds at most {MAX_ITEMS} items", field="items", code="cart_full")
+        raise DomainError(
+            _("a cart holds at most %(MAX_ITEMS)s items") % {"MAX_ITEMS": MAX_ITEMS}, field="items", code="cart_full"
+        )
     rows.append({"product_id": item.product_id, "cycle": item.cycle, "hostname": item.hostname})
     session[SESSION_KEY] = rows
     session.pop(CHECKOUT_KEY, None)

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from moorage.billing.models import Invoice
@@ -36,7 +37,7 @@ def _set_switch(request: HttpRequest, service, action, *, url_name: str, label: 
     """POST of an on/off switch of the service: the action, a message saying the outcome, and back to the page."""
     on = _switch(request)
     if on is None:
-        messages.error(request, "Choose on or off.")
+        messages.error(request, _("Choose on or off."))
     else:
         try:
             client_id = request.client.pk  # type: ignore[attr-defined]
@@ -44,7 +45,9 @@ def _set_switch(request: HttpRequest, service, action, *, url_name: str, label: 
         except DomainError as exc:
             messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
         else:
-            messages.success(request, f"{label} is on." if on else f"{label} is off.")
+            messages.success(
+                request, _("%(label)s is on.") % {"label": label} if on else _("%(label)s is off.") % {"label": label}
+            )
         return HttpResponseRedirect(reverse(url_name, args=[service.pk]))
     return None
 
@@ -55,7 +58,7 @@ def service_auto_renewal(request: HttpRequest, pk: int) -> HttpResponse:
     service = function_service(request, pk, "auto_renewal")
     if request.method == "POST":
         response = _set_switch(
-            request, service, auto_renewal_set, url_name="clientarea:service_auto_renewal", label="Auto renewal"
+            request, service, auto_renewal_set, url_name="clientarea:service_auto_renewal", label=_("Auto renewal")
         )
         if response is not None:
             return response
@@ -69,7 +72,7 @@ def service_auto_payment(request: HttpRequest, pk: int) -> HttpResponse:
     service = function_service(request, pk, "auto_payment")
     if request.method == "POST":
         response = _set_switch(
-            request, service, auto_payment_set, url_name="clientarea:service_auto_payment", label="Auto payment"
+            request, service, auto_payment_set, url_name="clientarea:service_auto_payment", label=_("Auto payment")
         )
         if response is not None:
             return response

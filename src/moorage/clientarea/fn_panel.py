@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 
 from moorage.clientarea.functions import function_service
 from moorage.clientarea.views import acting_user, client_required
@@ -25,26 +26,26 @@ from moorage.services.models import Service
 
 log = logging.getLogger(__name__)
 
-PASSWORD_HELP = "The control panel decides how strong it must be."
+PASSWORD_HELP = _("The control panel decides how strong it must be.")
 
 
 class _PasswordFields(forms.Form):
     password = forms.CharField(
-        label="Password", max_length=128, strip=False, widget=forms.PasswordInput, help_text=PASSWORD_HELP
+        label=_("Password"), max_length=128, strip=False, widget=forms.PasswordInput, help_text=PASSWORD_HELP
     )
-    password2 = forms.CharField(label="Password again", max_length=128, strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), max_length=128, strip=False, widget=forms.PasswordInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password") and data.get("password2") is not None and data["password"] != data["password2"]:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         return data
 
 
 class DatabaseCreateForm(_PasswordFields):
-    name = forms.CharField(label="Database name", max_length=64)
-    user = forms.CharField(label="Database user", max_length=64, help_text="A new user of this database")
-    server = forms.ChoiceField(label="Database server", required=False)
+    name = forms.CharField(label=_("Database name"), max_length=64)
+    user = forms.CharField(label=_("Database user"), max_length=64, help_text=_("A new user of this database"))
+    server = forms.ChoiceField(label=_("Database server"), required=False)
     field_order = ["name", "user", "server", "password", "password2"]
 
     def __init__(self, *args: Any, servers: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
@@ -56,7 +57,7 @@ class DatabaseCreateForm(_PasswordFields):
 
 class DatabasePasswordForm(_PasswordFields):
     name = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    user = forms.ChoiceField(label="Database user")
+    user = forms.ChoiceField(label=_("Database user"))
     field_order = ["name", "user", "password", "password2"]
 
     def __init__(self, *args: Any, users: tuple[str, ...] = (), **kwargs: Any) -> None:
@@ -65,10 +66,14 @@ class DatabasePasswordForm(_PasswordFields):
 
 
 class MailboxCreateForm(_PasswordFields):
-    name = forms.CharField(label="Mailbox name", max_length=64, help_text="The part before the @")
-    domain = forms.ChoiceField(label="Mail domain")
+    name = forms.CharField(label=_("Mailbox name"), max_length=64, help_text=_("The part before the @"))
+    domain = forms.ChoiceField(label=_("Mail domain"))
     maxsize = forms.IntegerField(
-        label="Size limit (MiB)", required=False, min_value=1, max_value=10**7, help_text="Empty: the package's default"
+        label=_("Size limit (MiB)"),
+        required=False,
+        min_value=1,
+        max_value=10**7,
+        help_text=_("Empty: the package's default"),
     )
     field_order = ["name", "domain", "maxsize", "password", "password2"]
 
@@ -78,8 +83,10 @@ class MailboxCreateForm(_PasswordFields):
 
 
 class FtpUserCreateForm(_PasswordFields):
-    name = forms.CharField(label="FTP user name", max_length=64)
-    home = forms.CharField(label="Home directory", max_length=200, initial="/", help_text="A folder of your account")
+    name = forms.CharField(label=_("FTP user name"), max_length=64)
+    home = forms.CharField(
+        label=_("Home directory"), max_length=200, initial="/", help_text=_("A folder of your account")
+    )
     field_order = ["name", "home", "password", "password2"]
 
 
@@ -130,7 +137,7 @@ def service_databases(request: HttpRequest, pk: int) -> HttpResponse:
     service = function_service(request, pk, "databases")
     databases, problem = _read(lambda: po.list_databases(service=service))
     by_name = {d.name: d for d in databases or ()}
-    servers, _ = _read(lambda: po.database_servers(service=service)) if databases is not None else ([], "")
+    servers, _error = _read(lambda: po.database_servers(service=service)) if databases is not None else ([], "")
     op = request.POST.get("op") if request.method == "POST" else None
     create = DatabaseCreateForm(request.POST if op == "create" else None, servers=servers or [], prefix="new")
     target = request.POST.get("name", "") if op else request.GET.get("password") or request.GET.get("delete") or ""
@@ -158,18 +165,28 @@ def service_databases(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=actor,
                 now=now,
             )
-            return _done(request, service, "clientarea:service_databases", f"Database {d['name']} created.")
+            return _done(
+                request, service, "clientarea:service_databases", _("Database %(name)s created.") % {"name": d["name"]}
+            )
         if op == "password" and password is not None and password.is_valid():
             d = password.cleaned_data
             po.database_password(
                 service=service, database=d["name"], user=d["user"], password=d["password"], actor=actor, now=now
             )
             return _done(
-                request, service, "clientarea:service_databases", f"Password of database user {d['user']} changed."
+                request,
+                service,
+                "clientarea:service_databases",
+                _("Password of database user %(user)s changed.") % {"user": d["user"]},
             )
         if op == "delete" and confirm_delete is not None and request.POST.get("confirm") == "yes":
             po.database_delete(service=service, name=confirm_delete.name, actor=actor, now=now)
-            return _done(request, service, "clientarea:service_databases", f"Database {confirm_delete.name} deleted.")
+            return _done(
+                request,
+                service,
+                "clientarea:service_databases",
+                _("Database %(name)s deleted.") % {"name": confirm_delete.name},
+            )
     except DomainError as exc:
         if op == "delete":
             messages.error(request, exc.message[:1].upper() + exc.message[1:])
@@ -178,7 +195,7 @@ def service_databases(request: HttpRequest, pk: int) -> HttpResponse:
     if op:
         status = 400
         if op in ("password", "delete") and found is None:
-            messages.error(request, "There is no such database on this account.")
+            messages.error(request, _("There is no such database on this account."))
     return _page(
         request,
         service,
@@ -203,7 +220,7 @@ def service_emails(request: HttpRequest, pk: int) -> HttpResponse:
     service = function_service(request, pk, "emails")
     boxes, problem = _read(lambda: po.list_mailboxes(service=service))
     by_name = {b.address: b for b in boxes or ()}
-    domains, _ = _read(lambda: po.mail_domains(service=service)) if boxes is not None else ([], "")
+    domains, _error = _read(lambda: po.mail_domains(service=service)) if boxes is not None else ([], "")
     return _objects_page(
         request,
         service,
@@ -215,7 +232,12 @@ def service_emails(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         url_name="clientarea:service_emails",
         template="clientarea/fn_emails.html",
-        what="mailbox",
+        what={
+            "created": _("Mailbox %(name)s created."),
+            "password": _("Password of mailbox %(name)s changed."),
+            "deleted": _("Mailbox %(name)s deleted."),
+            "missing": _("There is no such mailbox on this account."),
+        },
         create_fn=lambda d, actor, now: po.mailbox_create(
             service=service,
             name=d["name"],
@@ -225,7 +247,7 @@ def service_emails(request: HttpRequest, pk: int) -> HttpResponse:
             actor=actor,
             now=now,
         ),
-        created=lambda d: f"Mailbox {d['name'].strip().lower()}@{d['domain']} created.",
+        created=lambda d: f"{d['name'].strip().lower()}@{d['domain']}",
         password_fn=lambda name, pw, actor, now: po.mailbox_password(
             service=service, address=name, password=pw, actor=actor, now=now
         ),
@@ -250,11 +272,16 @@ def service_ftp_users(request: HttpRequest, pk: int) -> HttpResponse:
         create=FtpUserCreateForm(request.POST if request.POST.get("op") == "create" else None, prefix="new"),
         url_name="clientarea:service_ftp_users",
         template="clientarea/fn_ftp_users.html",
-        what="FTP user",
+        what={
+            "created": _("FTP user %(name)s created."),
+            "password": _("Password of FTP user %(name)s changed."),
+            "deleted": _("FTP user %(name)s deleted."),
+            "missing": _("There is no such FTP user on this account."),
+        },
         create_fn=lambda d, actor, now: po.ftp_user_create(
             service=service, name=d["name"], home=d["home"], password=d["password"], actor=actor, now=now
         ),
-        created=lambda d: f"FTP user {d['name']} created.",
+        created=lambda d: d["name"],
         password_fn=lambda name, pw, actor, now: po.ftp_user_password(
             service=service, name=name, password=pw, actor=actor, now=now
         ),
@@ -273,7 +300,7 @@ def _objects_page(
     create: forms.Form,
     url_name: str,
     template: str,
-    what: str,
+    what: dict[str, str],
     create_fn: Callable[..., None],
     created: Callable[[dict[str, Any]], str],
     password_fn: Callable[..., None],
@@ -292,13 +319,13 @@ def _objects_page(
     try:
         if op == "create" and create.is_valid():
             create_fn(create.cleaned_data, actor, now)
-            return _done(request, service, url_name, created(create.cleaned_data))
+            return _done(request, service, url_name, what["created"] % {"name": created(create.cleaned_data)})
         if op == "password" and password is not None and password.is_valid():
             password_fn(selected, password.cleaned_data["password"], actor, now)
-            return _done(request, service, url_name, f"Password of {what} {selected} changed.")
+            return _done(request, service, url_name, what["password"] % {"name": selected})
         if op == "delete" and selected is not None and request.POST.get("confirm") == "yes":
             delete_fn(selected, actor, now)
-            return _done(request, service, url_name, f"{what[:1].upper() + what[1:]} {selected} deleted.")
+            return _done(request, service, url_name, what["deleted"] % {"name": selected})
     except DomainError as exc:
         if op == "delete":
             messages.error(request, exc.message[:1].upper() + exc.message[1:])
@@ -308,7 +335,7 @@ def _objects_page(
     if op:
         status = 400
         if op in ("password", "delete") and selected is None:
-            messages.error(request, f"There is no such {what} on this account.")
+            messages.error(request, what["missing"])
     return _page(
         request,
         service,

@@ -16,6 +16,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from moorage.billing.manual_renew import manual_renew_refusal, service_manual_renew
@@ -41,37 +44,46 @@ PANEL_PASSWORD_CHARS = set(string.ascii_letters + string.digits + "!#$%&()*+,-./
 
 class LabelForm(forms.Form):
     label = forms.CharField(
-        label="Label",
+        label=_("Label"),
         required=False,
         max_length=services.LABEL_MAX_LENGTH,
         validators=[PlainTextValidator()],
-        help_text="Shown next to the service in your lists. Leave empty to remove it.",
+        help_text=_("Shown next to the service in your lists. Leave empty to remove it."),
     )
 
 
 class OwnershipForm(forms.Form):
-    email = forms.EmailField(label="New owner's email address", max_length=254)
-    confirm = forms.BooleanField(label="I understand the service will belong to that client", required=True)
+    email = forms.EmailField(label=_("New owner's email address"), max_length=254)
+    confirm = forms.BooleanField(label=_("I understand the service will belong to that client"), required=True)
 
 
 class PanelPasswordForm(forms.Form):
     mode = forms.ChoiceField(
-        label="New password",
-        choices=[("generate", "Generate a strong password for me"), ("type", "I will type it")],
+        label=_("New password"),
+        choices=[("generate", _("Generate a strong password for me")), ("type", _("I will type it"))],
         widget=forms.RadioSelect,
         initial="generate",
     )
     password = forms.CharField(
-        label="Password (if you type it)",
+        label=_("Password (if you type it)"),
         required=False,
         strip=False,
         max_length=PANEL_PASSWORD_MAX,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=f"{PANEL_PASSWORD_MIN} to {PANEL_PASSWORD_MAX} characters with lower and upper case letters and "
-        "digits; no spaces or quotes.",
+        # Formatted when the form is shown, in that page's language (a class attribute is built once).
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "%(PANEL_PASSWORD_MIN)s to %(PANEL_PASSWORD_MAX)s characters with lower and upper case "
+                    "letters and digits; no spaces or quotes."
+                )
+                % {"PANEL_PASSWORD_MIN": PANEL_PASSWORD_MIN, "PANEL_PASSWORD_MAX": PANEL_PASSWORD_MAX}
+            ),
+            str,
+        )(),
     )
     password2 = forms.CharField(
-        label="Repeat the password",
+        label=_("Repeat the password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -86,18 +98,18 @@ class PanelPasswordForm(forms.Form):
         if problem := panel_password_problem(pw):
             self.add_error("password", problem)
         elif pw != data.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         return data
 
 
 def panel_password_problem(pw: str) -> str | None:
     """Why a typed panel password is refused, or None."""
     if not PANEL_PASSWORD_MIN <= len(pw) <= PANEL_PASSWORD_MAX:
-        return f"Use {PANEL_PASSWORD_MIN} to {PANEL_PASSWORD_MAX} characters."
+        return _("Use %(min)s to %(max)s characters.") % {"min": PANEL_PASSWORD_MIN, "max": PANEL_PASSWORD_MAX}
     if any(c not in PANEL_PASSWORD_CHARS for c in pw):
-        return "Use letters, digits and punctuation only (no spaces, quotes or backslashes)."
+        return _("Use letters, digits and punctuation only (no spaces, quotes or backslashes).")
     if not (any(c.islower() for c in pw) and any(c.isupper() for c in pw) and any(c.isdigit() for c in pw)):
-        return "Use lower case and upper case letters and digits."
+        return _("Use lower case and upper case letters and digits.")
     return None
 
 
@@ -124,9 +136,9 @@ def service_change_label(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, "The label was saved.")
+            messages.success(request, _("The label was saved."))
             return redirect("clientarea:service", pk=service.pk)
-    return _page(request, "fn_change_label.html", service, "Change Label", form=form)
+    return _page(request, "fn_change_label.html", service, _("Change Label"), form=form)
 
 
 # --- Change Ownership -----------------------------------------------------------------------------
@@ -151,7 +163,7 @@ def service_change_ownership(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if transfer.status == ServiceTransfer.Status.DONE:
                 panel_password_after_transfer(service_id=service.pk, now=clock.now(), actor=acting_user(request))
-                messages.success(request, "The service now belongs to the client you named.")
+                messages.success(request, _("The service now belongs to the client you named."))
                 return redirect("clientarea:services")
             messages.success(request, services.TRANSFER_REQUESTED)
             return redirect("clientarea:service_change_ownership", pk=service.pk)
@@ -161,7 +173,7 @@ def service_change_ownership(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "fn_change_ownership.html",
         service,
-        "Change Ownership",
+        _("Change Ownership"),
         form=form,
         transfers=transfers,
         pending=next((t for t in transfers if t.status == ServiceTransfer.Status.PENDING), None),
@@ -188,7 +200,7 @@ def service_change_ownership_withdraw(request: HttpRequest, pk: int) -> HttpResp
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "The request was withdrawn.")
+            messages.success(request, _("The request was withdrawn."))
     return redirect("clientarea:service_change_ownership", pk=service.pk)
 
 
@@ -200,7 +212,7 @@ def service_logs(request: HttpRequest, pk: int) -> HttpResponse:
     service = function_service(request, pk, "logs")
     entries = service_log(service, for_client=True, viewer=request.user)  # type: ignore[arg-type]
     page = Paginator(entries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    return _page(request, "fn_logs.html", service, "Logs", page=page)
+    return _page(request, "fn_logs.html", service, _("Logs"), page=page)
 
 
 # --- Manual Service Renew -------------------------------------------------------------------------
@@ -223,9 +235,17 @@ def service_manual_renew_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             if result.created:
-                messages.success(request, f"Invoice #{result.invoice.display_number} was issued for the next period.")
+                messages.success(
+                    request,
+                    _("Invoice #%(display_number)s was issued for the next period.")
+                    % {"display_number": result.invoice.display_number},
+                )
             else:
-                messages.info(request, f"Invoice #{result.invoice.display_number} already bills this renewal.")
+                messages.info(
+                    request,
+                    _("Invoice #%(display_number)s already bills this renewal.")
+                    % {"display_number": result.invoice.display_number},
+                )
             if result.invoice.client_id == service.client_id:
                 return redirect("clientarea:invoice", number=result.invoice.number)
         return redirect("clientarea:service_manual_renew", pk=service.pk)
@@ -233,7 +253,7 @@ def service_manual_renew_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "fn_manual_renew.html",
         service,
-        "Manual Service Renew",
+        _("Manual Service Renew"),
         refusal=manual_renew_refusal(service, today=today),
     )
 
@@ -253,12 +273,12 @@ def service_direct_link_view(request: HttpRequest, pk: int) -> HttpResponse:
             rotate=rotate,
             client_id=request.client.pk,  # type: ignore[attr-defined]
         )
-        done = "A new link was made; the old one no longer works." if rotate else "Your link was made."
+        done = _("A new link was made; the old one no longer works.") if rotate else _("Your link was made.")
         messages.success(request, done)
         return redirect("clientarea:service_direct_link", pk=service.pk)
     token = service.direct_link_token
     link = request.build_absolute_uri(reverse("clientarea:direct_link_open", args=[token])) if token else ""
-    response = _page(request, "fn_direct_link.html", service, "New Direct Link", link=link)
+    response = _page(request, "fn_direct_link.html", service, _("New Direct Link"), link=link)
     add_never_cache_headers(response)
     return response
 
@@ -296,7 +316,7 @@ def service_related_services(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "fn_related_services.html",
         service,
-        "Related Services",
+        _("Related Services"),
         related=related,
         order=order_item.order if order_item is not None and order_item.order.client_id == client.pk else None,
         open_statuses=OPEN_SERVICE_STATUSES,
@@ -328,14 +348,14 @@ def service_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "The control panel password is being changed; this takes a minute or two.")
+            messages.success(request, _("The control panel password is being changed; this takes a minute or two."))
             new = chosen if not form.cleaned_data["password"] else ""
             form = PanelPasswordForm()
     response = _page(
         request,
         "fn_reset_password.html",
         service,
-        "Reset Password",
+        _("Reset Password"),
         form=form,
         has_panel=has_panel,
         new_password=new,

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.hostname import HostnameRule
 from moorage.catalog.models import Product
@@ -16,11 +19,11 @@ from moorage.customers.registration import form_fields
 
 HOSTNAME_HINTS = {
     HostnameRule.NONE: "",
-    HostnameRule.DNS: "A valid DNS name, such as myserver or www.example.com",
-    HostnameRule.DOMAIN: "A domain name, such as example.com",
-    HostnameRule.FQDN: "A fully qualified host name, such as www.example.com",
+    HostnameRule.DNS: _("A valid DNS name, such as myserver or www.example.com"),
+    HostnameRule.DOMAIN: _("A domain name, such as example.com"),
+    HostnameRule.FQDN: _("A fully qualified host name, such as www.example.com"),
 }
-FIELD_HELP = {"country": "Two-letter country code, such as DE or US"}
+FIELD_HELP = {"country": _("Two-letter country code, such as DE or US")}
 FIELD_AUTOCOMPLETE = {
     "first_name": "given-name",
     "last_name": "family-name",
@@ -43,14 +46,15 @@ def add_domain_error(form: forms.Form, exc: DomainError) -> None:
 
 def profile_field(field: RegistrationField, initial: Any = None) -> forms.Field:
     """A form field for one configured registration field (shown / required / kind / options)."""
-    label = field.label
+    # The built-in fields' labels are Moorage's own words; custom ones are the provider's.
+    label = gettext(field.label) if field.builtin else field.label
     if field.kind == RegistrationField.Kind.CHECKBOX:
         return forms.BooleanField(label=label, required=field.required, initial=bool(initial))
     if field.kind == RegistrationField.Kind.SELECT:
         labels = dict(Client.AccountType.choices) if field.key == "account_type" else {}
         choices = [(o, labels.get(o, o)) for o in field.option_list]
         if not field.required:
-            choices.insert(0, ("", "Optional — leave blank" if field.key == "account_type" else "—"))
+            choices.insert(0, ("", _("Optional — leave blank") if field.key == "account_type" else "—"))
         return forms.ChoiceField(label=label, required=field.required, choices=choices, initial=initial)
     attrs = {}
     if field.key in FIELD_AUTOCOMPLETE:
@@ -85,15 +89,33 @@ class ProfileFieldsMixin:
         return {key: data.get(key) for key in self.profile_keys}
 
 
+def language_field(initial: str) -> forms.ChoiceField:
+    """The language of the client's pages and emails."""
+    # Not required: a form posted without it keeps the page's language (registration) or the saved one.
+    return forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        initial=initial,
+        required=False,
+        help_text=_("Your pages and emails are in this language."),
+    )
+
+
+def current_language() -> str:
+    """The language this page is shown in, when Moorage ships it (the registration form's default)."""
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class RegistrationForm(ProfileFieldsMixin, forms.Form):
-    email = forms.EmailField(label="Email Address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(label=_("Email Address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label="Repeat Password",
+        label=_("Repeat Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -101,28 +123,29 @@ class RegistrationForm(ProfileFieldsMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_profile_fields()
+        self.fields["language"] = language_field(current_language())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
-            self.add_error("password2", "The two passwords do not match")
+            self.add_error("password2", _("The two passwords do not match"))
         return data
 
 
 class LoginForm(forms.Form):
     email = forms.EmailField(
-        label="Email Address",
+        label=_("Email Address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class AccountForm(ProfileFieldsMixin, forms.Form):
-    email = forms.EmailField(label="Email Address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(label=_("Email Address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,21 +168,22 @@ class AccountForm(ProfileFieldsMixin, forms.Form):
         }
         initial.update(client.custom_fields or {})
         self.add_profile_fields(initial)
+        self.fields["language"] = language_field(client.language)
 
 
 class PasswordChangeForm(forms.Form):
     current_password = forms.CharField(
-        label="Current password",
+        label=_("Current password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     password = forms.CharField(
-        label="New password",
+        label=_("New password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label="Repeat new password",
+        label=_("Repeat new password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -171,19 +195,19 @@ class PasswordChangeForm(forms.Form):
     def clean_current_password(self) -> str:
         value = self.cleaned_data["current_password"]
         if not self.user.check_password(value):
-            raise forms.ValidationError("Your current password is not correct")
+            raise forms.ValidationError(_("Your current password is not correct"))
         return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
-            self.add_error("password2", "The two passwords do not match")
+            self.add_error("password2", _("The two passwords do not match"))
         return data
 
 
 def cycle_label(cycle: str) -> str:
     try:
-        return CYCLE_LABELS[Cycle(cycle)]
+        return gettext(CYCLE_LABELS[Cycle(cycle)])
     except ValueError:
         return cycle
 
@@ -191,9 +215,9 @@ def cycle_label(cycle: str) -> str:
 class ConfigureForm(forms.Form):
     """Billing cycle and hostname of one product before it goes into the cart."""
 
-    cycle = forms.ChoiceField(label="Billing cycle", required=False)
+    cycle = forms.ChoiceField(label=_("Billing cycle"), required=False)
     hostname = forms.CharField(
-        label="Hostname",
+        label=_("Hostname"),
         required=False,
         max_length=253,
         validators=[single_line],
@@ -210,7 +234,10 @@ class ConfigureForm(forms.Form):
             for price in prices:
                 label = f"{cycle_label(price.cycle)} — {price.amount} {currency}"
                 if price.setup_fee:
-                    label += f" + {price.setup_fee} {currency} setup fee"
+                    label += " + " + gettext("%(fee)s %(currency)s setup fee") % {
+                        "fee": price.setup_fee,
+                        "currency": currency,
+                    }
                 choices.append((price.cycle, label))
             self.fields["cycle"].choices = choices
             self.fields["cycle"].required = True
@@ -227,13 +254,13 @@ class ConfigureForm(forms.Form):
         hostname.help_text = HOSTNAME_HINTS.get(HostnameRule(product.hostname_validation), "")
         hostname.widget.attrs["placeholder"] = "example.com"
         if not product.hostname_required:
-            hostname.label = "Hostname (optional)"
+            hostname.label = _("Hostname (optional)")
 
 
 class CheckoutForm(forms.Form):
     notes = forms.CharField(
-        label="Notes / additional information",
+        label=_("Notes / additional information"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Optional"}),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Optional")}),
     )

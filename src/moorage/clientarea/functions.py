@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from moorage.catalog import client_functions
 from moorage.core.errors import PermissionDenied
@@ -26,7 +27,7 @@ def menu(service: Service) -> list[dict]:
     """The enabled functions of the service's product, in the registry's order, for the action menu."""
     enabled = set(service.product.client_functions or ())
     return [
-        {"code": f.code, "label": f.label}
+        {"code": f.code, "label": gettext(f.label)}
         for f in client_functions.FUNCTIONS
         if f.code in enabled and f.applicable and not f.unavailable
     ]

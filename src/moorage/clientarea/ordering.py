@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from moorage.catalog.models import OrderPage, Price, Product
@@ -85,7 +86,7 @@ def product_configure(request: HttpRequest, product_id: int) -> HttpResponse:
             else:
                 add_domain_error(form, exc)
         else:
-            messages.success(request, f"{product.name} was added to your cart.")
+            messages.success(request, _("%(name)s was added to your cart.") % {"name": product.name})
             return redirect("clientarea:cart")
     return render(
         request,
@@ -116,7 +117,7 @@ def cart_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def cart_remove(request: HttpRequest, index: int) -> HttpResponse:
     if cart.remove(request.session, index):
-        messages.info(request, "The item was removed from your cart.")
+        messages.info(request, _("The item was removed from your cart."))
     return redirect("clientarea:cart")
 
 
@@ -138,7 +139,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if client_of(request.user) is None:
         if request.user.is_authenticated:
             return render(request, "clientarea/not_a_client.html", status=403)
-        messages.info(request, "Sign in or create an account to complete your order; your cart is kept.")
+        messages.info(request, _("Sign in or create an account to complete your order; your cart is kept."))
         return redirect(f"{reverse('clientarea:login')}?next={reverse('clientarea:cart')}")
     return _checkout(request)
 
@@ -148,7 +149,7 @@ def _checkout(request: HttpRequest) -> HttpResponse:
     client = request.client  # type: ignore[attr-defined]
     lines = cart.lines(request.session)
     if not lines:
-        messages.info(request, "Your cart is empty.")
+        messages.info(request, _("Your cart is empty."))
         return redirect("clientarea:cart")
     form = CheckoutForm(request.POST if request.method == "POST" else None)
     error = ""

@@ -16,6 +16,7 @@ from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from moorage.clientarea.forms import add_domain_error
 from moorage.core import clock, logins
@@ -48,7 +49,7 @@ def _take(key: str, limit: int) -> bool:
 
 class ClientPasswordResetForm(PasswordResetForm):
     email = forms.EmailField(
-        label="Email Address",
+        label=_("Email Address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
@@ -85,7 +86,7 @@ class ClientPasswordResetView(auth_views.PasswordResetView):
         limit = settings.MOORAGE_PASSWORD_RESET_LIMIT
         ip = logins.client_ip(self.request) or "-"
         if not _take(f"moorage:pwreset:ip:{ip}", limit):
-            form.add_error(None, "Too many password reset requests from your network. Please try again in an hour.")
+            form.add_error(None, _("Too many password reset requests from your network. Please try again in an hour."))
             return self.render_to_response(self.get_context_data(form=form), status=logins.LOCKED_OUT_STATUS)
         email = logins.normalise_username(form.cleaned_data["email"])
         digest = hashlib.sha256(email.encode()).hexdigest()

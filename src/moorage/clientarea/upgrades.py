@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from moorage.clientarea.functions import function_service
 from moorage.clientarea.views import acting_user, client_required
@@ -18,7 +19,7 @@ from moorage.core.errors import DomainError
 from moorage.upgrades.actions import cycle_targets, service_change_package, upgrade_quote, upgrade_targets
 from moorage.upgrades.models import UpgradeRequest
 
-TITLES = {"upgrade": "Upgrade / Downgrade", "cycle": "Change Billing Cycle"}
+TITLES = {"upgrade": _("Upgrade / Downgrade"), "cycle": _("Change Billing Cycle")}
 
 
 @client_required
@@ -49,7 +50,7 @@ def _change_page(request: HttpRequest, pk: int, *, mode: str) -> HttpResponse:
     if request.method == "POST":
         chosen = next((o for o in options if o["value"] == request.POST.get("target") and o["quote"]), None)
         if chosen is None:
-            messages.error(request, "Choose one of the available options.")
+            messages.error(request, _("Choose one of the available options."))
         elif request.POST.get("confirm") != "yes":
             selected = chosen
         else:
@@ -83,22 +84,30 @@ def _done(request: HttpRequest, req: UpgradeRequest) -> HttpResponse:
     if req.status == UpgradeRequest.Status.PENDING_PAYMENT and req.invoice:
         messages.success(
             request,
-            f"Invoice {req.invoice.display_number} for {req.charge} was issued; "
-            f"your service changes to {req.to_product.name} once it is paid.",
+            _("Invoice %(display_number)s for %(charge)s was issued; your service changes to %(name)s once it is paid.")
+            % {"display_number": req.invoice.display_number, "charge": req.charge, "name": req.to_product.name},
         )
         return HttpResponseRedirect(reverse("clientarea:invoice", args=[req.invoice.number]))
-    text = f"Your service now runs on {req.to_product.name} ({req.get_to_cycle_display()})."
+    text = _("Your service now runs on %(product)s (%(cycle)s).") % {
+        "product": req.to_product.name,
+        "cycle": req.get_to_cycle_display(),
+    }
+    amount = {"charge": req.charge, "credit": req.credit_amount}
     if req.charge > 0 and req.invoice:
-        text += f" Invoice {req.invoice.display_number} for {req.charge} was issued."
+        more = _("Invoice %(number)s for %(charge)s was issued.") % {**amount, "number": req.invoice.display_number}
     elif req.charge > 0:
-        text += f" {req.charge} will be added to your next renewal invoice."
+        more = _("%(charge)s will be added to your next renewal invoice.") % amount
     elif req.charge < 0 and req.settlement == UpgradeRequest.Settlement.CREDIT:
-        text += f" {req.credit_amount} was credited to your account."
+        more = _("%(credit)s was credited to your account.") % amount
     elif req.charge < 0 and req.settlement == UpgradeRequest.Settlement.CREDIT_QUEUE:
-        text += (
-            f" {req.credit_amount} was credited to your account."
+        more = (
+            _("%(credit)s was credited to your account.") % amount
             if req.status == UpgradeRequest.Status.APPLIED
-            else f" {req.credit_amount} will be credited once no invoice of yours is unpaid."
+            else _("%(credit)s will be credited once no invoice of yours is unpaid.") % amount
         )
+    else:
+        more = ""
+    if more:
+        text = f"{text} {more}"
     messages.success(request, text)
     return HttpResponseRedirect(reverse("clientarea:service", args=[req.service_id]))

@@ -22,6 +22,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register_view, name="register"),
+    path("language/", views.set_language, name="set_language"),
     path("password-reset/", password_reset.ClientPasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", password_reset.ClientPasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.models import Product
 from moorage.clientarea.functions import function_service
@@ -120,13 +122,13 @@ def service_usage(request: HttpRequest, pk: int) -> HttpResponse:
                 else None
             ),
             "disk_chart": usage_chart(
-                daily_usage(service, "disk_mib", start, end), start, end, title="Disk space (daily peak, MiB)"
+                daily_usage(service, "disk_mib", start, end), start, end, title=_("Disk space (daily peak, MiB)")
             ),
             "bandwidth_chart": usage_chart(
                 daily_usage(service, "bandwidth_mib", start, end),
                 start,
                 end,
-                title="Bandwidth (per day, MiB)",
+                title=_("Bandwidth (per day, MiB)"),
                 bars=True,
             ),
         },
@@ -173,7 +175,7 @@ def usage_chart(
     """An inline SVG of one figure per day over [start, end]: a line (levels) or bars (bandwidth)."""
     days = (end - start).days + 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    top = _nice_ceiling(max((v for _, v in series), default=ZERO))
+    top = _nice_ceiling(max((v for _day, v in series), default=ZERO))
     slot = plot_w / days
 
     def x(day: dt.date) -> Decimal:
@@ -195,7 +197,7 @@ def usage_chart(
         _text(WIDTH - RIGHT, HEIGHT - 6, f"{end:%Y-%m-%d}", "end"),
     ]
     if not series:
-        parts.append(_text(LEFT + plot_w / 2, TOP + plot_h / 2, "No data yet", "middle", size=13))
+        parts.append(_text(LEFT + plot_w / 2, TOP + plot_h / 2, gettext("No data yet"), "middle", size=13))
     elif bars:
         width = max(slot * Decimal("0.7"), Decimal(1))
         for day, value in series:

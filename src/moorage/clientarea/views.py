@@ -11,15 +11,18 @@ import contextlib
 import logging
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from moorage.billing.models import Invoice, LedgerEntry
 from moorage.billing.pdf import render_invoice_pdf
@@ -38,11 +41,13 @@ from moorage.clientarea.forms import (
     PasswordChangeForm,
     RegistrationForm,
     add_domain_error,
+    current_language,
 )
+from moorage.clientarea.templatetags.moorage_ui import money
 from moorage.core import clock, logins, two_factor
 from moorage.core.errors import DomainError
 from moorage.core.models import User
-from moorage.customers.actions import client_register, client_set_password, client_update
+from moorage.customers.actions import client_register, client_set_language, client_set_password, client_update
 from moorage.customers.models import Client
 from moorage.payments import gateways
 from moorage.payments.actions import invoice_pay_from_credit
@@ -126,11 +131,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         elif user is None or (client is None and two_factor.has_device(user)):
             # A staff member with two-factor gets the same answer as a wrong password: this form
             # must not tell that their password alone was right.
-            form.add_error(None, "The email address or password is not correct.")
+            form.add_error(None, _("The email address or password is not correct."))
         elif client is None:
-            form.add_error(None, "This is a staff login without a client account; sign in to the staff area.")
+            form.add_error(None, _("This is a staff login without a client account; sign in to the staff area."))
         elif client.status == Client.Status.CLOSED:
-            form.add_error(None, "This client account is closed. Please contact us.")
+            form.add_error(None, _("This client account is closed. Please contact us."))
         else:
             login(request, user)
             logins.clear_failures(request, user.email)
@@ -150,20 +155,39 @@ def register_view(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 profile=form.profile(),
                 now=clock.now(),
+                language=form.cleaned_data.get("language") or current_language(),
             )
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
             login(request, client.user, backend=AUTH_BACKEND)
-            messages.success(request, f"Welcome, {client.display_name}! Your account is ready.")
+            messages.success(
+                request, _("Welcome, %(display_name)s! Your account is ready.") % {"display_name": client.display_name}
+            )
             return HttpResponseRedirect(next_url or reverse("clientarea:dashboard"))
     return render(request, "clientarea/register.html", {"form": form, "next": next_url})
 
 
 @require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header's language switcher: the cookie for every visitor, Client.language for a client.
+
+    Django's set_language sets the cookie and goes back to a `next` inside this site; a language
+    Moorage does not ship is refused outright rather than silently ignored.
+    """
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest(_("Unknown language."))
+    client = client_of(request.user)
+    if client is not None:
+        client_set_language(client=client, language=language, now=clock.now(), actor=acting_user(request))
+    return django_set_language(request)
+
+
+@require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.info(request, "You have been signed out.")
+    messages.info(request, _("You have been signed out."))
     return redirect("clientarea:login")
 
 
@@ -315,14 +339,14 @@ def _own_history(service: Service) -> list:
 # What the client is told about their panel account while it is not there yet. The panel's own
 # error text is for staff (service page, job rows); clients never see it.
 SETUP_MESSAGES = {
-    "setting_up": "Your account is being set up. This usually takes a minute or two.",
-    "slow": "Your account is being set up. This is taking a little longer than usual.",
-    "delayed": "Setup is delayed; our staff have been notified.",
+    "setting_up": _("Your account is being set up. This usually takes a minute or two."),
+    "slow": _("Your account is being set up. This is taking a little longer than usual."),
+    "delayed": _("Setup is delayed; our staff have been notified."),
 }
 SSO_MESSAGES = {
-    "not_active": "The control panel is not available while the service is {status}.",
-    "no_account": "Your control panel account is not ready yet. Please try again in a few minutes.",
-    "panel_error": ("The control panel could not be reached just now. Please try again in a few minutes."),
+    "not_active": _("The control panel is not available while the service is {status}."),
+    "no_account": _("Your control panel account is not ready yet. Please try again in a few minutes."),
+    "panel_error": _("The control panel could not be reached just now. Please try again in a few minutes."),
 }
 
 
@@ -500,14 +524,14 @@ def invoice_pay_credit(request: HttpRequest, number: int) -> HttpResponse:
         if invoice.status == Invoice.Status.PAID:
             messages.success(
                 request,
-                f"Invoice {invoice.display_number} was paid from your credit balance "
-                f"({used:,.2f} {invoice.currency}). Thank you!",
+                _("Invoice %(number)s was paid from your credit balance (%(amount)s). Thank you!")
+                % {"number": invoice.display_number, "amount": money(used, invoice.currency)},
             )
         else:
             messages.success(
                 request,
-                f"{used:,.2f} {invoice.currency} of your credit balance was applied to "
-                f"invoice {invoice.display_number}; the rest is still to pay.",
+                _("%(amount)s of your credit balance was applied to invoice %(number)s; the rest is still to pay.")
+                % {"number": invoice.display_number, "amount": money(used, invoice.currency)},
             )
     return redirect("clientarea:invoice", number=invoice.number)
 
@@ -527,12 +551,13 @@ def account(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 now=clock.now(),
                 actor=acting_user(request),
+                language=form.cleaned_data.get("language") or None,
             )
         except DomainError as exc:
             client.refresh_from_db()
             add_domain_error(form, exc)
         else:
-            messages.success(request, "Your details were saved.")
+            messages.success(request, _("Your details were saved."))
             return redirect("clientarea:account")
     return render(request, "clientarea/account.html", {"form": form, "client": client})
 
@@ -554,6 +579,6 @@ def password_change(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, exc)
         else:
             update_session_auth_hash(request, client.user)
-            messages.success(request, "Your password was changed.")
+            messages.success(request, _("Your password was changed."))
             return redirect("clientarea:account")
     return render(request, "clientarea/password.html", {"form": form})

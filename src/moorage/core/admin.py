@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -39,8 +40,11 @@ class StaffUserChangeForm(UserChangeForm):
             # A client's login with staff rights would hand them to whoever may edit clients
             # (Login as Client, Set password): a staff member gets a login of their own.
             raise forms.ValidationError(
-                f"This login belongs to client #{client.pk}: a client's login cannot have staff rights, "
-                "groups or permissions. Create a separate staff login."
+                _(
+                    "This login belongs to client #%(pk)s: a client's login cannot have staff rights, groups "
+                    "or permissions. Create a separate staff login."
+                )
+                % {"pk": client.pk}
             )
         return data
 

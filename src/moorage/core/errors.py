@@ -10,6 +10,8 @@ class DomainError(Exception):
     status = 400
 
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        # A lazily translated message is rendered now, in the language of the request that raised it.
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.field = field

@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 
 from moorage.core import logins, two_factor
@@ -29,12 +30,14 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
     Every failure reads the same, so the form never tells that the password alone was right."""
 
     otp_token = forms.CharField(
-        label="Authentication code",
+        label=_("Authentication code"),
         required=False,
         max_length=32,
         strip=True,
-        help_text="From your authenticator app, or one of your recovery codes. Leave empty if you have not set up "
-        "two-factor sign-in yet.",
+        help_text=_(
+            "From your authenticator app, or one of your recovery codes. Leave empty if you have not set up "
+            "two-factor sign-in yet."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
     )
     error_messages = {
@@ -81,7 +84,7 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
 
 class TwoFactorForm(forms.Form):
     code = forms.CharField(
-        label="Code from the app",
+        label=_("Code from the app"),
         max_length=16,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
@@ -96,9 +99,9 @@ def _grouped(secret: str) -> str:
 
 
 class StaffAdminSite(admin.AdminSite):
-    site_header = "Moorage staff area"
+    site_header = _("Moorage staff area")
     site_title = "Moorage"
-    index_title = "Billing and automation"
+    index_title = _("Billing and automation")
     login_form = StaffAuthenticationForm
     login_template = "admin/moorage/login.html"
 
@@ -155,7 +158,7 @@ class StaffAdminSite(admin.AdminSite):
                 otp_login(request, device)  # this session is now verified with the new app
                 context.update(codes=codes, enrolled=True)
                 return self._never_cached(render(request, "admin/moorage/two_factor_codes.html", context))
-            form.add_error("code", "This code is not correct. Check the time on your phone and try the newest code.")
+            form.add_error("code", _("This code is not correct. Check the time on your phone and try the newest code."))
         if context["enrolled"] and action != "enrol" and request.GET.get("new") != "1":
             context["codes_left"] = two_factor.recovery_codes_left(user)
             return self._never_cached(render(request, "admin/moorage/two_factor.html", context))

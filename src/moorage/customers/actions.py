@@ -7,10 +7,12 @@ import functools
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from moorage.core.actions import audit
 from moorage.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -24,8 +26,20 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise DomainError("Enter a valid email address", field="email", code="invalid") from exc
+        raise DomainError(_("Enter a valid email address"), field="email", code="invalid") from exc
     return email
+
+
+def clean_language(language: str) -> str:
+    """One of settings.LANGUAGES, else a DomainError on the `language` field."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    if not isinstance(language, str) or language not in codes:
+        raise DomainError(
+            _("Language must be one of: %(join)s") % {"join": ", ".join(codes)},
+            field="language",
+            code="invalid_language",
+        )
+    return language
 
 
 def _check_password(password: str, *, user: User | None = None) -> None:
@@ -54,8 +68,11 @@ def _locked_client_user(client: Client) -> User:
     user = User.objects.select_for_update().get(pk=client.user_id)
     if user.has_staff_rights():
         raise StaffLoginRefused(
-            f"Client #{client.pk} signs in with a login that has staff rights; "
-            "client screens do not act on staff logins. Give the client a separate login.",
+            _(
+                "Client #%(pk)s signs in with a login that has staff rights; client screens do not act on "
+                "staff logins. Give the client a separate login."
+            )
+            % {"pk": client.pk},
             field="email",
         )
     client.user = user
@@ -113,6 +130,7 @@ def client_register(
     group: ClientGroup | None = None,
     by_staff: bool = False,
     enforce_required: bool | None = None,
+    language: str = "en",
 ) -> Client:
     """Register a new client (self-registration, staff's Register New Client, or the API).
 
@@ -123,13 +141,16 @@ def client_register(
     if enforce_required is None:
         enforce_required = not by_staff
     email = _clean_email(email)
+    language = clean_language(language)
     if not by_staff and not password:
-        raise DomainError("Password is required", field="password", code="required")
+        raise DomainError(_("Password is required"), field="password", code="required")
     if status not in Client.Status.values:
-        raise DomainError(f"Status must be one of: {', '.join(Client.Status.values)}", field="status")
+        raise DomainError(
+            _("Status must be one of: %(join)s") % {"join": ", ".join(Client.Status.values)}, field="status"
+        )
     builtin, custom = clean_profile(profile, enforce_required=enforce_required)
     if User.objects.filter(email__iexact=email).exists():
-        raise Conflict("A client with this email address already exists", field="email", code="email_taken")
+        raise Conflict(_("A client with this email address already exists"), field="email", code="email_taken")
     user = User(
         email=email, first_name=builtin.get("first_name", ""), last_name=builtin.get("last_name", ""), date_joined=now
     )
@@ -142,9 +163,9 @@ def client_register(
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise Conflict("A client with this email address already exists", field="email", code="email_taken") from exc
+        raise Conflict(_("A client with this email address already exists"), field="email", code="email_taken") from exc
     client = Client.objects.create(
-        user=user, status=status, group=group, custom_fields=custom, created_at=now, **builtin
+        user=user, status=status, group=group, custom_fields=custom, created_at=now, language=language, **builtin
     )
     audit(
         actor=actor or user,
@@ -166,15 +187,20 @@ def client_update(
     actor: User | None,
     email: str | None = None,
     by_staff: bool = False,
+    language: str | None = None,
 ) -> Client:
-    """Change a client's profile (and optionally login email); the change is audited."""
+    """Change a client's profile (and optionally login email and language); the change is audited."""
     builtin, custom = clean_profile(profile, enforce_required=not by_staff)
+    if language is not None:
+        language = clean_language(language)
     user = _locked_client_user(client)
     # Every check before any change, so a refused update leaves the caller's objects as they were.
     if email is not None:
         email = _clean_email(email)
         if email != user.email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-            raise Conflict("A client with this email address already exists", field="email", code="email_taken")
+            raise Conflict(_("A client with this email address already exists"), field="email", code="email_taken")
+    if language is not None:
+        builtin = {**builtin, "language": language}
     before = {k: getattr(client, k) for k in builtin}
     for key, value in builtin.items():
         setattr(client, key, value)
@@ -186,6 +212,22 @@ def client_update(
     user.save()
     changed = {k: [before[k], builtin[k]] for k in builtin if before[k] != builtin[k]}
     audit(actor=actor, action="client_update", obj=client, now=now, data={"changed": changed})
+    return client
+
+
+@transaction.atomic(durable=True)
+def client_set_language(*, client: Client, language: str, now: dt.datetime, actor: User | None) -> Client:
+    """The language of the client's pages and emails (the language switcher, the profile, staff)."""
+    language = clean_language(language)
+    locked = Client.objects.select_for_update().get(pk=client.pk)
+    if locked.language != language:
+        before = locked.language
+        locked.language = language
+        locked.save(update_fields=["language"])
+        audit(
+            actor=actor, action="client_set_language", obj=locked, now=now, data={"before": before, "after": language}
+        )
+    client.language = language
     return client
 
 
@@ -208,12 +250,12 @@ def client_login_as(*, client: Client, staff: User, now: dt.datetime) -> User:
     Refused for a login with staff rights: the session would carry them.
     """
     if not staff.is_staff or not staff.is_active:
-        raise DomainError("Only staff can log in as a client", code="forbidden")
+        raise DomainError(_("Only staff can log in as a client"), code="forbidden")
     user = _locked_client_user(client)
     if client.status == Client.Status.CLOSED:
-        raise DomainError("This client account is closed", field="status")
+        raise DomainError(_("This client account is closed"), field="status")
     if not user.is_active:
-        raise DomainError("This client's login is disabled", field="status", code="login_disabled")
+        raise DomainError(_("This client's login is disabled"), field="status", code="login_disabled")
     audit(
         actor=staff, action="client_login_as", obj=client, now=now, message=f"{staff.email} logged in as {client.email}"
     )
@@ -237,14 +279,16 @@ def client_set_status(
     """
     client = Client.objects.select_for_update().select_related("user").filter(pk=client_id).first()
     if client is None:
-        raise NotFound(f"no client with id {client_id}", field="client")
+        raise NotFound(_("no client with id %(client_id)s") % {"client_id": client_id}, field="client")
     if status not in Client.Status.values:
-        raise DomainError(f"Status must be one of: {', '.join(Client.Status.values)}", field="status")
+        raise DomainError(
+            _("Status must be one of: %(join)s") % {"join": ", ".join(Client.Status.values)}, field="status"
+        )
     group = None
     if group_id is not None:
         group = ClientGroup.objects.filter(pk=group_id).first()
         if group is None:
-            raise DomainError(f"no client group with id {group_id}", field="group")
+            raise DomainError(_("no client group with id %(group_id)s") % {"group_id": group_id}, field="group")
     before = {"status": client.status, "group": client.group_id}
     client.status, client.group = status, group
     client.save(update_fields=["status", "group"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from moorage.core import clock
 from moorage.core.admin_views import PageHooks, add_domain_error, form_page, message_domain_error
@@ -72,7 +74,7 @@ class ClientGroupAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):  # noqa: ANN201
         return super().get_queryset(request).annotate(n_clients=Count("client"))
 
-    @admin.display(description="Clients", ordering="n_clients")
+    @admin.display(description=_("Clients"), ordering="n_clients")
     def client_count(self, obj: ClientGroup) -> int:
         return obj.n_clients  # type: ignore[attr-defined]
 
@@ -130,11 +132,11 @@ class ClientAdmin(admin.ModelAdmin):
     list_select_related = ["user", "group"]
     date_hierarchy = "created_at"
 
-    @admin.display(description="Name", ordering="last_name")
+    @admin.display(description=_("Name"), ordering="last_name")
     def name(self, obj: Client) -> str:
         return obj.display_name
 
-    @admin.display(description="Email", ordering="user__email")
+    @admin.display(description=_("Email"), ordering="user__email")
     def email(self, obj: Client) -> str:
         return obj.user.email
 
@@ -190,13 +192,16 @@ class ClientAdmin(admin.ModelAdmin):
                     status=data["status"],
                     group=data["group"],
                     by_staff=True,
+                    language=data.get("language") or settings.LANGUAGE_CODE,
                 )
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, f"Client {client.display_name} registered.")
+                messages.success(
+                    request, _("Client %(display_name)s registered.") % {"display_name": client.display_name}
+                )
                 return HttpResponseRedirect(self._page_url(client))
-        return form_page(request, self, title="Register New Client", form=form, submit_label="Register")
+        return form_page(request, self, title=_("Register New Client"), form=form, submit_label=_("Register"))
 
     def change_view(
         self,
@@ -220,11 +225,12 @@ class ClientAdmin(admin.ModelAdmin):
                         now=clock.now(),
                         actor=request.user,
                         by_staff=True,
+                        language=form.cleaned_data.get("language") or None,
                     )
                 except DomainError as exc:
                     add_domain_error(form, exc)
                 else:
-                    messages.success(request, "Client profile saved.")
+                    messages.success(request, _("Client profile saved."))
                     return HttpResponseRedirect(self._page_url(client))
             client.refresh_from_db()
         sections = client_sections.render(request, client)
@@ -234,7 +240,7 @@ class ClientAdmin(admin.ModelAdmin):
             title=client.display_name,
             form=form if can_change else None,
             obj=client,
-            submit_label="Save changes",
+            submit_label=_("Save changes"),
             template="admin/customers/client/client_page.html",
             client=client,
             sections=[SafeString(s) for s in sections],
@@ -275,16 +281,16 @@ class ClientAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, "Status and group saved.")
+                messages.success(request, _("Status and group saved."))
                 return HttpResponseRedirect(self._page_url(client))
         return form_page(
             request,
             self,
-            title="Status and group",
+            title=_("Status and group"),
             form=form,
             obj=client,
-            submit_label="Save",
-            intro="A closed client cannot log in or order; its invoices, services and ledger stay.",
+            submit_label=_("Save"),
+            intro=_("A closed client cannot log in or order; its invoices, services and ledger stay."),
         )
 
     def set_password_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -301,6 +307,6 @@ class ClientAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, "Password set.")
+                messages.success(request, _("Password set."))
                 return HttpResponseRedirect(self._page_url(client))
-        return form_page(request, self, title="Set password", form=form, obj=client, submit_label="Set password")
+        return form_page(request, self, title=_("Set password"), form=form, obj=client, submit_label=_("Set password"))

@@ -5,12 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from moorage.customers.models import Client, ClientGroup, RegistrationField
 from moorage.customers.registration import BUILTIN_KEYS, MAX_LENGTHS, form_fields
 
 # Names the staff client forms use for themselves; a custom registration field cannot take them.
-RESERVED_KEYS = frozenset({"email", "password", "password2", "status", "group", "notes", "user"})
+RESERVED_KEYS = frozenset({"email", "password", "password2", "status", "group", "notes", "user", "language"})
+
+
+def language_field() -> forms.ChoiceField:
+    """The language of the client's pages and emails."""
+    # Not required: a form posted without it (an older page, a script) keeps the default / current value.
+    return forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text=_("The client's pages and emails are in this language."),
+    )
 
 
 def _option_label(field: RegistrationField, option: str) -> str:
@@ -27,14 +42,15 @@ def profile_form_fields() -> dict[str, forms.Field]:
     """
     fields: dict[str, forms.Field] = {}
     for rf in form_fields():
-        hint = "Required when the client registers." if rf.required else ""
+        label = gettext(rf.label) if rf.builtin else rf.label  # Moorage's own words; custom ones are staff's
+        hint = _("Required when the client registers.") if rf.required else ""
         if rf.kind == RegistrationField.Kind.CHECKBOX:
-            field: forms.Field = forms.BooleanField(label=rf.label, required=False, help_text=hint)
+            field: forms.Field = forms.BooleanField(label=label, required=False, help_text=hint)
         elif rf.kind == RegistrationField.Kind.SELECT:
             choices = [("", "---------")] + [(o, _option_label(rf, o)) for o in rf.option_list]
-            field = forms.ChoiceField(label=rf.label, choices=choices, required=False, help_text=hint)
+            field = forms.ChoiceField(label=label, choices=choices, required=False, help_text=hint)
         else:
-            field = forms.CharField(label=rf.label, required=False, help_text=hint, max_length=MAX_LENGTHS.get(rf.key))
+            field = forms.CharField(label=label, required=False, help_text=hint, max_length=MAX_LENGTHS.get(rf.key))
         fields[rf.key] = field
     return fields
 
@@ -57,16 +73,18 @@ class ProfileFormMixin:
 class ClientRegisterForm(ProfileFormMixin, forms.Form):
     """Clients → Register New Client."""
 
-    email = forms.EmailField(label="Email Address")
+    email = forms.EmailField(label=_("Email Address"))
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to register the client without a password (the client cannot log in until one is set).",
+        help_text=_(
+            "Leave empty to register the client without a password (the client cannot log in until one is set)."
+        ),
     )
     password2 = forms.CharField(
-        label="Repeat Password",
+        label=_("Repeat Password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False),
@@ -75,27 +93,32 @@ class ClientRegisterForm(ProfileFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._add_profile_fields()
-        self.fields["status"] = forms.ChoiceField(choices=Client.Status.choices, initial=Client.Status.ACTIVE)
+        self.fields["language"] = language_field()
+        self.fields["status"] = forms.ChoiceField(
+            label=_("Status"), choices=Client.Status.choices, initial=Client.Status.ACTIVE
+        )
         self.fields["group"] = forms.ModelChoiceField(
-            queryset=ClientGroup.objects.all(), required=False, empty_label="None"
+            label=_("Group"), queryset=ClientGroup.objects.all(), required=False, empty_label=_("None")
         )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password", "") != data.get("password2", ""):
-            self.add_error("password2", "The two passwords do not match.")
+            self.add_error("password2", _("The two passwords do not match."))
         return data
 
 
 class ClientProfileForm(ProfileFormMixin, forms.Form):
     """The client's login email and profile, as staff edit them on the client page."""
 
-    email = forms.EmailField(label="Email Address")
+    email = forms.EmailField(label=_("Email Address"))
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._add_profile_fields()
         self.fields["email"].initial = client.user.email
+        self.fields["language"] = language_field()
+        self.fields["language"].initial = client.language
         for key in self.profile_keys:
             if key in BUILTIN_KEYS:
                 self.fields[key].initial = getattr(client, key)
@@ -104,19 +127,23 @@ class ClientProfileForm(ProfileFormMixin, forms.Form):
 
 
 class ClientStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Client.Status.choices)
-    group = forms.ModelChoiceField(queryset=ClientGroup.objects.all(), required=False, empty_label="None")
-    reason = forms.CharField(max_length=300, required=False, help_text="Recorded in the audit log")
+    status = forms.ChoiceField(label=_("Status"), choices=Client.Status.choices)
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=ClientGroup.objects.all(), required=False, empty_label=_("None")
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, required=False, help_text=_("Recorded in the audit log")
+    )
 
 
 class SetPasswordForm(forms.Form):
-    password = forms.CharField(label="New password", strip=False, widget=forms.PasswordInput)
-    password2 = forms.CharField(label="Repeat password", strip=False, widget=forms.PasswordInput)
+    password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Repeat password"), strip=False, widget=forms.PasswordInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", "The two passwords do not match.")
+            self.add_error("password2", _("The two passwords do not match."))
         return data
 
 
@@ -130,7 +157,7 @@ class RegistrationFieldForm(forms.ModelForm):
     def clean_key(self) -> str:
         key = self.cleaned_data["key"]
         if key in RESERVED_KEYS:
-            raise forms.ValidationError(f"{key!r} is used by the client forms; choose another key.")
+            raise forms.ValidationError(_("%(key)r is used by the client forms; choose another key.") % {"key": key})
         return key
 
     def clean(self) -> dict[str, Any]:
@@ -138,7 +165,7 @@ class RegistrationFieldForm(forms.ModelForm):
         kind = data.get("kind", getattr(self.instance, "kind", ""))
         options = [o.strip() for o in (data.get("options") or "").splitlines() if o.strip()]
         if kind == RegistrationField.Kind.SELECT and not options and "options" in self.fields:
-            self.add_error("options", "A select field needs at least one option (one per line).")
+            self.add_error("options", _("A select field needs at least one option (one per line)."))
         if kind != RegistrationField.Kind.SELECT and options and "options" in self.fields:
-            self.add_error("options", "Only select fields have options.")
+            self.add_error("options", _("Only select fields have options."))
         return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ClientGroup(models.Model):
@@ -23,13 +24,13 @@ class Client(models.Model):
     """A customer account (Clients → Register New Client); logs in as its user's email."""
 
     class AccountType(models.TextChoices):
-        PRIVATE = "private", "Private"
-        ORGANIZATION = "organization", "Organization"
+        PRIVATE = "private", _("Private")
+        ORGANIZATION = "organization", _("Organization")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        INACTIVE = "inactive", "Inactive"
-        CLOSED = "closed", "Closed"
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        CLOSED = "closed", _("Closed")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client")
     first_name = models.CharField(max_length=100, blank=True)
@@ -73,9 +74,9 @@ class RegistrationField(models.Model):
     """One field of the registration form (Clients → Registration Fields): built-in or custom."""
 
     class Kind(models.TextChoices):
-        TEXT = "text", "Text"
-        SELECT = "select", "Select"
-        CHECKBOX = "checkbox", "Checkbox"
+        TEXT = "text", _("Text")
+        SELECT = "select", _("Select")
+        CHECKBOX = "checkbox", _("Checkbox")
 
     key = models.SlugField(max_length=50, unique=True, help_text="Name of the field in forms and the API")
     label = models.CharField(max_length=100)

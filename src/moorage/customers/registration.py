@@ -5,23 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from moorage.core.errors import DomainError
 from moorage.customers.models import Client, RegistrationField
 
 # Built-in profile fields, in form order: (key, label, kind, options, shown, required).
+# The labels are stored in English (staff may rename them) and translated where a form shows them.
 BUILTIN_FIELDS: list[tuple[str, str, str, str, bool, bool]] = [
-    ("first_name", "First Name", "text", "", True, True),
-    ("last_name", "Last Name", "text", "", True, True),
-    ("organization", "Organization", "text", "", True, False),
-    ("address1", "Address 1", "text", "", True, False),
-    ("address2", "Address 2", "text", "", True, False),
-    ("city", "City", "text", "", True, False),
-    ("state", "State/Region", "text", "", True, False),
-    ("zip_code", "Zip Code", "text", "", True, False),
-    ("country", "Country", "text", "", True, False),
-    ("phone", "Phone Number", "text", "", True, False),
-    ("account_type", "Account type", "select", "private\norganization", True, False),
+    ("first_name", gettext_noop("First Name"), "text", "", True, True),
+    ("last_name", gettext_noop("Last Name"), "text", "", True, True),
+    ("organization", gettext_noop("Organization"), "text", "", True, False),
+    ("address1", gettext_noop("Address 1"), "text", "", True, False),
+    ("address2", gettext_noop("Address 2"), "text", "", True, False),
+    ("city", gettext_noop("City"), "text", "", True, False),
+    ("state", gettext_noop("State/Region"), "text", "", True, False),
+    ("zip_code", gettext_noop("Zip Code"), "text", "", True, False),
+    ("country", gettext_noop("Country"), "text", "", True, False),
+    ("phone", gettext_noop("Phone Number"), "text", "", True, False),
+    ("account_type", gettext_noop("Account type"), "select", "private\norganization", True, False),
 ]
 BUILTIN_KEYS = [f[0] for f in BUILTIN_FIELDS]
 MAX_LENGTHS = {f.name: f.max_length for f in Client._meta.get_fields() if getattr(f, "max_length", None)}
@@ -75,24 +78,34 @@ def clean_profile(data: dict[str, Any], *, enforce_required: bool = True) -> tup
         if field.kind == RegistrationField.Kind.CHECKBOX:
             value: Any = raw in (True, "on", "true", "1", 1, "yes")
             if field.required and enforce_required and not value:
-                raise DomainError(f"{field.label} must be checked", field=field.key, code="required")
+                raise DomainError(
+                    _("%(label)s must be checked") % {"label": field.label}, field=field.key, code="required"
+                )
         else:
             value = "" if raw is None else str(raw).strip()
             if field.required and enforce_required and not value:
-                raise DomainError(f"{field.label} is required", field=field.key, code="required")
+                raise DomainError(_("%(label)s is required") % {"label": field.label}, field=field.key, code="required")
             if value and field.kind == RegistrationField.Kind.SELECT and value not in field.option_list:
                 choices = ", ".join(field.option_list)
-                raise DomainError(f"{field.label} must be one of: {choices}", field=field.key, code="choice")
+                raise DomainError(
+                    _("%(label)s must be one of: %(choices)s") % {"label": field.label, "choices": choices},
+                    field=field.key,
+                    code="choice",
+                )
         if field.key in BUILTIN_KEYS:
             value = str(value)
             limit = MAX_LENGTHS.get(field.key)
             if limit and len(value) > limit:
-                raise DomainError(f"{field.label} has at most {limit} characters", field=field.key, code="too_long")
+                raise DomainError(
+                    _("%(label)s has at most %(limit)s characters") % {"label": field.label, "limit": limit},
+                    field=field.key,
+                    code="too_long",
+                )
             if field.key == "country" and value:
                 value = value.upper()
                 if len(value) != 2 or not value.isalpha():
                     raise DomainError(
-                        "Country must be a two-letter ISO code, such as DE", field="country", code="invalid"
+                        _("Country must be a two-letter ISO code, such as DE"), field="country", code="invalid"
                     )
             builtin[field.key] = value
         else:
@@ -102,5 +115,7 @@ def clean_profile(data: dict[str, Any], *, enforce_required: bool = True) -> tup
         and "organization" in builtin
         and not builtin["organization"]
     ):
-        raise DomainError("Organization is required for an organization account", field="organization", code="required")
+        raise DomainError(
+            _("Organization is required for an organization account"), field="organization", code="required"
+        )
     return builtin, custom

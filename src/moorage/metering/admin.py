@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.admin import product_page_link
 from moorage.catalog.models import Product
@@ -33,7 +34,7 @@ class MeteredPriceAdmin(admin.ModelAdmin):
             kwargs["queryset"] = Product.objects.filter(price_type=Product.PriceType.METERED)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description="Tiers")
+    @admin.display(description=_("Tiers"))
     def tier_count(self, obj: MeteredPrice) -> int:
         return obj.tiers.count()
 

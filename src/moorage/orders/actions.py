@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.actions import LineSpec, apply_credit, cancel_invoice, issue_invoice
 from moorage.billing.dates import first_invoice_due
@@ -57,13 +58,19 @@ def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
     prefix = f"items[{index}]."
     product = Product.objects.select_related("order_page", "order_page__parent").filter(pk=item.product_id).first()
     if product is None:
-        raise DomainError("no such product", field=prefix + "product", code="not_found")
+        raise DomainError(_("no such product"), field=prefix + "product", code="not_found")
     page = product.order_page
     if not product.visible or not page.visible or (page.parent_id and not page.parent.visible):
-        raise DomainError(f"{product.name} is not available for order", field=prefix + "product", code="product_hidden")
+        raise DomainError(
+            _("%(name)s is not available for order") % {"name": product.name},
+            field=prefix + "product",
+            code="product_hidden",
+        )
     metered = product.price_type == Product.PriceType.METERED
     if product.stock_enabled and product.stock < 1:
-        raise DomainError(f"{product.name} is out of stock", field=prefix + "product", code="out_of_stock")
+        raise DomainError(
+            _("%(name)s is out of stock") % {"name": product.name}, field=prefix + "product", code="out_of_stock"
+        )
     if product.price_type == Product.PriceType.FREE:
         cycle, amount, setup = Cycle.ONE_TIME.value, Decimal("0.00"), Decimal("0.00")
     elif metered and item.cycle in ("", Cycle.MONTHLY) and not product.prices.exists():
@@ -75,7 +82,8 @@ def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
         if price is None or (metered and price.cycle == Cycle.ONE_TIME):
             offered = ", ".join(CYCLE_LABELS[Cycle(p)] for p in product.prices.values_list("cycle", flat=True))
             raise DomainError(
-                f"{product.name} is not offered with the billing cycle {item.cycle or '(none)'}; offered: {offered}",
+                _("%(name)s is not offered with the billing cycle %(cycle)s; offered: %(offered)s")
+                % {"name": product.name, "cycle": item.cycle or "(none)", "offered": offered},
                 field=prefix + "cycle",
                 code="invalid_cycle",
             )
@@ -83,12 +91,16 @@ def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
     hostname = (item.hostname or "").strip()
     if not hostname:
         if product.hostname_required:
-            raise DomainError(f"{product.name} needs a hostname", field=prefix + "hostname", code="required")
+            raise DomainError(
+                _("%(name)s needs a hostname") % {"name": product.name}, field=prefix + "hostname", code="required"
+            )
     else:
         try:
             hostname = validate_hostname(hostname, product.hostname_validation)
         except HostnameError as exc:
-            raise DomainError(f"Hostname: {exc}", field=prefix + "hostname", code="invalid_hostname") from exc
+            raise DomainError(
+                _("Hostname: %(exc)s") % {"exc": exc}, field=prefix + "hostname", code="invalid_hostname"
+            ) from exc
     return PricedItem(product, cycle, hostname, amount, setup)
 
 
@@ -185,17 +197,17 @@ def checkout(
     """Inner step of order_checkout, for a flow that must place the order in its own transaction
     (the API's Idempotency-Key row commits with the order it placed)."""
     if not items:
-        raise DomainError("the cart is empty", field="items", code="empty_cart")
+        raise DomainError(_("the cart is empty"), field="items", code="empty_cart")
     client = Client.objects.select_for_update().get(pk=client.pk)  # one checkout per client at a time
     if checkout_key:
         if len(checkout_key) > 64:
-            raise DomainError("the idempotency key has at most 64 characters", field="checkout_key")
+            raise DomainError(_("the idempotency key has at most 64 characters"), field="checkout_key")
         earlier = Order.objects.filter(client=client, checkout_key=checkout_key).first()
         if earlier is not None:
             return earlier
     if client.status != Client.Status.ACTIVE:
         raise DomainError(
-            f"a {client.get_status_display().lower()} client account cannot place orders",
+            _("a %(lower)s client account cannot place orders") % {"lower": client.get_status_display().lower()},
             field="client",
             code="client_not_active",
         )
@@ -208,14 +220,17 @@ def checkout(
             owned = Service.objects.filter(client=client, product=product, status__in=COUNTED_STATUSES).count()
             if owned + count > product.limit_per_customer:
                 raise DomainError(
-                    f"one customer may order at most {product.limit_per_customer} of {product.name}; you have {owned}",
+                    _("one customer may order at most %(limit_per_customer)s of %(name)s; you have %(owned)s")
+                    % {"limit_per_customer": product.limit_per_customer, "name": product.name, "owned": owned},
                     field="items",
                     code="limit_per_customer",
                 )
         if product.stock_enabled:
             taken = Product.objects.filter(pk=product.pk, stock__gte=count).update(stock=F("stock") - count)
             if not taken:
-                raise DomainError(f"{product.name} is out of stock", field="items", code="out_of_stock")
+                raise DomainError(
+                    _("%(name)s is out of stock") % {"name": product.name}, field="items", code="out_of_stock"
+                )
 
     order_date = local_date(now)
     order = Order.objects.create(
@@ -287,7 +302,7 @@ def checkout(
             lines.append(
                 LineSpec(
                     kind=InvoiceLine.Kind.SETUP,
-                    description=f"Setup fee: {p.product.name}",
+                    description=_("Setup fee: %(name)s") % {"name": p.product.name},
                     amount=p.setup_fee,
                     service=service,
                 )
@@ -335,7 +350,7 @@ def order_cancel(*, order_id: int, now: dt.datetime, actor: User | None, reason:
     """Cancel a pending order: its pending services and its unpaid invoice are cancelled."""
     order = lock_row(Order, order_id)  # the money lock order: order → services → invoice
     if order is None:
-        raise NotFound(f"no order with id {order_id}", field="order")
+        raise NotFound(_("no order with id %(order_id)s") % {"order_id": order_id}, field="order")
     return cancel_order(order, now=now, actor=actor, reason=reason)
 
 
@@ -343,7 +358,8 @@ def cancel_order(order: Order, *, now: dt.datetime, actor: User | None, reason: 
     """Inner step (order row locked): cancel a pending order, its pending services and unpaid invoice."""
     if order.status != Order.Status.PENDING:
         raise DomainError(
-            f"only a pending order can be cancelled; this one is {order.get_status_display().lower()}",
+            _("only a pending order can be cancelled; this one is %(lower)s")
+            % {"lower": order.get_status_display().lower()},
             field="order",
             code="order_not_pending",
         )

@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from moorage.core import clock
 from moorage.core.admin_views import (
@@ -46,7 +48,7 @@ class OrderItemInline(ReadOnlyTabularInline):
     readonly_fields = fields
     verbose_name_plural = "items"
 
-    @admin.display(description="Control panel login")
+    @admin.display(description=_("Control panel login"))
     def panel_login(self, obj: OrderItem) -> str:
         try:
             details = login_details(service=obj.service)
@@ -63,7 +65,7 @@ class OrderItemInline(ReadOnlyTabularInline):
             "" if details["exists"] == "yes" else " (not created yet)",
         )
 
-    @admin.display(description="Service")
+    @admin.display(description=_("Service"))
     def service_link(self, obj: OrderItem) -> str:
         return format_html(
             '<a href="{}">{}</a>',
@@ -71,27 +73,29 @@ class OrderItemInline(ReadOnlyTabularInline):
             f"#{obj.service_id}",
         )
 
-    @admin.display(description="Service status")
+    @admin.display(description=_("Service status"))
     def service_status(self, obj: OrderItem) -> str:
         return obj.service.get_status_display()
 
 
 class CancelOrderForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=200,
         required=False,
-        help_text="Its pending services and its unpaid invoice are cancelled too.",
+        help_text=_("Its pending services and its unpaid invoice are cancelled too."),
     )
 
 
 class DeleteOrderForm(forms.Form):
     terminate_accounts = forms.BooleanField(
-        label="Delete all order related data from Moorage and terminate accounts if any",
+        label=_("Delete all order related data from Moorage and terminate accounts if any"),
         required=False,
-        help_text="The order, its services, invoices, payments and ledger rows are removed. "
-        "Accounts on a control panel are terminated first: the order is removed when the panel "
-        "confirms.",
+        help_text=_(
+            "The order, its services, invoices, payments and ledger rows are removed. "
+            "Accounts on a control panel are terminated first: the order is removed when the panel "
+            "confirms."
+        ),
     )
 
 
@@ -125,15 +129,15 @@ class OrderAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description="Number", ordering="number")
+    @admin.display(description=_("Number"), ordering="number")
     def display_number(self, obj: Order) -> str:
         return obj.display_number
 
-    @admin.display(description="Total", ordering="invoice__total")
+    @admin.display(description=_("Total"), ordering="invoice__total")
     def total(self, obj: Order) -> str:
         return f"{obj.invoice.total} {obj.invoice.currency}" if obj.invoice else "0.00"
 
-    @admin.display(description="Invoice", ordering="invoice__number")
+    @admin.display(description=_("Invoice"), ordering="invoice__number")
     def invoice_link(self, obj: Order) -> str:
         if obj.invoice is None:
             return "-"
@@ -204,15 +208,15 @@ class OrderAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, f"{order} cancelled.")
+                messages.success(request, _("%(order)s cancelled.") % {"order": order})
                 return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
         return form_page(
             request,
             self,
-            title=f"Cancel {order}",
+            title=_("Cancel %(order)s") % {"order": order},
             form=form,
             obj=order,
-            submit_label="Cancel order",
+            submit_label=_("Cancel order"),
         )
 
     def delete_order_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -237,29 +241,37 @@ class OrderAdmin(ReadOnlyAdmin):
                 if outcome == "pending":
                     messages.warning(
                         request,
-                        f"Deletion of {name} pending: accounts are being terminated. The order is "
-                        "removed when the panel confirms (or click Complete deletion).",
+                        _(
+                            "Deletion of %(name)s pending: accounts are being terminated. The order is removed when "
+                            "the panel confirms (or click Complete deletion)."
+                        )
+                        % {"name": name},
                     )
                     return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
-                messages.success(request, f"{name} and all its related data deleted.")
+                messages.success(request, _("%(name)s and all its related data deleted.") % {"name": name})
                 return HttpResponseRedirect(reverse("admin:orders_order_changelist"))
         pending = order.delete_requested_at is not None
         return form_page(
             request,
             self,
-            title=f"Complete deletion of {order}" if pending else f"Delete {order}",
+            title=_("Complete deletion of %(order)s") % {"order": order}
+            if pending
+            else _("Delete %(order)s") % {"order": order},
             form=form,
             obj=order,
-            submit_label="Complete deletion" if pending else "Yes, delete",
+            submit_label=_("Complete deletion") if pending else _("Yes, delete"),
             intro=(
-                f"Deletion was asked for at {order.delete_requested_at}; accounts are being "
-                "terminated. Completing removes the order once no account is left on a panel."
+                _(
+                    "Deletion was asked for at %(delete_requested_at)s; accounts are being terminated. "
+                    "Completing removes the order once no account is left on a panel."
+                )
+                % {"delete_requested_at": order.delete_requested_at}
                 if pending
-                else "Are you sure you want to delete this order? This cannot be undone."
+                else _("Are you sure you want to delete this order? This cannot be undone.")
             ),
         )
 
-    @admin.action(description="Cancel selected pending orders")
+    @admin.action(description=_("Cancel selected pending orders"))
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         done = 0
         for order in queryset.order_by("pk"):
@@ -275,7 +287,9 @@ class OrderAdmin(ReadOnlyAdmin):
             else:
                 done += 1
         if done:
-            messages.success(request, f"{done} order(s) cancelled.")
+            messages.success(
+                request, ngettext("%(done)s order cancelled.", "%(done)s orders cancelled.", done) % {"done": done}
+            )
 
     cancel_selected.allowed_permissions = ("cancel",)  # type: ignore[attr-defined]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.models import Invoice
 from moorage.catalog.models import MONEY, Product
@@ -15,10 +16,10 @@ class Order(models.Model):
     """A checked-out cart: numbered, with its items and first invoice."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACTIVE = "active", "Active"
-        CANCELLED = "cancelled", "Cancelled"
-        FRAUD = "fraud", "Fraud"
+        PENDING = "pending", _("Pending")
+        ACTIVE = "active", _("Active")
+        CANCELLED = "cancelled", _("Cancelled")
+        FRAUD = "fraud", _("Fraud")
 
     number = models.PositiveBigIntegerField(unique=True)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="orders")
@@ -52,7 +53,7 @@ class OrderItem(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    cycle = models.CharField(max_length=16, choices=[(c.value, CYCLE_LABELS[c]) for c in Cycle])
+    cycle = models.CharField(max_length=16, choices=[(c.value, _(CYCLE_LABELS[c])) for c in Cycle])
     hostname = models.CharField(max_length=253, blank=True)
     amount = models.DecimalField(**MONEY)
     setup_fee = models.DecimalField(**MONEY)

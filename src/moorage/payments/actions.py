@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.actions import (
     apply_credit,
@@ -71,7 +72,7 @@ def lock_for_payment(invoice_ids: list[int]) -> list[Invoice]:
     lock_open_invoices(service_ids, also=invoice_ids)
     invoices = [lock_invoice(pk) for pk in sorted(set(invoice_ids))]
     if not _service_ids(invoice_ids) <= service_ids:
-        raise Conflict("the invoice changed while it was being paid; try again", field="invoice", code="retry")
+        raise Conflict(_("the invoice changed while it was being paid; try again"), field="invoice", code="retry")
     return invoices
 
 
@@ -133,8 +134,16 @@ def _existing(gateway: str, transaction_id: str, invoice: Invoice, amount: Decim
     existing = Payment.objects.get(gateway=gateway, transaction_id=transaction_id)
     if existing.invoice_id != invoice.pk or existing.amount != amount:
         raise Conflict(
-            f"transaction {transaction_id} of {gateway} was already recorded "
-            f"(invoice {existing.invoice.display_number if existing.invoice else '-'}, amount {existing.amount})",
+            _(
+                "transaction %(transaction_id)s of %(gateway)s was already recorded (invoice %(invoice)s, "
+                "amount %(amount)s)"
+            )
+            % {
+                "transaction_id": transaction_id,
+                "gateway": gateway,
+                "invoice": existing.invoice.display_number if existing.invoice else "-",
+                "amount": existing.amount,
+            },
             field="transaction_id",
             code="duplicate_transaction",
         )
@@ -148,9 +157,13 @@ NOTE_MAX: int = Payment._meta.get_field("note").max_length  # type: ignore[assig
 def clean_text(value: str, *, field: str, limit: int) -> str:
     """Text for a column of `limit` characters that every database stores (PostgreSQL refuses NUL)."""
     if len(value) > limit:
-        raise DomainError(f"{field} has at most {limit} characters", field=field, code="too_long")
+        raise DomainError(
+            _("%(field)s has at most %(limit)s characters") % {"field": field, "limit": limit},
+            field=field,
+            code="too_long",
+        )
     if "\x00" in value:
-        raise DomainError(f"{field} must not contain NUL characters", field=field)
+        raise DomainError(_("%(field)s must not contain NUL characters") % {"field": field}, field=field)
     return value
 
 
@@ -230,14 +243,15 @@ def record_payment(
     received = _received_moment(received_at, now=now)
     transaction_id = clean_text((transaction_id or "").strip(), field="transaction_id", limit=TRANSACTION_ID_MAX)
     if not transaction_id:
-        raise DomainError("the gateway's transaction id is required", field="transaction_id", code="required")
+        raise DomainError(_("the gateway's transaction id is required"), field="transaction_id", code="required")
     note = clean_text(note or "", field="note", limit=NOTE_MAX)
     if not Invoice.objects.filter(pk=invoice_id).exists():
-        raise NotFound(f"no invoice with id {invoice_id}", field="invoice")
+        raise NotFound(_("no invoice with id %(invoice_id)s") % {"invoice_id": invoice_id}, field="invoice")
     (invoice,) = lock_for_payment([invoice_id])
     if currency is not None and currency != invoice.currency:
         raise DomainError(
-            f"invoice {invoice.display_number} is in {invoice.currency}, not {currency}",
+            _("invoice %(display_number)s is in %(currency)s, not %(currency2)s")
+            % {"display_number": invoice.display_number, "currency": invoice.currency, "currency2": currency},
             field="currency",
             code="currency_mismatch",
         )
@@ -245,12 +259,17 @@ def record_payment(
         return _existing(gateway, transaction_id, invoice, amount), False
     if invoice.status == Invoice.Status.CANCELLED:
         raise DomainError(
-            f"invoice {invoice.display_number} is cancelled and cannot be paid",
+            _("invoice %(display_number)s is cancelled and cannot be paid")
+            % {"display_number": invoice.display_number},
             field="invoice",
             code="invoice_cancelled",
         )
     if invoice.status == Invoice.Status.PAID:
-        raise DomainError(f"invoice {invoice.display_number} is already paid", field="invoice", code="invoice_paid")
+        raise DomainError(
+            _("invoice %(display_number)s is already paid") % {"display_number": invoice.display_number},
+            field="invoice",
+            code="invoice_paid",
+        )
     if local_date(received) < invoice.issue_date:
         raise InvalidValue(
             f"the money cannot have been received before invoice {invoice.display_number} was issued "
@@ -290,17 +309,18 @@ def record_payment(
 def invoice_pay_from_credit(*, invoice_id: int, now: dt.datetime, actor: User | None) -> Decimal:
     """Pay an invoice from the client's credit balance (all of it if enough, else part). Returns the amount."""
     if not Invoice.objects.filter(pk=invoice_id).exists():
-        raise NotFound(f"no invoice with id {invoice_id}", field="invoice")
+        raise NotFound(_("no invoice with id %(invoice_id)s") % {"invoice_id": invoice_id}, field="invoice")
     (invoice,) = lock_for_payment([invoice_id])
     if invoice.status != Invoice.Status.UNPAID:
         raise DomainError(
-            f"invoice {invoice.display_number} is {invoice.get_status_display().lower()}",
+            _("invoice %(display_number)s is %(lower)s")
+            % {"display_number": invoice.display_number, "lower": invoice.get_status_display().lower()},
             field="invoice",
             code=f"invoice_{invoice.status}",
         )
     used = apply_credit(invoice=invoice, now=now, paid_on=local_date(now), actor=actor)
     if used <= 0:
-        raise DomainError("there is no credit balance to apply", field="gateway", code="no_credit")
+        raise DomainError(_("there is no credit balance to apply"), field="gateway", code="no_credit")
     audit(actor=actor, action="invoice_pay_from_credit", obj=invoice, now=now, data={"amount": str(used)})
     if invoice.status == Invoice.Status.PAID:
         after_invoice_paid(invoice, now=now, actor=actor)

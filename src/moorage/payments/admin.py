@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.admin import InvoiceAdmin
 from moorage.billing.models import Invoice, Payment
@@ -37,19 +38,19 @@ from moorage.payments.models import (
 
 class RecordPaymentForm(forms.Form):
     amount = forms.DecimalField(
-        label="Amount",
+        label=_("Amount"),
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
-        help_text="More than the outstanding amount goes to the client's credit balance.",
+        help_text=_("More than the outstanding amount goes to the client's credit balance."),
     )
-    gateway = forms.ChoiceField(label="Gateway", choices=())
+    gateway = forms.ChoiceField(label=_("Gateway"), choices=())
     transaction_id = forms.CharField(
-        label="Transaction ID",
+        label=_("Transaction ID"),
         max_length=128,
-        help_text="The gateway's (bank's) reference; each one is applied once.",
+        help_text=_("The gateway's (bank's) reference; each one is applied once."),
     )
-    note = forms.CharField(label="Note", max_length=300, required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -155,24 +156,35 @@ class InvoiceWithPaymentsAdmin(InvoiceAdmin):
                     invoice.refresh_from_db()
                     messages.success(
                         request,
-                        f"Payment of {payment.amount} {payment.currency} recorded; "
-                        f"{invoice} is {invoice.get_status_display().lower()}.",
+                        _("Payment of %(amount)s %(currency)s recorded; %(invoice)s is %(lower)s.")
+                        % {
+                            "amount": payment.amount,
+                            "currency": payment.currency,
+                            "invoice": invoice,
+                            "lower": invoice.get_status_display().lower(),
+                        },
                     )
                 else:
                     messages.warning(
                         request,
-                        f"Transaction {payment.transaction_id} was already recorded; nothing changed.",
+                        _("Transaction %(transaction_id)s was already recorded; nothing changed.")
+                        % {"transaction_id": payment.transaction_id},
                     )
                 return HttpResponseRedirect(self._page(invoice))
         return form_page(
             request,
             self,
-            title=f"Record payment: {invoice}",
+            title=_("Record payment: %(invoice)s") % {"invoice": invoice},
             form=form,
             obj=invoice,
-            submit_label="Record payment",
-            intro=f"Total {invoice.total} {invoice.currency}; outstanding {outstanding} "
-            f"{invoice.currency}; status {invoice.get_status_display().lower()}.",
+            submit_label=_("Record payment"),
+            intro=_("Total %(total)s %(currency)s; outstanding %(outstanding)s %(currency)s; status %(lower)s.")
+            % {
+                "total": invoice.total,
+                "currency": invoice.currency,
+                "outstanding": outstanding,
+                "lower": invoice.get_status_display().lower(),
+            },
         )
 
     def apply_credit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -187,19 +199,31 @@ class InvoiceWithPaymentsAdmin(InvoiceAdmin):
                 invoice.refresh_from_db()
                 messages.success(
                     request,
-                    f"{used} {invoice.currency} of credit applied; "
-                    f"{invoice} is {invoice.get_status_display().lower()}.",
+                    _("%(used)s %(currency)s of credit applied; %(invoice)s is %(lower)s.")
+                    % {
+                        "used": used,
+                        "currency": invoice.currency,
+                        "invoice": invoice,
+                        "lower": invoice.get_status_display().lower(),
+                    },
                 )
             return HttpResponseRedirect(self._page(invoice))
         return form_page(
             request,
             self,
-            title=f"Apply credit: {invoice}",
+            title=_("Apply credit: %(invoice)s") % {"invoice": invoice},
             form=forms.Form(),
             obj=invoice,
-            submit_label="Apply credit",
-            intro=f"Credit balance {client_credit_balance(invoice.client)}; outstanding on the "
-            f"invoice {invoice_outstanding(invoice)} {invoice.currency}.",
+            submit_label=_("Apply credit"),
+            intro=_(
+                "Credit balance %(client_credit_balance)s; outstanding on the invoice "
+                "%(invoice_outstanding)s %(currency)s."
+            )
+            % {
+                "client_credit_balance": client_credit_balance(invoice.client),
+                "invoice_outstanding": invoice_outstanding(invoice),
+                "currency": invoice.currency,
+            },
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.models import MONEY, Product
 from moorage.core.crypto import EncryptedTextField
@@ -128,21 +129,21 @@ class ProvisioningJob(models.Model):
     """
 
     class Operation(models.TextChoices):
-        CREATE = "create", "Create"
-        SUSPEND = "suspend", "Suspend"
-        UNSUSPEND = "unsuspend", "Unsuspend"
-        TERMINATE = "terminate", "Terminate"
-        CHANGE_PACKAGE = "change_package", "Change package"
-        CHANGE_PASSWORD = "change_password", "Change password"
+        CREATE = "create", _("Create")
+        SUSPEND = "suspend", _("Suspend")
+        UNSUSPEND = "unsuspend", _("Unsuspend")
+        TERMINATE = "terminate", _("Terminate")
+        CHANGE_PACKAGE = "change_package", _("Change package")
+        CHANGE_PASSWORD = "change_password", _("Change password")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        ERRORED = "errored", "Errored (will retry)"
-        UNKNOWN = "unknown", "Unknown (will check)"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        ERRORED = "errored", _("Errored (will retry)")
+        UNKNOWN = "unknown", _("Unknown (will check)")
+        CANCELLED = "cancelled", _("Cancelled")
 
     OPEN = (Status.QUEUED, Status.RUNNING, Status.ERRORED, Status.UNKNOWN)
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.actions import apply_credit
 from moorage.billing.models import Invoice
@@ -34,17 +35,17 @@ def _client_service(service_id: int, client_id: int | None, code: str) -> Servic
     """Lock the service; with `client_id` (the client's own face) another client's is not found.
     The product must enable the function `code` for every face."""
     if client_id is not None and not Service.objects.filter(pk=service_id, client_id=client_id).exists():
-        raise NotFound(f"no service with id {service_id}", field="service")
+        raise NotFound(_("no service with id %(service_id)s") % {"service_id": service_id}, field="service")
     service = lock_service(service_id)
     if client_id is not None and service.client_id != client_id:  # moved meanwhile (Change Ownership)
-        raise NotFound(f"no service with id {service_id}", field="service")
+        raise NotFound(_("no service with id %(service_id)s") % {"service_id": service_id}, field="service")
     service.product.require_client_function(code)
     return service
 
 
 def _options(service: Service, now: dt.datetime) -> ServiceOptions:
     """The service's options row (created on first use); the caller holds the service lock."""
-    options, _ = ServiceOptions.objects.get_or_create(service=service, defaults={"updated_at": now})
+    options, _created = ServiceOptions.objects.get_or_create(service=service, defaults={"updated_at": now})
     return options
 
 
@@ -103,7 +104,7 @@ def auto_payment_set(
     when they are issued. Returns whether anything changed."""
     service = _client_service(service_id, client_id, "auto_payment")
     if on and (service.cycle == "one_time" or service.next_due_date is None):
-        raise DomainError("this service has no renewal invoices to pay", field="auto_payment", code="not_recurring")
+        raise DomainError(_("this service has no renewal invoices to pay"), field="auto_payment", code="not_recurring")
     options = _options(service, now)
     if options.auto_payment == on:
         return False
@@ -159,9 +160,9 @@ def service_note_add(
     service = lock_service(service_id)
     body = (body or "").strip()
     if not body:
-        raise DomainError("write the note", field="body", code="required")
+        raise DomainError(_("write the note"), field="body", code="required")
     if len(body) > MAX_NOTE:
-        raise DomainError(f"a note is at most {MAX_NOTE} characters", field="body")
+        raise DomainError(_("a note is at most %(MAX_NOTE)s characters") % {"MAX_NOTE": MAX_NOTE}, field="body")
     note = ServiceNote.objects.create(
         service=service, body=body, visible_to_client=visible_to_client, author=actor, created_at=now
     )
@@ -179,7 +180,7 @@ def service_note_add(
 def service_note_delete(*, note_id: int, now: dt.datetime, actor: User, service_id: int | None = None) -> None:
     note = ServiceNote.objects.filter(pk=note_id).first()
     if note is None or (service_id is not None and note.service_id != service_id):
-        raise NotFound(f"no note with id {note_id}", field="note")
+        raise NotFound(_("no note with id %(note_id)s") % {"note_id": note_id}, field="note")
     service = lock_service(note.service_id)
     note.delete()
     audit(actor=actor, action="service_note_delete", obj=service, now=now, message="Staff note deleted.")
@@ -213,10 +214,12 @@ def product_download_add(
     gets the sanitised original name."""
     product = Product.objects.filter(pk=product_id).first()
     if product is None:
-        raise NotFound(f"no product with id {product_id}", field="product")
+        raise NotFound(_("no product with id %(product_id)s") % {"product_id": product_id}, field="product")
     if upload.size is None or upload.size > max_download_bytes():
         raise DomainError(
-            f"the file is larger than the limit of {max_download_bytes() // (1024 * 1024)} MB", field="file"
+            _("the file is larger than the limit of %(max_download_bytes)s MB")
+            % {"max_download_bytes": max_download_bytes() // (1024 * 1024)},
+            field="file",
         )
     title = (title or "").strip() or safe_filename(upload.name or "")
     download = ProductDownload(

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.models import Product
 from moorage.core import clock
@@ -30,10 +31,10 @@ from moorage.services.models import Service
 
 
 class NoteForm(forms.Form):
-    service = forms.IntegerField(label="Service id", min_value=1, max_value=2**63 - 1)
-    body = forms.CharField(label="Note", max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 5}))
+    service = forms.IntegerField(label=_("Service id"), min_value=1, max_value=2**63 - 1)
+    body = forms.CharField(label=_("Note"), max_length=MAX_NOTE, widget=forms.Textarea(attrs={"rows": 5}))
     visible_to_client = forms.BooleanField(
-        label="Visible to the client", required=False, help_text="Unticked: an internal note only staff see"
+        label=_("Visible to the client"), required=False, help_text=_("Unticked: an internal note only staff see")
     )
 
 
@@ -49,7 +50,7 @@ class ServiceNoteAdmin(admin.ModelAdmin):
     readonly_fields = ["service", "body", "visible_to_client", "author", "created_at"]
     fields = readonly_fields
 
-    @admin.display(description="Note")
+    @admin.display(description=_("Note"))
     def short(self, obj: ServiceNote) -> str:
         return obj.body[:80]
 
@@ -80,10 +81,10 @@ class ServiceNoteAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, "Note added.")
+                messages.success(request, _("Note added."))
                 return HttpResponseRedirect(reverse("admin:services_service_change", args=[service.pk]))
         title = f"Add a note to {service}" if service else "Add a note to a service"
-        return form_page(request, self, title=title, form=form, obj=None, submit_label="Add note")
+        return form_page(request, self, title=title, form=form, obj=None, submit_label=_("Add note"))
 
     def delete_model(self, request: HttpRequest, obj: ServiceNote) -> None:
         service = obj.service
@@ -136,9 +137,9 @@ class StatusUpdateAdmin(admin.ModelAdmin):
                 data = super().clean()
                 start, end = data.get("starts_at"), data.get("ends_at")
                 if start and end and end <= start:
-                    self.add_error("ends_at", "The end must be after the start.")
+                    self.add_error("ends_at", _("The end must be after the start."))
                 if not data.get("products") and not data.get("server_groups"):
-                    self.add_error("products", "Choose the products or the server groups the update concerns.")
+                    self.add_error("products", _("Choose the products or the server groups the update concerns."))
                 return data
 
         return Checked
@@ -146,7 +147,7 @@ class StatusUpdateAdmin(admin.ModelAdmin):
 
 class DownloadForm(forms.Form):
     product = forms.ModelChoiceField(queryset=Product.objects.order_by("name"))
-    title = forms.CharField(max_length=200, required=False, help_text="Empty: the file's name")
+    title = forms.CharField(max_length=200, required=False, help_text=_("Empty: the file's name"))
     description = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     file = forms.FileField()
 
@@ -180,16 +181,21 @@ class ProductDownloadAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, f"{download.filename} attached to {download.product}.")
+                messages.success(
+                    request,
+                    _("%(filename)s attached to %(product)s.")
+                    % {"filename": download.filename, "product": download.product},
+                )
                 return HttpResponseRedirect(reverse("admin:servicefunctions_productdownload_changelist"))
         limit = max_download_bytes() // (1024 * 1024)
         return form_page(
             request,
             self,
-            title="Attach a file to a product",
+            title=_("Attach a file to a product"),
             form=form,
-            submit_label="Upload",
-            intro=f"At most {limit} MB. Clients with an active service of the product can download it.",
+            submit_label=_("Upload"),
+            intro=_("At most %(limit)s MB. Clients with an active service of the product can download it.")
+            % {"limit": limit},
         )
 
     def delete_model(self, request: HttpRequest, obj: ProductDownload) -> None:

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.models import Product
 from moorage.provisioning.models import ServerGroup
@@ -55,9 +56,9 @@ class StatusUpdate(models.Model):
     app connections of some server groups, shown to their clients while it is current."""
 
     class Severity(models.TextChoices):
-        INFO = "info", "Information"
-        MAINTENANCE = "maintenance", "Maintenance"
-        INCIDENT = "incident", "Incident"
+        INFO = "info", _("Information")
+        MAINTENANCE = "maintenance", _("Maintenance")
+        INCIDENT = "incident", _("Incident")
 
     title = models.CharField(max_length=200)
     body = models.TextField(max_length=10000, blank=True)

@@ -7,6 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.models import product_setting
 from moorage.core.actions import audit
@@ -105,7 +106,7 @@ def advance_due_date(service: Service, *, period_start: dt.date) -> bool:
 LABEL_MAX_LENGTH = Service._meta.get_field("label").max_length
 # Statuses a service may be handed to another client in: not ended, not under a fraud hold.
 TRANSFERABLE = (Service.Status.PENDING, Service.Status.ACTIVE, Service.Status.SUSPENDED)
-TRANSFER_REQUESTED = (
+TRANSFER_REQUESTED = _(
     "If this address belongs to a client, a request to move the service to them was made; staff will review it."
 )
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from moorage.core import clock
 from moorage.core.admin_views import (
@@ -45,12 +46,12 @@ class StatusChangeInline(ReadOnlyTabularInline):
 
 
 class ServiceStatusForm(forms.Form):
-    status = forms.ChoiceField(label="New status")
+    status = forms.ChoiceField(label=_("New status"))
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=200,
         required=False,
-        help_text="Recorded in the status history (and shown as the suspension reason).",
+        help_text=_("Recorded in the status history (and shown as the suspension reason)."),
     )
 
     def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
@@ -141,7 +142,7 @@ class ServiceAdmin(ReadOnlyAdmin):
         "admin_notes",
     ]
 
-    @admin.display(description="Expiry date")
+    @admin.display(description=_("Expiry date"))
     def expiry(self, obj: Service) -> Any:
         return obj.expiry_date or "-"
 
@@ -182,7 +183,10 @@ class ServiceAdmin(ReadOnlyAdmin):
         service = get_object_or_404(Service.objects.select_related("product", "client"), pk=object_id)
         page = reverse("admin:services_service_change", args=[service.pk])
         if not TRANSITIONS[service.status]:
-            messages.error(request, f"A {service.get_status_display().lower()} service cannot change status.")
+            messages.error(
+                request,
+                _("A %(lower)s service cannot change status.") % {"lower": service.get_status_display().lower()},
+            )
             return HttpResponseRedirect(page)
         form = ServiceStatusForm(request.POST or None, service=service)
         if request.method == "POST" and form.is_valid():
@@ -197,16 +201,19 @@ class ServiceAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, f"Service is now {Service.Status(form.cleaned_data['status']).label}.")
+                messages.success(
+                    request,
+                    _("Service is now %(label)s.") % {"label": Service.Status(form.cleaned_data["status"]).label},
+                )
                 return HttpResponseRedirect(page)
         return form_page(
             request,
             self,
-            title="Change status",
+            title=_("Change status"),
             form=form,
             obj=service,
-            submit_label="Change status",
-            intro=f"Current status: {service.get_status_display()}.",
+            submit_label=_("Change status"),
+            intro=_("Current status: %(get_status_display)s.") % {"get_status_display": service.get_status_display()},
         )
 
 
@@ -264,18 +271,22 @@ class ServiceTransferAdmin(ReadOnlyAdmin):
     def has_decide_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("services.change_service")
 
-    @admin.action(description="Approve the selected requests (move the services)", permissions=["decide"])
+    @admin.action(description=_("Approve the selected requests (move the services)"), permissions=["decide"])
     def approve_selected(self, request: HttpRequest, queryset: Any) -> None:
         for transfer in queryset.filter(status=ServiceTransfer.Status.PENDING).order_by("pk"):
             try:
                 service_transfer_approve(transfer_id=transfer.pk, now=clock.now(), actor=request.user)
             except DomainError as exc:
-                messages.error(request, f"Request #{transfer.pk}: {exc.message}")
+                messages.error(request, _("Request #%(pk)s: %(message)s") % {"pk": transfer.pk, "message": exc.message})
             else:
                 panel_password_after_transfer(service_id=transfer.service_id, now=clock.now(), actor=request.user)
-                messages.success(request, f"Request #{transfer.pk}: service #{transfer.service_id} moved.")
+                messages.success(
+                    request,
+                    _("Request #%(pk)s: service #%(service_id)s moved.")
+                    % {"pk": transfer.pk, "service_id": transfer.service_id},
+                )
 
-    @admin.action(description="Reject the selected requests", permissions=["decide"])
+    @admin.action(description=_("Reject the selected requests"), permissions=["decide"])
     def reject_selected(self, request: HttpRequest, queryset: Any) -> None:
         for transfer in queryset.filter(status=ServiceTransfer.Status.PENDING).order_by("pk"):
             try:
@@ -286,6 +297,6 @@ class ServiceTransferAdmin(ReadOnlyAdmin):
                     actor=request.user,
                 )
             except DomainError as exc:
-                messages.error(request, f"Request #{transfer.pk}: {exc.message}")
+                messages.error(request, _("Request #%(pk)s: %(message)s") % {"pk": transfer.pk, "message": exc.message})
             else:
-                messages.success(request, f"Request #{transfer.pk} rejected.")
+                messages.success(request, _("Request #%(pk)s rejected.") % {"pk": transfer.pk})

@@ -6,27 +6,42 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from moorage.catalog.models import MONEY, Product
 from moorage.core.cycles import CYCLE_LABELS, Cycle
 from moorage.customers.models import Client
+
+# The billing cycles' names for the translation catalogs (core/cycles.py is pure and imports no Django).
+CYCLE_NAMES = [
+    gettext_noop("One time"),
+    gettext_noop("Daily"),
+    gettext_noop("Weekly"),
+    gettext_noop("Monthly"),
+    gettext_noop("Quarterly"),
+    gettext_noop("Semi-annually"),
+    gettext_noop("Annually"),
+    gettext_noop("Biennially"),
+    gettext_noop("Triennially"),
+]
 
 
 class Service(models.Model):
     """A hosting service of a client: what was ordered, its cycle, its dates and status."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        TERMINATED = "terminated", "Terminated"
-        CANCELLED = "cancelled", "Cancelled"
-        FRAUD = "fraud", "Fraud"
+        PENDING = "pending", _("Pending")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
+        CANCELLED = "cancelled", _("Cancelled")
+        FRAUD = "fraud", _("Fraud")
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="services")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="services")
     # Copied from the price row at order time: later catalog edits do not change a running service.
-    cycle = models.CharField(max_length=16, choices=[(c.value, CYCLE_LABELS[c]) for c in Cycle])
+    cycle = models.CharField(max_length=16, choices=[(c.value, _(CYCLE_LABELS[c])) for c in Cycle])
     recurring_amount = models.DecimalField(**MONEY)
     label = models.CharField(max_length=100, blank=True, help_text="Shown next to the service (Change Label)")
     hostname = models.CharField(max_length=253, blank=True)
@@ -92,13 +107,13 @@ class CancellationRequest(models.Model):
     """A request to cancel a service (client or staff): immediately or at the end of the billing period."""
 
     class Type(models.TextChoices):
-        IMMEDIATE = "immediate", "Immediate"
-        END_OF_PERIOD = "end_of_period", "End of billing period"
+        IMMEDIATE = "immediate", _("Immediate")
+        END_OF_PERIOD = "end_of_period", _("End of billing period")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSED = "processed", "Processed"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Pending")
+        PROCESSED = "processed", _("Processed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="cancellation_requests")
     type = models.CharField(max_length=16, choices=Type.choices)
@@ -128,10 +143,10 @@ class ServiceTransfer(models.Model):
     owner; the panel account stays, with a new password (the faces queue it after the move)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="transfers")
     from_client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")

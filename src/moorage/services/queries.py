@@ -6,26 +6,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 from moorage.core.models import AuditEntry, User
 from moorage.services.models import Service, ServiceTransfer
 
 # What the client reads for an action; the audit message is shown to the client only for these
 # (written by Moorage for the client's eyes), never for staff notes or system details.
 CLIENT_TEXT: dict[str, str] = {
-    "service_activate": "Service activated",
-    "service_label": "Label changed",
-    "service_transfer": "Owner changed",
-    "service_transfer_request": "Change of owner requested",
-    "service_transfer_rejected": "Change of owner rejected",
-    "service_transfer_withdrawn": "Change of owner withdrawn",
-    "service_direct_link": "Direct link changed",
-    "service_manual_renew": "Renewal invoice requested",
-    "provision_create": "Control panel account requested",
-    "provision_suspend": "Suspension requested",
-    "provision_unsuspend": "Unsuspension requested",
-    "provision_terminate": "Termination requested",
-    "provision_change_package": "Package change requested",
-    "provision_change_password": "New control panel password requested",
+    "service_activate": gettext_noop("Service activated"),
+    "service_label": gettext_noop("Label changed"),
+    "service_transfer": gettext_noop("Owner changed"),
+    "service_transfer_request": gettext_noop("Change of owner requested"),
+    "service_transfer_rejected": gettext_noop("Change of owner rejected"),
+    "service_transfer_withdrawn": gettext_noop("Change of owner withdrawn"),
+    "service_direct_link": gettext_noop("Direct link changed"),
+    "service_manual_renew": gettext_noop("Renewal invoice requested"),
+    "provision_create": gettext_noop("Control panel account requested"),
+    "provision_suspend": gettext_noop("Suspension requested"),
+    "provision_unsuspend": gettext_noop("Unsuspension requested"),
+    "provision_terminate": gettext_noop("Termination requested"),
+    "provision_change_package": gettext_noop("Package change requested"),
+    "provision_change_password": gettext_noop("New control panel password requested"),
 }
 CLIENT_MESSAGES = {"service_label", "service_direct_link", "service_manual_renew"}
 
@@ -41,11 +43,11 @@ class LogEntry:
 
 def _who(actor: User | None, *, viewer: User | None, for_client: bool) -> str:
     if actor is None:
-        return "System"
+        return gettext("System")
     if for_client:
         if viewer is not None and actor.pk == viewer.pk:
-            return "You"
-        return "Staff" if actor.is_staff else "Client"
+            return gettext("You")
+        return gettext("Staff") if actor.is_staff else gettext("Client")
     return f"{actor.email}{' (staff)' if actor.is_staff else ''}"
 
 
@@ -79,7 +81,8 @@ def service_log(service: Service, *, for_client: bool, viewer: User | None = Non
     entries: list[LogEntry] = []
     for a in audits:
         if for_client:
-            what = CLIENT_TEXT.get(a.action, a.action.replace("_", " ").capitalize())
+            known = CLIENT_TEXT.get(a.action)
+            what = gettext(known) if known else a.action.replace("_", " ").capitalize()
             detail = a.message if a.action in CLIENT_MESSAGES else ""
         else:
             what, detail = a.action, a.message
@@ -87,14 +90,17 @@ def service_log(service: Service, *, for_client: bool, viewer: User | None = Non
         entries.append(LogEntry(a.created_at, "event", what, detail, who))
     labels = dict(Service.Status.choices)
     for c in changes:
-        what = f"Status: {labels.get(c.from_status, c.from_status)} → {labels.get(c.to_status, c.to_status)}"
+        what = gettext("Status: %(before)s → %(after)s") % {
+            "before": labels.get(c.from_status, c.from_status),
+            "after": labels.get(c.to_status, c.to_status),
+        }
         # A staff member's reason may be an internal remark: the client reads the system's reasons only.
         reason = c.reason if not for_client or c.actor is None else ""
         entries.append(
             LogEntry(c.created_at, "status", what, reason, _who(c.actor, viewer=viewer, for_client=for_client))
         )
     for j in jobs:
-        what = f"Control panel: {j.get_operation_display()}"
+        what = gettext("Control panel: %(operation)s") % {"operation": j.get_operation_display()}
         # Never the panel's error text or the job's parameters: only what was asked and how it ended.
         detail = j.get_status_display() if for_client else f"{j.get_status_display()} {j.last_error}".strip()
         entries.append(

@@ -30,6 +30,7 @@ from fractions import Fraction
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.actions import (
     LineSpec,
@@ -116,7 +117,7 @@ def current_period(service: Service) -> tuple[dt.date, dt.date, str]:
     """
     due = service.next_due_date
     if due is None:
-        raise DomainError("the service has no next due date", field="service", code="not_recurring")
+        raise DomainError(_("the service has no next due date"), field="service", code="not_recurring")
     earlier = (
         R.objects.filter(service=service, period_end=due, applied_at__isnull=False)
         .exclude(status__in=[R.Status.CANCELLED, R.Status.FAILED])
@@ -169,37 +170,47 @@ def _target_price(service: Service, product: Product, cycle: str) -> Price:
     """The price row to change to, or the reason it cannot be (nothing is written)."""
     if service.status != Service.Status.ACTIVE:
         raise DomainError(
-            f"only an active service can be changed; this one is {service.get_status_display().lower()}",
+            _("only an active service can be changed; this one is %(lower)s")
+            % {"lower": service.get_status_display().lower()},
             field="service",
             code="not_active",
         )
     if not service.is_recurring or service.next_due_date is None:
-        raise DomainError("only a recurring service can be changed", field="service", code="not_recurring")
+        raise DomainError(_("only a recurring service can be changed"), field="service", code="not_recurring")
     if cycle == Cycle.ONE_TIME:
-        raise DomainError("a service cannot change to a one-time price", field="cycle", code="no_price")
+        raise DomainError(_("a service cannot change to a one-time price"), field="cycle", code="no_price")
     if product.pk == service.product_id:
         if cycle == service.cycle:
-            raise DomainError("the service already has this product and billing cycle", field="cycle", code="same")
+            raise DomainError(_("the service already has this product and billing cycle"), field="cycle", code="same")
         if _renewal_line(service) is not None:
             raise DomainError(
-                "the renewal invoice for the next period is already issued on the current billing cycle; "
-                "pay it first, then change the billing cycle",
+                _(
+                    "the renewal invoice for the next period is already issued on the current billing cycle; "
+                    "pay it first, then change the billing cycle"
+                ),
                 field="cycle",
                 code="renewal_issued",
             )
     elif not service.product.available_upgrades.filter(pk=product.pk).exists():
         raise DomainError(
-            f"{product.name} is not an available upgrade of {service.product.name}",
+            _("%(name)s is not an available upgrade of %(name2)s")
+            % {"name": product.name, "name2": service.product.name},
             field="product",
             code="not_available",
         )
     if product.price_type != Product.PriceType.RECURRING:
-        raise DomainError(f"{product.name} has no recurring price", field="product", code="no_price")
+        raise DomainError(
+            _("%(name)s has no recurring price") % {"name": product.name}, field="product", code="no_price"
+        )
     price = Price.objects.filter(product=product, cycle=cycle).first()
     if price is None:
-        raise DomainError(f"{product.name} has no {cycle} price", field="cycle", code="no_price")
+        raise DomainError(
+            _("%(name)s has no %(cycle)s price") % {"name": product.name, "cycle": cycle},
+            field="cycle",
+            code="no_price",
+        )
     if product.pk != service.product_id and not product.in_stock and not product.out_of_stock_upgrade:
-        raise DomainError(f"{product.name} is out of stock", field="product", code="out_of_stock")
+        raise DomainError(_("%(name)s is out of stock") % {"name": product.name}, field="product", code="out_of_stock")
     return price
 
 
@@ -314,14 +325,15 @@ def service_change_package(
     service = lock_service_money(service_id)
     product = Product.objects.filter(pk=product_id).first()
     if product is None:
-        raise NotFound(f"no product with id {product_id}", field="product")
+        raise NotFound(_("no product with id %(product_id)s") % {"product_id": product_id}, field="product")
     _close_stale(service, now=now)
     waiting = R.objects.filter(service=service, status=R.Status.PENDING_PAYMENT).select_related("invoice").first()
     if waiting is not None:
         raise Conflict(
-            f"a change of this service waits for payment of invoice {waiting.invoice.display_number}"
+            _("a change of this service waits for payment of invoice %(display_number)s")
+            % {"display_number": waiting.invoice.display_number}
             if waiting.invoice
-            else "a change of this service is already waiting",
+            else _("a change of this service is already waiting"),
             field="service",
             code="change_pending",
         )
@@ -352,7 +364,9 @@ def service_change_package(
                 created_at=now,
             )
     except IntegrityError as exc:
-        raise Conflict("a change of this service is already waiting", field="service", code="change_pending") from exc
+        raise Conflict(
+            _("a change of this service is already waiting"), field="service", code="change_pending"
+        ) from exc
     today = local_date(now)
     if quote.settlement == Settle.INVOICE:
         req.invoice = issue_invoice(
@@ -654,12 +668,13 @@ def upgrade_cancel(*, request_id: int, now: dt.datetime, actor: User | None, rea
     """Withdraw a change that waits for payment; its unpaid upgrade invoice is cancelled."""
     found = R.objects.filter(pk=request_id).values_list("service_id", flat=True).first()
     if found is None:
-        raise NotFound(f"no upgrade request with id {request_id}", field="request")
+        raise NotFound(_("no upgrade request with id %(request_id)s") % {"request_id": request_id}, field="request")
     lock_service_money(found)  # service → its open requests (this one) → its unpaid invoices
     req = R.objects.get(pk=request_id)
     if req.status != R.Status.PENDING_PAYMENT:
         raise DomainError(
-            f"only a change waiting for payment can be cancelled; this one is {req.get_status_display().lower()}",
+            _("only a change waiting for payment can be cancelled; this one is %(lower)s")
+            % {"lower": req.get_status_display().lower()},
             field="request",
             code="not_pending",
         )

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from moorage.core import clock
 from moorage.core.admin_views import ReadOnlyAdmin, add_domain_error, form_page, readonly_fields_of
@@ -46,7 +47,7 @@ def target_choices(service: Service) -> list[tuple[str, str]]:
 
 
 class ChangePackageForm(forms.Form):
-    target = forms.ChoiceField(label="New product and billing cycle", widget=forms.RadioSelect)
+    target = forms.ChoiceField(label=_("New product and billing cycle"), widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, service: Service, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,18 +102,30 @@ class UpgradeRequestAdmin(ReadOnlyAdmin):
             except DomainError as exc:
                 add_domain_error(form, exc, field_map={"product": "target", "cycle": "target"})
             else:
-                messages.success(request, f"{req.get_kind_display()} requested: {req.get_status_display().lower()}.")
+                messages.success(
+                    request,
+                    _("%(get_kind_display)s requested: %(lower)s.")
+                    % {"get_kind_display": req.get_kind_display(), "lower": req.get_status_display().lower()},
+                )
                 return HttpResponseRedirect(page)
         return form_page(
             request,
             self.admin_site._registry[Service],
-            title="Change package",
+            title=_("Change package"),
             form=form,
             obj=service,
-            submit_label="Change package",
+            submit_label=_("Change package"),
             intro=(
-                f"Now: {service.product.name}, {service.get_cycle_display()}, {service.recurring_amount}, "
-                f"next due {service.next_due_date or '-'}. The amounts are pro-rata for the rest of the paid period."
+                _(
+                    "Now: %(name)s, %(get_cycle_display)s, %(recurring_amount)s, next due %(next_due_date)s. "
+                    "The amounts are pro-rata for the rest of the paid period."
+                )
+                % {
+                    "name": service.product.name,
+                    "get_cycle_display": service.get_cycle_display(),
+                    "recurring_amount": service.recurring_amount,
+                    "next_due_date": service.next_due_date or "-",
+                }
             ),
         )
 

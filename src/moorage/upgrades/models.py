@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.models import CreditNote, Invoice, InvoiceLine, LedgerEntry
 from moorage.catalog.models import MONEY, Product
@@ -14,7 +15,7 @@ from moorage.core.cycles import CYCLE_LABELS, Cycle
 from moorage.provisioning.models import ProvisioningJob
 from moorage.services.models import Service
 
-CYCLES = [(c.value, CYCLE_LABELS[c]) for c in Cycle]
+CYCLES = [(c.value, _(CYCLE_LABELS[c])) for c in Cycle]
 
 
 class UpgradeRequest(models.Model):
@@ -28,26 +29,26 @@ class UpgradeRequest(models.Model):
     """
 
     class Kind(models.TextChoices):
-        UPGRADE = "upgrade", "Upgrade"
-        DOWNGRADE = "downgrade", "Downgrade"
-        CYCLE_CHANGE = "cycle_change", "Change Billing Cycle"
+        UPGRADE = "upgrade", _("Upgrade")
+        DOWNGRADE = "downgrade", _("Downgrade")
+        CYCLE_CHANGE = "cycle_change", _("Change Billing Cycle")
 
     class Status(models.TextChoices):
-        PENDING_PAYMENT = "pending_payment", "Waiting for payment"
-        QUEUED = "queued", "Applied, money queued"
-        APPLIED = "applied", "Applied"
-        CANCELLED = "cancelled", "Cancelled"
-        FAILED = "failed", "Failed"
+        PENDING_PAYMENT = "pending_payment", _("Waiting for payment")
+        QUEUED = "queued", _("Applied, money queued")
+        APPLIED = "applied", _("Applied")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
 
     class Settlement(models.TextChoices):
         """How the charge is settled (decided when the request is made, from the product's settings)."""
 
-        NOTHING = "nothing", "Nothing to pay"
-        INVOICE = "invoice", "Upgrade invoice"
-        NEXT_INVOICE = "next_invoice", "Added to the next renewal invoice"
-        CREDIT = "credit", "Credited at once"
-        CREDIT_QUEUE = "credit_queue", "Credited when no invoice is unpaid"
-        NO_CREDIT = "no_credit", "Not credited"
+        NOTHING = "nothing", _("Nothing to pay")
+        INVOICE = "invoice", _("Upgrade invoice")
+        NEXT_INVOICE = "next_invoice", _("Added to the next renewal invoice")
+        CREDIT = "credit", _("Credited at once")
+        CREDIT_QUEUE = "credit_queue", _("Credited when no invoice is unpaid")
+        NO_CREDIT = "no_credit", _("Not credited")
 
     # Deleting an order (staff "Delete order") removes its services with their requests.
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="upgrade_requests")

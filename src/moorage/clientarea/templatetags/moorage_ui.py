@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils import formats
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from moorage.core.cycles import CYCLE_LABELS, Cycle
 from moorage.core.money import round_money, to_decimal
@@ -20,13 +22,15 @@ def money(value: object, currency: str = "") -> str:
     if value is None or value == "":
         return ""
     amount = round_money(to_decimal(value) if not isinstance(value, Decimal) else value)
-    return f"{amount:,.2f} {currency or settings.MOORAGE_CURRENCY}"
+    # Grouped and with the decimal mark of the page's language: 1,234.50 in English, 1 234,50 in Russian.
+    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+    return f"{number} {currency or settings.MOORAGE_CURRENCY}"
 
 
 @register.filter
 def cycle_label(value: str) -> str:
     try:
-        return CYCLE_LABELS[Cycle(value)]
+        return gettext(CYCLE_LABELS[Cycle(value)])
     except ValueError:
         return value or ""
 

@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from moorage.core.admin_views import ReadOnlyAdmin, form_page, readonly_fields_of
 from moorage.core.crypto import UNREADABLE, is_unreadable
@@ -42,11 +43,11 @@ TEST_FIELDS = (
 class AppConnectionForm(forms.ModelForm):
     """Add new Connection / edit one. The password is never shown; left empty on edit, it stays."""
 
-    module = forms.ChoiceField(label="Application")
+    module = forms.ChoiceField(label=_("Application"))
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Password of the panel's root (admin) user; stored encrypted.",
+        help_text=_("Password of the panel's root (admin) user; stored encrypted."),
     )
 
     class Meta:
@@ -104,18 +105,20 @@ class AppConnectionForm(forms.ModelForm):
         data = super().clean()
         group, module = data.get("group"), data.get("module")
         if group is not None and module and group.module != module:
-            self.add_error("group", f"{group.name} is a server group of {group.module}.")
+            self.add_error(
+                "group", _("%(name)s is a server group of %(module)s.") % {"name": group.name, "module": group.module}
+            )
         return data
 
 
 class NameserverForm(forms.Form):
-    name = forms.CharField(label="NS", max_length=253, required=False)
-    ip = forms.GenericIPAddressField(label="IP", required=False)
+    name = forms.CharField(label=_("NS"), max_length=253, required=False)
+    ip = forms.GenericIPAddressField(label=_("IP"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("ip") and not data.get("name"):
-            self.add_error("name", "Enter the name server's name for this IP.")
+            self.add_error("name", _("Enter the name server's name for this IP."))
         return data
 
 
@@ -187,11 +190,11 @@ class AppConnectionAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AppConnection]:
         return super().get_queryset(request).annotate(n_live=Count("accounts", filter=LIVE))
 
-    @admin.display(description="Address")
+    @admin.display(description=_("Address"))
     def address(self, obj: AppConnection) -> str:
         return f"{obj.hostname} ({obj.ip_address})" if obj.hostname else obj.ip_address
 
-    @admin.display(description="Accounts / max", ordering="n_live")
+    @admin.display(description=_("Accounts / max"), ordering="n_live")
     def accounts(self, obj: AppConnection) -> str:
         live = getattr(obj, "n_live", None)
         if live is None:
@@ -248,10 +251,10 @@ class AppConnectionAdmin(admin.ModelAdmin):
                 saved.save()
                 if obj is None:
                     self.log_addition(request, saved, [{"added": {}}])
-                    messages.success(request, f"Connection {saved.name} added.")
+                    messages.success(request, _("Connection %(name)s added.") % {"name": saved.name})
                 else:
                     self.log_change(request, saved, self.construct_change_message(request, form, None))
-                    messages.success(request, f"Connection {saved.name} saved.")
+                    messages.success(request, _("Connection %(name)s saved.") % {"name": saved.name})
                 if "_continue" in request.POST:
                     return HttpResponseRedirect(reverse("admin:provisioning_appconnection_change", args=[saved.pk]))
                 return HttpResponseRedirect(reverse("admin:provisioning_appconnection_changelist"))
@@ -265,7 +268,7 @@ class AppConnectionAdmin(admin.ModelAdmin):
             title=title,
             form=form,
             obj=obj,
-            submit_label="Save changes" if obj else "Add New Connection",
+            submit_label=_("Save changes") if obj else _("Add New Connection"),
             template="admin/provisioning/appconnection/form.html",
             nameservers=nameservers,
             test_result=test_result,
@@ -318,7 +321,7 @@ class PanelAccountAdmin(ReadOnlyAdmin):
     ]
     fields = readonly_fields
 
-    @admin.display(description="Service")
+    @admin.display(description=_("Service"))
     def service_link(self, obj: PanelAccount) -> str:
         return format_html(
             '<a href="{}">#{} {}</a>',

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from moorage.core import clock
 from moorage.core.admin_views import ReadOnlyAdmin, ReadOnlyTabularInline, form_page
@@ -57,7 +58,7 @@ class JobAttemptInline(ReadOnlyTabularInline):
 class ServiceOperationForm(forms.Form):
     """What a remote action needs beyond the button: a reason, a preset, a new password."""
 
-    reason = forms.CharField(label="Reason", max_length=200, required=False, help_text="Recorded with the job.")
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False, help_text=_("Recorded with the job."))
 
     def __init__(self, *args: Any, operation: str, presets: list[str] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -78,11 +79,11 @@ class ServiceOperationForm(forms.Form):
             self.fields["preset"] = field
         if operation == Op.CHANGE_PASSWORD:
             self.fields["password"] = forms.CharField(
-                label="New password",
+                label=_("New password"),
                 required=False,
                 max_length=100,
                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                help_text="Empty: a new random password is generated.",
+                help_text=_("Empty: a new random password is generated."),
             )
 
     def params(self) -> dict[str, Any]:
@@ -141,7 +142,7 @@ class ProvisioningJobAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description="Service")
+    @admin.display(description=_("Service"))
     def service_link(self, obj: ProvisioningJob) -> str:
         return format_html(
             '<a href="{}">#{} {}</a>',
@@ -150,16 +151,16 @@ class ProvisioningJobAdmin(ReadOnlyAdmin):
             obj.service.hostname,
         )
 
-    @admin.display(description="Username", ordering="service__panel_account__username")
+    @admin.display(description=_("Username"), ordering="service__panel_account__username")
     def username(self, obj: ProvisioningJob) -> str:
         account = getattr(obj.service, "panel_account", None)
         return account.username if account else "-"
 
-    @admin.display(description="Last error")
+    @admin.display(description=_("Last error"))
     def short_error(self, obj: ProvisioningJob) -> str:
         return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error or "-"
 
-    @admin.display(description="Panel's error")
+    @admin.display(description=_("Panel's error"))
     def panel_error(self, obj: ProvisioningJob) -> str:
         if not obj.last_error:
             return "-"
@@ -210,7 +211,11 @@ class ProvisioningJobAdmin(ReadOnlyAdmin):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Job #{job.pk} ({job.get_operation_display()}) queued again.")
+            messages.success(
+                request,
+                _("Job #%(pk)s (%(get_operation_display)s) queued again.")
+                % {"pk": job.pk, "get_operation_display": job.get_operation_display()},
+            )
         return HttpResponseRedirect(
             safe_next(request, reverse("admin:provisioning_provisioningjob_change", args=[job.pk]))
         )
@@ -230,7 +235,7 @@ class ProvisioningJobAdmin(ReadOnlyAdmin):
             try:
                 presets = fetch_presets(connection=account.connection)
             except DomainError as exc:
-                messages.warning(request, f"{exc.message}; type the preset's name.")
+                messages.warning(request, _("%(message)s; type the preset's name.") % {"message": exc.message})
         if operation == Op.CHANGE_PACKAGE and request.method == "POST":
             preset = request.POST.get("preset", "")
             presets = [preset] if preset else []
@@ -252,13 +257,15 @@ class ProvisioningJobAdmin(ReadOnlyAdmin):
                 return HttpResponseRedirect(page)
             messages.success(
                 request,
-                f"{label} queued as job #{job.pk}; the status changes when the panel confirms.",
+                _("%(label)s queued as job #%(pk)s; the status changes when the panel confirms.")
+                % {"label": label, "pk": job.pk},
             )
             return HttpResponseRedirect(page)
         return form_page(
             request,
             _service_admin(self),
-            title=f"{label}: service #{service.pk} {service.hostname}",
+            title=_("%(label)s: service #%(pk)s %(hostname)s")
+            % {"label": label, "pk": service.pk, "hostname": service.hostname},
             form=form,
             obj=service,
             submit_label=label,
@@ -276,7 +283,7 @@ class ProvisioningJobAdmin(ReadOnlyAdmin):
         try:
             url = sso_url(service=service, actor=request.user, now=clock.now())
         except DomainError as exc:
-            messages.error(request, f"Login to control panel: {exc.message}")
+            messages.error(request, _("Login to control panel: %(message)s") % {"message": exc.message})
             return HttpResponseRedirect(reverse("admin:services_service_change", args=[service.pk]))
         return HttpResponseRedirect(url)
 
@@ -293,7 +300,7 @@ class ProvisioningJobAdmin(ReadOnlyAdmin):
         return form_page(
             request,
             _service_admin(self),
-            title=f"Login details of service #{service.pk}",
+            title=_("Login details of service #%(pk)s") % {"pk": service.pk},
             obj=service,
             template="admin/provisioning/login_details.html",
             details=details,

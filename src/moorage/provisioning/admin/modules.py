@@ -11,6 +11,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from moorage.core import clock
 from moorage.core.admin_views import ReadOnlyAdmin, readonly_fields_of
@@ -84,7 +85,10 @@ class HostingModuleAdmin(ReadOnlyAdmin):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Module {name} {'activated' if active else 'deactivated'}.")
+            messages.success(
+                request,
+                (_("Module %(name)s activated.") if active else _("Module %(name)s deactivated.")) % {"name": name},
+            )
         # Show the tab the module moved to.
         tab = "active" if active else "inactive"
         return HttpResponseRedirect(reverse("admin:provisioning_modulestate_changelist") + f"?tab={tab}")
@@ -94,7 +98,7 @@ class HostingModuleAdmin(ReadOnlyAdmin):
 
 
 class ServerGroupForm(forms.ModelForm):
-    module = forms.ChoiceField(label="Application")
+    module = forms.ChoiceField(label=_("Application"))
 
     class Meta:
         model = ServerGroup
@@ -116,6 +120,6 @@ class ServerGroupAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ServerGroup]:
         return super().get_queryset(request).annotate(n_connections=Count("connections"))
 
-    @admin.display(description="Connections", ordering="n_connections")
+    @admin.display(description=_("Connections"), ordering="n_connections")
     def connection_count(self, obj: ServerGroup) -> int:
         return obj.n_connections  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.admin import product_page_link
 from moorage.catalog.models import Product
@@ -46,7 +47,7 @@ def _option_field(f: Field, presets: list[str]) -> forms.Field:
         field = forms.TypedChoiceField(
             label=label,
             required=False,
-            choices=[("", empty), ("on", "on"), ("off", "off")],
+            choices=[("", empty), ("on", _("on")), ("off", _("off"))],
             coerce=lambda v: v == "on",
             empty_value=None,
         )
@@ -85,24 +86,24 @@ def _shown(f: Field, value: Any) -> Any:
 class ProductAppForm(forms.Form):
     """Product → App: the module, where accounts go, the preset and the module's product fields."""
 
-    module = forms.ChoiceField(label="App")
+    module = forms.ChoiceField(label=_("App"))
     connection = forms.ModelChoiceField(
-        label="App connection",
+        label=_("App connection"),
         required=False,
         queryset=AppConnection.objects.all(),
-        help_text="The server new accounts are created on …",
+        help_text=_("The server new accounts are created on …"),
     )
     group = forms.ModelChoiceField(
-        label="or Server group",
+        label=_("or Server group"),
         required=False,
         queryset=ServerGroup.objects.all(),
-        help_text="… or a group: new accounts go to its least-loaded active connection.",
+        help_text=_("… or a group: new accounts go to its least-loaded active connection."),
     )
     known_presets = forms.CharField(required=False, widget=forms.HiddenInput)
     auto_create = forms.ChoiceField(
-        label="Auto-create",
+        label=_("Auto-create"),
         choices=Product.AutoCreate.choices,
-        help_text="When the panel account is created.",
+        help_text=_("When the panel account is created."),
     )
 
     def __init__(self, *args: Any, product: Product, app: ProductApp | None, **kwargs: Any) -> None:
@@ -180,19 +181,19 @@ class ProductAppAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a product with a module needs them; they are changed, not removed
 
-    @admin.display(description="Module", ordering="product__module")
+    @admin.display(description=_("Module"), ordering="product__module")
     def module(self, obj: ProductApp) -> str:
         return obj.product.module or "-"
 
-    @admin.display(description="Connection or group")
+    @admin.display(description=_("Connection or group"))
     def server(self, obj: ProductApp) -> str:
         return str(obj.connection or obj.group or "-")
 
-    @admin.display(description="Preset")
+    @admin.display(description=_("Preset"))
     def preset(self, obj: ProductApp) -> str:
         return str(obj.options.get("preset") or "-")
 
-    @admin.display(description="Auto-create")
+    @admin.display(description=_("Auto-create"))
     def auto_create(self, obj: ProductApp) -> str:
         return obj.product.get_auto_create_display()
 
@@ -246,7 +247,11 @@ class ProductAppAdmin(admin.ModelAdmin):
                     data["known_presets"] = ",".join(presets)
                     form = ProductAppForm(data, product=product, app=app)
                     names = ", ".join(presets) or "none"
-                    messages.success(request, f"Got {len(presets)} presets from {conn.name}: {names}.")
+                    messages.success(
+                        request,
+                        _("Got %(len)s presets from %(name)s: %(names)s.")
+                        % {"len": len(presets), "name": conn.name, "names": names},
+                    )
             elif form.is_valid():
                 d = form.cleaned_data
                 try:
@@ -263,7 +268,7 @@ class ProductAppAdmin(admin.ModelAdmin):
                 except DomainError as exc:
                     add_domain_error(form, exc, {"app": "module", **form.option_names})
                 else:
-                    messages.success(request, f"App settings of {product.name} saved.")
+                    messages.success(request, _("App settings of %(name)s saved.") % {"name": product.name})
                     if "_continue" in request.POST:
                         return HttpResponseRedirect(request.path)
                     return HttpResponseRedirect(product_page)
@@ -272,10 +277,10 @@ class ProductAppAdmin(admin.ModelAdmin):
         return form_page(
             request,
             self,
-            title=f"App settings of {product.name}",
+            title=_("App settings of %(name)s") % {"name": product.name},
             form=form,
             obj=None,
-            submit_label="Save Changes",
+            submit_label=_("Save Changes"),
             template="admin/provisioning/product_app.html",
             product=product,
             product_page=product_page,

@@ -7,3 +7,14 @@ document.addEventListener("submit", function (event) {
   form.dataset.submitted = "1";
   form.querySelectorAll("button[type=submit]").forEach(function (b) { b.classList.add("is-busy"); });
 });
+
+// The header's language switcher submits as soon as a language is picked; its button is for pages
+// without this script.
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  var button = select.form && select.form.querySelector("button[type=submit]");
+  if (button) button.hidden = true;
+});
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (select.matches && select.matches("select[data-autosubmit]")) select.form.submit();
+});
