@@ -32,7 +32,7 @@ def gateway_config_save(
     cls = registry.module_class(code)
     if cls is None:
         raise NotFound(f"no payment gateway {code!r}", field="code")
-    config = GatewayConfig.objects.select_for_update().filter(code=code).first() or GatewayConfig(code=code)
+    config = GatewayConfig.objects.filter(code=code).first() or GatewayConfig(code=code)
     current = config.get_settings() if config.pk else {}
     merged: dict[str, str] = {}
     changed: list[str] = []
