@@ -45,6 +45,7 @@ class Provider:
         self.refund_fault: str | None = None  # a GatewayError kind raised by the next refund call
         self.refund_calls = 0
         self.counter = 0
+        self.webhook_unreachable = False  # the module cannot ask the provider while reading a webhook
 
     def next_id(self, prefix: str) -> str:
         with self.lock:
@@ -135,6 +136,8 @@ class FakeGateway(GatewayModule):
         ).encode()
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[GatewayEvent]:
+        if provider.webhook_unreachable:
+            raise GatewayError("the provider could not be asked", kind="transient")
         given = headers.get("X-Fake-Signature", "")
         if not given or not hmac.compare_digest(given, sign(body, self.setting("webhook_secret"))):
             raise BadSignature()
@@ -176,6 +179,8 @@ class FakeGateway(GatewayModule):
             result = ChargeResult(status=FAILED, message="insufficient funds")
         elif "3ds" in token:
             result = ChargeResult(status=ACTION_REQUIRED, message="authentication required")
+        elif "held" in token:
+            result = ChargeResult(status="pending", transaction_id=provider.next_id("ch"), message="under review")
         else:
             result = ChargeResult(
                 status=PAID, transaction_id=provider.next_id("ch"), amount=request.amount, currency=request.currency

@@ -101,6 +101,22 @@ def test_a_decline_leaves_the_invoice_unpaid_and_tells_the_client(service, clien
     assert provider.charge_calls == 1
 
 
+def test_a_charge_the_provider_holds_is_not_a_decline(service, client_account):
+    # The provider took the charge but holds it for review: no "declined" email, the charge waits
+    # for the provider's word, and the safety net does not charge it again.
+    save_card(client_account, "pm_held")
+    invoice, charge = renewal_day()
+    assert auto_charge_run(charge_id=charge.pk, now=at(D(2026, 2, 1), 1)) == "awaiting the provider"
+    charge.refresh_from_db()
+    assert charge.status == "awaiting" and charge.transaction_id
+    invoice.refresh_from_db()
+    assert invoice.status == "unpaid"
+    assert not Notification.objects.filter(template="payment_declined").exists()
+    assert auto_charge_requeue(real_now=at(D(2026, 3, 1))) == 0
+    assert auto_charge_run(charge_id=charge.pk, now=at(D(2026, 2, 1), 2)) == "nothing to do"
+    assert provider.charge_calls == 1
+
+
 def test_no_saved_card_or_removed_card_no_charge(service, client_account):
     method = save_card(client_account, "pm_ok")
     method.active = False

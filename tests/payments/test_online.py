@@ -113,6 +113,20 @@ def test_a_bad_signature_is_refused_and_nothing_is_recorded(fake, order, client)
     assert order.invoice.status == "unpaid"
 
 
+def test_a_webhook_the_module_cannot_check_now_is_503_and_nothing_is_recorded(fake, order, client):
+    # A module that must ask the provider (a certificate, a capture) and cannot: the provider is
+    # told to deliver again later (503), not that the event is bad (400, which some never retry).
+    co, _ = start(order)
+    FakeGateway.pay(co.provider_ref)
+    body = fake.webhook_body(co.provider_ref, "evt_1")
+    provider.webhook_unreachable = True
+    assert post_webhook(client, body).status_code == 503
+    assert not Payment.objects.exists() and not WebhookEvent.objects.exists()
+    provider.webhook_unreachable = False
+    assert post_webhook(client, body).status_code == 200
+    assert Payment.objects.count() == 1
+
+
 def test_webhook_of_an_unknown_or_disabled_gateway_is_404(fake, client):
     assert client.post("/payments/webhooks/nope/", data=b"{}", content_type="application/json").status_code == 404
     GatewayConfig.objects.filter(code="fake").update(enabled=False)

@@ -17,7 +17,7 @@ from moorage.billing.queries import invoice_outstanding
 from moorage.core.actions import audit
 from moorage.notifications.actions import notify
 from moorage.payments import registry
-from moorage.payments.interface import PAID, PERMANENT, ChargeRequest, GatewayError, GatewayEvent, SavedMethod
+from moorage.payments.interface import PAID, PENDING, PERMANENT, ChargeRequest, GatewayError, GatewayEvent, SavedMethod
 from moorage.payments.models import AutoCharge, SavedPaymentMethod
 from moorage.payments.online import gateway_event_apply
 
@@ -123,6 +123,15 @@ def auto_charge_run(*, charge_id: int, now: dt.datetime) -> str:
             raw_type="charge_saved",
         )
         return gateway_event_apply(gateway=charge.gateway, event=event, now=now)
+    if result.status == PENDING:
+        # Taken but not settled (PayPal holds a capture for review): not a decline, so the client is
+        # not told it failed; the provider's webhook for this reference records the payment.
+        AutoCharge.objects.filter(pk=charge.pk, status=AutoCharge.Status.CHARGING).update(
+            status=AutoCharge.Status.AWAITING,
+            transaction_id=(result.transaction_id or "")[:128],
+            message=(result.message or "the provider is processing the payment")[:500],
+        )
+        return "awaiting the provider"
     with transaction.atomic(durable=True):
         AutoCharge.objects.filter(pk=charge.pk).update(
             status=AutoCharge.Status.DECLINED, message=(result.message or "declined")[:500], finished_at=now

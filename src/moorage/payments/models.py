@@ -177,6 +177,8 @@ class AutoCharge(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         CHARGING = "charging", "Charging"
+        # The provider took the charge but has not settled it (a held capture): its webhook completes it.
+        AWAITING = "awaiting", "Awaiting the provider"
         PAID = "paid", "Paid"
         DECLINED = "declined", "Declined"
         ERROR = "error", "Error (look at the provider before retrying)"

@@ -3,7 +3,9 @@
 No login and no CSRF token (the provider cannot have either): the module checks the provider's
 signature on the raw body, and only then is anything recorded. Each event is applied once
 (`gateway_event_apply`). Answers: 404 unknown or disabled gateway, 413 body too large, 400 bad
-signature or unreadable event (nothing recorded), 200 applied (or already applied).
+signature or unreadable event (nothing recorded), 503 when the module could not ask the provider
+or the invoice changed meanwhile (nothing recorded; the provider delivers again), 200 applied (or
+already applied).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_POST
 from moorage.core import clock
 from moorage.core.errors import DomainError, NotFound
 from moorage.payments import registry
-from moorage.payments.interface import BadSignature, GatewayError
+from moorage.payments.interface import PERMANENT, BadSignature, GatewayError
 from moorage.payments.online import gateway_event_apply
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,11 @@ def webhook(request: HttpRequest, code: str) -> HttpResponse:
         log.warning("webhook of %s refused: %s", code, exc.message)
         return JsonResponse({"error": "bad signature"}, status=400)
     except GatewayError as exc:
+        if exc.kind != PERMANENT:
+            # The module had to ask the provider (a certificate, a capture) and could not: nothing is
+            # recorded, and 503 tells the provider to deliver the event again later.
+            log.warning("webhook of %s not processed now: %s", code, exc.message)
+            return JsonResponse({"error": "try again later"}, status=503)
         log.warning("webhook of %s unreadable: %s", code, exc.message)
         return JsonResponse({"error": "unreadable event"}, status=400)
     now = clock.now()
