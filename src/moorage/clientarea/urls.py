@@ -90,6 +90,7 @@ urlpatterns = [
     ),
     path("emails/", emails.email_list, name="emails"),
     path("emails/<int:pk>/", emails.email_detail, name="email"),
+    path("emails/<int:pk>/resend/", emails.email_resend, name="email_resend"),
     path("account/", views.account, name="account"),
     path("account/password/", views.password_change, name="password"),
 ]
