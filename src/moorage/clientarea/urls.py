@@ -9,6 +9,7 @@ from moorage.clientarea import (
     fn_service,
     ordering,
     password_reset,
+    push,
     upgrades,
     usage,
     views,
@@ -93,4 +94,9 @@ urlpatterns = [
     path("emails/<int:pk>/resend/", emails.email_resend, name="email_resend"),
     path("account/", views.account, name="account"),
     path("account/password/", views.password_change, name="password"),
+    path("account/push/subscribe/", push.push_subscribe_view, name="push_subscribe"),
+    path("account/push/devices/<int:pk>/remove/", push.push_remove, name="push_remove"),
+    path("account/push/test/", push.push_test, name="push_test"),
+    path("manifest.webmanifest", push.manifest, name="manifest"),
+    path("sw.js", push.service_worker, name="service_worker"),
 ]

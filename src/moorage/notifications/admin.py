@@ -23,6 +23,10 @@ class DeliveryAttemptInline(ReadOnlyTabularInline):
     readonly_fields = fields
     verbose_name_plural = _("Delivery attempts")
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The attempts are part of the notification: who may view it sees them.
+        return request.user.has_perm("notifications.view_notification")
+
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):

@@ -312,3 +312,47 @@ def _client_resends(*, client: Client, since: dt.datetime) -> int:
     return AuditEntry.objects.filter(
         action="notification_resend_client", data__client_id=client.pk, created_at__gte=since
     ).count()
+
+
+PUSH_TEST_TEMPLATE = "push_test"
+PUSH_TEST_LIMIT = 5  # test notifications a client may send per hour
+
+
+def notification_push_test(*, client: Client, now: dt.datetime) -> Notification:
+    """A test mobile notification to each of the client's devices (from their profile), delivered
+    and recorded like any other; at most PUSH_TEST_LIMIT an hour."""
+    import uuid
+
+    from django.utils import translation
+
+    from moorage.push.models import PushSubscription
+
+    with transaction.atomic(durable=True):
+        Client.objects.select_for_update().filter(pk=client.pk).first()  # counts one request after another
+        if not PushSubscription.objects.filter(client=client, active=True).exists():
+            raise DomainError(_("Allow notifications on a device first."), code="no_device")
+        recent = Notification.objects.filter(
+            client=client, template=PUSH_TEST_TEMPLATE, created_at__gte=now - dt.timedelta(hours=1)
+        ).count()
+        if recent >= PUSH_TEST_LIMIT:
+            raise DomainError(
+                _("You can send %(limit)s test notifications an hour; please try again later.")
+                % {"limit": PUSH_TEST_LIMIT},
+                code="rate_limited",
+            )
+        with translation.override(getattr(client, "language", "") or None):
+            subject = _("Test notification")
+            body = _("Notifications from %(company)s reach this device.") % {"company": settings.MOORAGE_COMPANY_NAME}
+        row = Notification.objects.create(
+            client=client,
+            template=PUSH_TEST_TEMPLATE,
+            channel=Notification.Channel.PUSH,
+            language=getattr(client, "language", ""),
+            dedupe_key=f"{PUSH_TEST_TEMPLATE}:{client.pk}:{uuid.uuid4().hex}",
+            to_email=client.user.email,
+            subject=subject,
+            body=body,
+            created_at=now,
+        )
+        transaction.on_commit(lambda: enqueue(row.pk))
+    return row

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,9 @@ def generate() -> tuple[str, str]:
 
 
 def public_from_private(private: str) -> str:
+    """The public key of a raw base64url private key; ValueError when it is not one."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{43}=?", private):
+        raise ValueError("a VAPID private key is 32 bytes, base64url")
     value = int.from_bytes(b64url_decode(private), "big")
     key = ec.derive_private_key(value, ec.SECP256R1())
     return b64url(
