@@ -221,6 +221,9 @@ EMAIL_PORT = int(env("MOORAGE_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("MOORAGE_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env("MOORAGE_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("MOORAGE_EMAIL_USE_TLS", False)
+# Seconds an SMTP conversation may stall before the attempt counts as failed (and is retried); a
+# worker must never hang on a silent server with the row claimed.
+EMAIL_TIMEOUT = int(env("MOORAGE_EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = env("MOORAGE_EMAIL_FROM", "billing@moorage.localhost")
 
 # Mobile notifications (Web Push). The VAPID key pair signs every push request; production sets it
