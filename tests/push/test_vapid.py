@@ -61,3 +61,8 @@ def test_deploy_check_refuses_a_mismatched_pair(settings):
     assert [m.id for m in checks.moorage_vapid_keys(None)] == ["moorage.E102"]
     settings.MOORAGE_VAPID_PRIVATE_KEY = "not a key"
     assert [m.id for m in checks.moorage_vapid_keys(None)] == ["moorage.E101"]
+
+
+def test_deploy_check_refuses_a_subject_push_services_refuse(settings):
+    settings.MOORAGE_VAPID_SUBJECT = "ops@example.com"
+    assert [m.id for m in checks.moorage_vapid_keys(None)] == ["moorage.E103"]

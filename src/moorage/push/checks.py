@@ -40,7 +40,16 @@ def moorage_vapid_keys(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
                 id="moorage.W101",
             )
         )
-    if getattr(settings, "PRODUCTION", False) and not settings.MOORAGE_VAPID_SUBJECT:
+    subject = settings.MOORAGE_VAPID_SUBJECT
+    if subject and not subject.startswith(("mailto:", "https://")):
+        problems.append(
+            Error(
+                f"MOORAGE_VAPID_SUBJECT={subject!r} is not a mailto: or https:// contact: push services refuse it.",
+                hint="Set MOORAGE_VAPID_SUBJECT=mailto:ops@your-domain.",
+                id="moorage.E103",
+            )
+        )
+    if getattr(settings, "PRODUCTION", False) and not subject:
         problems.append(
             Warning(
                 "MOORAGE_VAPID_SUBJECT is not set: push services get the sender address as contact.",
