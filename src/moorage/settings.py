@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "moorage.core",
     "moorage.customers",
+    "moorage.push",
     "moorage.notifications",
     "moorage.catalog",
     "moorage.services",
@@ -226,7 +227,29 @@ EMAIL_PORT = int(env("MOORAGE_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("MOORAGE_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env("MOORAGE_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("MOORAGE_EMAIL_USE_TLS", False)
+# Seconds an SMTP conversation may stall before the attempt counts as failed (and is retried); a
+# worker must never hang on a silent server with the row claimed.
+EMAIL_TIMEOUT = int(env("MOORAGE_EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = env("MOORAGE_EMAIL_FROM", "billing@moorage.localhost")
+
+# Mobile notifications (Web Push). The VAPID key pair signs every push request; production sets it
+# (`moorage vapid-keys --generate` prints one); the embedded run generates one into the data directory.
+# The public key is derived from the private one when left empty. The subject is a mailto: or https:
+# contact for the push services.
+MOORAGE_VAPID_PRIVATE_KEY = env("MOORAGE_VAPID_PRIVATE_KEY").strip()
+MOORAGE_VAPID_PUBLIC_KEY = env("MOORAGE_VAPID_PUBLIC_KEY").strip()
+MOORAGE_VAPID_SUBJECT = env("MOORAGE_VAPID_SUBJECT").strip()
+# The push services a device's subscription may point at (Moorage posts to it): origins, "*." for
+# any subdomain. The defaults are the browsers' own (Chrome/Android, Firefox, Safari, Edge).
+MOORAGE_PUSH_SERVICES = [
+    s.strip()
+    for s in env(
+        "MOORAGE_PUSH_SERVICES",
+        "https://fcm.googleapis.com,https://updates.push.services.mozilla.com,https://web.push.apple.com,"
+        "https://*.push.apple.com,https://*.notify.windows.com",
+    ).split(",")
+    if s.strip()
+]
 
 # Moorage's own settings.
 MOORAGE_COMPANY_NAME = env("MOORAGE_COMPANY_NAME", "Moorage Hosting")

@@ -46,6 +46,16 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows, set
             now=world.order.created_at,
             context={"order": world.order},
         )
+    from moorage.push.models import PushSubscription
+
+    PushSubscription.objects.create(  # a device that allowed mobile notifications
+        client=world.client,
+        endpoint="https://fcm.googleapis.com/fcm/send/page-test",
+        p256dh="B" + "A" * 86,
+        auth="A" * 22,
+        user_agent="Mozilla/5.0 (Linux; Android 14) Chrome/131.0",
+        created_at=world.order.created_at,
+    )
     CancellationRequest.objects.create(
         service=world.service, type="end_of_period", reason="moving", created_at=world.order.created_at
     )

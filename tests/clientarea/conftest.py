@@ -41,3 +41,13 @@ def order(starter, client_account, now):  # noqa: ANN001, ANN201
 @pytest.fixture
 def other_order(starter, other_client, now):  # noqa: ANN001, ANN201
     return order_checkout(client=other_client, items=[CartItem(starter.pk, "monthly", "other.example")], now=now)
+
+
+@pytest.fixture
+def smtp_like(settings):
+    """Django's in-memory email backend (the SMTP path itself is covered in tests/notifications)."""
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    return mail

@@ -18,6 +18,9 @@ from moorage.core.keys import DEMO_FERNET_KEY, DEMO_SECRET_KEY, derived_fernet_k
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 SECURITY_VARS = (
     "MOORAGE_ENV",
+    "MOORAGE_VAPID_PRIVATE_KEY",
+    "MOORAGE_VAPID_PUBLIC_KEY",
+    "MOORAGE_VAPID_SUBJECT",
     "MOORAGE_DEBUG",
     "MOORAGE_SECRET_KEY",
     "MOORAGE_SECRET_KEY_FALLBACKS",
@@ -38,6 +41,12 @@ SECURITY_VARS = (
 )
 
 
+def _vapid_private_key() -> str:
+    from moorage.push.vapid import generate
+
+    return generate()[0]
+
+
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """What a provider sets in production (PostgreSQL is only named: the check does not connect)."""
     return {
@@ -48,6 +57,9 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "MOORAGE_BEHIND_PROXY": "1",
         "MOORAGE_CACHE_URL": "redis://127.0.0.1:6379/0",
         "DATABASE_URL": "postgres://moorage@db.invalid:5432/moorage",
+        # Mobile notifications: every machine signs Web Push with the same VAPID pair.
+        "MOORAGE_VAPID_PRIVATE_KEY": _vapid_private_key(),
+        "MOORAGE_VAPID_SUBJECT": "mailto:ops@example.com",
         **extra,
     }
 

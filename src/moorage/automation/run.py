@@ -95,9 +95,9 @@ class RunResult:
 
 def _housekeeping(now: dt.datetime) -> dict[str, int]:
     """Wake workers for job and notification rows that lost their wake-up; finish order deletions."""
-    from moorage.notifications.actions import _enqueue
-    from moorage.notifications.models import Notification
+    from moorage.notifications.delivery import mark_stale_sending, requeue_lost
     from moorage.orders.deletion import order_finish_deletions
+    from moorage.payments.autopay import auto_charge_requeue
     from moorage.provisioning.runner import _due
     from moorage.provisioning.tasks import enqueue_job
 
@@ -109,20 +109,15 @@ def _housekeeping(now: dt.datetime) -> dict[str, int]:
     )
     for pk in jobs:
         enqueue_job(pk, None)
-    stale = real_now - dt.timedelta(minutes=5)
-    mails = list(
-        Notification.objects.filter(status=Notification.Status.QUEUED, queued_at__lt=stale).values_list(
-            "pk", flat=True
-        )[:5000]
-    )
-    for pk in mails:
-        _enqueue(pk)
-    from moorage.payments.autopay import auto_charge_requeue
-
+    # Notifications: wake workers for due rows that lost their wake-up; rows a stopped worker left
+    # `sending` become `unknown` (never re-sent by themselves: they may have arrived).
+    mails = requeue_lost(now=real_now)
+    unknown = mark_stale_sending(now=real_now)
     return {
         "auto_charges_requeued": auto_charge_requeue(real_now=real_now),
         "jobs_requeued": len(jobs),
-        "emails_requeued": len(mails),
+        "emails_requeued": mails,
+        "emails_unknown": unknown,
         "orders_deleted": order_finish_deletions(now=now),
     }
 

@@ -8,7 +8,6 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template import Context, Template
 
@@ -116,48 +115,21 @@ def notify_staff(
 
 
 def _enqueue(notification_id: int) -> None:
-    from moorage.notifications.tasks import send_notification
+    from moorage.notifications.delivery import enqueue
 
-    try:
-        send_notification.enqueue(notification_id)
-    except Exception:  # the row stays queued; `deliver_pending` sends it
-        log.exception("could not enqueue notification %s", notification_id)
+    enqueue(notification_id)
 
 
+# Delivery (claim, send, attempts, backoff, resend) lives in notifications/delivery.py.
 def deliver(notification_id: int, *, now: dt.datetime) -> str:
-    """Send one queued notification through Django's email backend (outside any transaction)."""
-    with transaction.atomic():
-        row = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk=notification_id, status=Notification.Status.QUEUED)
-            .first()
-        )
-        if row is None:
-            return "not queued"
-        row.attempts += 1
-        row.save(update_fields=["attempts"])
-    try:
-        EmailMessage(
-            subject=row.subject, body=row.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[row.to_email]
-        ).send(fail_silently=False)
-    except Exception as exc:  # SMTP down: keep it queued for the next delivery run, up to 5 tries
-        row.last_error = f"{type(exc).__name__}: {exc}"
-        row.status = Notification.Status.FAILED if row.attempts >= 5 else Notification.Status.QUEUED
-        row.save(update_fields=["last_error", "status"])
-        return row.status
-    row.status, row.sent_at, row.last_error = Notification.Status.SENT, now, ""
-    row.save(update_fields=["status", "sent_at", "last_error"])
-    return row.status
+    """Send one due notification once (email or Web Push), outside any transaction."""
+    from moorage.notifications.delivery import deliver as _deliver
+
+    return _deliver(notification_id, now=now)
 
 
 def deliver_pending(*, now: dt.datetime, limit: int = 1000) -> int:
-    """Send every queued notification (the cron safety net for lost wake-ups)."""
-    sent = 0
-    for pk in list(
-        Notification.objects.filter(status=Notification.Status.QUEUED)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    ):
-        if deliver(pk, now=now) == Notification.Status.SENT:
-            sent += 1
-    return sent
+    """Send every due notification (the safety net for lost wake-ups)."""
+    from moorage.notifications.delivery import deliver_pending as _deliver_pending
+
+    return _deliver_pending(now=now, limit=limit)

@@ -15,9 +15,14 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        # Claimed by a worker that is sending it now: never picked up by another worker.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
+        # The worker stopped while sending: it may or may not have arrived. Never re-sent by itself
+        # (at most once); staff check and resend.
+        UNKNOWN = "unknown", "Unknown — check and resend"
 
     class Audience(models.TextChoices):
         CLIENT = "client", "Client"
@@ -41,7 +46,11 @@ class Notification(models.Model):
     service_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     invoice_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)  # every delivery attempt, resends included
+    # Failed attempts since it was last queued (the backoff step); a resend starts again at 0.
+    round_failures = models.PositiveIntegerField(default=0)
+    # Who asked for the pending resend ("client", "staff:<email>"); copied onto the next attempt.
+    resend_by = models.CharField(max_length=300, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     # Real time of queueing (not the business clock): lost wake-ups are re-sent after a while.
@@ -52,6 +61,39 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("resend_notification", "Can resend a notification")]
 
     def __str__(self) -> str:
         return f"{self.template} → {self.to_email} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending a notification (email or Web Push): kept for good, resends included."""
+
+    class Outcome(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        RETRY = "retry", "Error, will retry"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+        UNKNOWN = "unknown", "Unknown"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="delivery_attempts")
+    number = models.PositiveIntegerField()  # 1, 2, … per notification
+    channel = models.CharField(max_length=10, choices=Notification.Channel.choices)
+    # "" for the first send and automatic retries; "client" or "staff:<email>" for a resend.
+    resend_by = models.CharField(max_length=300, blank=True)
+    # Set by the worker that claims the row (the `now` it was given) and when it has the answer.
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SENDING)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["notification_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "number"], name="delivery_attempt_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of notification {self.notification_id}: {self.outcome}"

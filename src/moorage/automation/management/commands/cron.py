@@ -25,6 +25,7 @@ LABELS = {
     "usage_syncs_queued": "usage jobs queued",
     "jobs_requeued": "provisioning jobs re-queued",
     "emails_requeued": "emails re-queued",
+    "emails_unknown": "emails left sending by a stopped worker (now unknown: check and resend)",
     "orders_deleted": "order deletions completed",
     "failures": "failures",
 }
