@@ -28,7 +28,7 @@ def validate_expiration_notices(value: object) -> None:
 def _validate_day_list(value: object, *, extra: tuple[str, ...], allow_zero: bool = False) -> None:
     from django.core.exceptions import ValidationError
 
-    from moorage.notifications.templates_builtin import TEMPLATES
+    from moorage.notifications.events import EVENTS
 
     if value is None:
         return
@@ -42,7 +42,7 @@ def _validate_day_list(value: object, *, extra: tuple[str, ...], allow_zero: boo
             raise ValidationError(f"item {i + 1}: days must be a whole number of at least {0 if allow_zero else 1}")
         if item.get("when", "after") not in ("before", "after"):
             raise ValidationError(f"item {i + 1}: when must be before or after")
-        if "template" in item and item["template"] not in TEMPLATES:
+        if "template" in item and item["template"] not in EVENTS:
             raise ValidationError(f"item {i + 1}: unknown template {item['template']!r}")
 
 

@@ -4,31 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template import Context, Template
 
+from moorage.core.models import User
 from moorage.customers.models import Client
-from moorage.notifications.models import Notification
-from moorage.notifications.templates_builtin import TEMPLATES
+from moorage.notifications import events, texts
+from moorage.notifications.context import product_of, template_context
+from moorage.notifications.models import Notification, StaffNotificationRecipient
 
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=128)
-def _compiled(template: str) -> tuple[Template, Template]:
-    subject_src, body_src = TEMPLATES[template]
-    return Template(subject_src), Template(body_src)
-
-
-def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
-    subject, body = _compiled(template)
-    ctx = Context({"company": settings.MOORAGE_COMPANY_NAME, **context}, autoescape=False)
-    return subject.render(ctx).strip(), body.render(ctx)
+def _compose(event: str, raw: dict[str, Any], *, language: str) -> texts.Composed:
+    """The texts of one notification from the objects an action handed over; never raises."""
+    try:
+        return texts.compose(event, template_context(raw), language=language, product_id=product_of(raw))
+    except Exception:  # a notification never undoes the action that produced it
+        log.exception("notification %s could not be composed", event)
+        label = str(events.get(event).label)
+        return texts.Composed(label, label, "", label, "", language, "none")
 
 
 def notify(
@@ -42,35 +40,63 @@ def notify(
     invoice_id: int | None = None,
     skip: bool = False,
 ) -> Notification | None:
-    """Inner step: record one notification, at most once per `dedupe_key`; delivery follows the commit.
+    """Inner step: record one notification of event `template`, at most once per `dedupe_key`;
+    delivery follows the commit.
 
-    Returns None when that key was already used (the event was already produced). `skip=True`
-    records the key without sending (a reminder superseded by a later one).
+    The text comes from the template the product chose for the event (else the event's Default), in
+    the client's language, rendered in the sandbox on plain data made from `context`. An event with
+    a mobile channel also records a Web Push row (key + ":push"). Returns None when that key was
+    already used (the event was already produced). `skip=True` records the key without sending (a
+    reminder superseded by a later one).
     """
-    if template not in TEMPLATES:
-        raise ValueError(f"unknown notification template {template!r}")
+    event = events.get(template)
     if Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return None
-    subject, body = render(template, {"client": client, **(context or {})})
+    composed = _compose(template, {"client": client, **(context or {})}, language=client.language)
+    common = {
+        "client": client,
+        "template": template,
+        "to_email": client.user.email,
+        "language": composed.language,
+        "service_id": service_id,
+        "invoice_id": invoice_id,
+        "created_at": now,
+        "status": Notification.Status.SKIPPED if skip else Notification.Status.QUEUED,
+    }
     try:
         with transaction.atomic():
             row = Notification.objects.create(
-                client=client,
-                template=template,
+                **common,
                 dedupe_key=dedupe_key,
-                to_email=client.user.email,
-                subject=subject[:300],
-                body=body,
-                service_id=service_id,
-                invoice_id=invoice_id,
-                created_at=now,
-                status=Notification.Status.SKIPPED if skip else Notification.Status.QUEUED,
+                subject=composed.subject[:300],
+                body=composed.text,
+                html_body=composed.html,
             )
+            push = None
+            if event.mobile and composed.push_title:
+                push = Notification.objects.create(
+                    **common,
+                    channel=Notification.Channel.PUSH,
+                    dedupe_key=f"{dedupe_key[:195]}:push",
+                    subject=composed.push_title[:300],
+                    body=composed.push_text,
+                )
     except IntegrityError:
         return None  # produced by a concurrent run a moment ago
     if not skip:
         transaction.on_commit(lambda: _enqueue(row.pk))
+        if push is not None:
+            transaction.on_commit(lambda: _enqueue(push.pk))
     return row
+
+
+def staff_recipients(event: str) -> list[User]:
+    """Who receives a staff event: the staff members chosen for it, else every active staff member."""
+    staff = User.objects.filter(is_staff=True, is_active=True).order_by("pk")
+    chosen = StaffNotificationRecipient.objects.filter(event=event)
+    if chosen.exists():
+        staff = staff.filter(pk__in=chosen.values("user_id"))
+    return list(staff)
 
 
 def notify_staff(
@@ -82,18 +108,15 @@ def notify_staff(
     service_id: int | None = None,
     invoice_id: int | None = None,
 ) -> list[Notification]:
-    """Inner step: tell every active staff member (the Staff: … notifications), at most once per key and
-    person; delivery follows the commit."""
-    from moorage.core.models import User
-
-    if template not in TEMPLATES:
-        raise ValueError(f"unknown notification template {template!r}")
+    """Inner step: tell the staff who receive this event (the Staff: … notifications), at most once
+    per key and person; delivery follows the commit."""
+    events.get(template)
     rows = []
-    for user in User.objects.filter(is_staff=True, is_active=True).order_by("pk"):
+    for user in staff_recipients(template):
         key = f"{dedupe_key}:staff{user.pk}"[:200]
         if Notification.objects.filter(dedupe_key=key).exists():
             continue
-        subject, body = render(template, {"staff": user, **(context or {})})
+        composed = _compose(template, {"staff": user, **(context or {})}, language=settings.LANGUAGE_CODE[:2])
         try:
             with transaction.atomic():
                 row = Notification.objects.create(
@@ -102,8 +125,10 @@ def notify_staff(
                     template=template,
                     dedupe_key=key,
                     to_email=user.email,
-                    subject=subject[:300],
-                    body=body,
+                    language=composed.language,
+                    subject=composed.subject[:300],
+                    body=composed.text,
+                    html_body=composed.html,
                     service_id=service_id,
                     invoice_id=invoice_id,
                     created_at=now,
