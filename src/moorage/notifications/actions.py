@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,12 @@ from moorage.core.models import User
 from moorage.customers.models import Client
 from moorage.notifications import events, texts
 from moorage.notifications.context import product_of, template_context
-from moorage.notifications.models import Notification, StaffNotificationRecipient
+from moorage.notifications.models import (
+    Notification,
+    NotificationTemplate,
+    ProductNotificationTemplate,
+    StaffNotificationRecipient,
+)
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +144,100 @@ def notify_staff(
         transaction.on_commit(lambda pk=row.pk: _enqueue(pk))
         rows.append(row)
     return rows
+
+
+def password_reset_send(*, client: Client, reset_url: str, now: dt.datetime) -> Notification | None:
+    """Password reset: record the email with its link and send it at once (the link expires soon);
+    a failed send stays queued and is retried like any other notification. Each request is its own event."""
+    with transaction.atomic(durable=True):
+        row = notify(
+            template="password_reset",
+            client=client,
+            dedupe_key=f"password_reset:{client.pk}:{secrets.token_hex(8)}",
+            now=now,
+            context={"reset_url": reset_url, "valid_minutes": max(1, settings.PASSWORD_RESET_TIMEOUT // 60)},
+        )
+    if row is not None:
+        deliver(row.pk, now=now)
+    return row
+
+
+@transaction.atomic(durable=True)
+def product_templates_save(
+    *, product: Any, choices: dict[str, int | None], now: dt.datetime, actor: User | None
+) -> list[str]:
+    """The product's Emails section: for each client event, the template variant it uses (None: the
+    event's Default). A variant of another event is refused. Returns the events whose choice changed."""
+    from moorage.core.actions import audit
+    from moorage.core.errors import DomainError
+
+    changed = []
+    for code, template_id in choices.items():
+        event = events.get(code)
+        if not event.per_product:
+            raise DomainError(f"{event.label} cannot be chosen per product", field=code, code="not_per_product")
+        current = ProductNotificationTemplate.objects.filter(product_id=product.pk, event=code).first()
+        if template_id is None:
+            if current is not None:
+                current.delete()
+                changed.append(code)
+            continue
+        template = NotificationTemplate.objects.filter(pk=template_id, event=code).first()
+        if template is None:
+            raise DomainError(f"no such template for {event.label}", field=code, code="unknown_template")
+        if current is None:
+            ProductNotificationTemplate.objects.create(product_id=product.pk, event=code, template=template)
+            changed.append(code)
+        elif current.template_id != template.pk:
+            current.template = template
+            current.save(update_fields=["template"])
+            changed.append(code)
+    if changed:
+        audit(
+            actor=actor,
+            action="product_notification_templates",
+            obj=product,
+            now=now,
+            data={code: choices[code] for code in changed},
+        )
+    return changed
+
+
+@transaction.atomic(durable=True)
+def template_duplicate(*, template_id: int, now: dt.datetime, actor: User | None) -> NotificationTemplate:
+    """A new variant of the same event with a copy of every language's texts ("Copy of …", numbered
+    until the name is free)."""
+    from moorage.core.actions import audit
+
+    source = NotificationTemplate.objects.get(pk=template_id)
+    base = f"Copy of {source.name}"[:90]
+    name, n = base, 1
+    while NotificationTemplate.objects.filter(event=source.event, name=name).exists():
+        n += 1
+        name = f"{base} ({n})"
+    copy = NotificationTemplate.objects.create(
+        event=source.event, name=name, is_default=False, created_at=now, updated_at=now
+    )
+    for text in source.texts.order_by("pk"):
+        text.pk = None
+        text.template = copy
+        text.save()
+    audit(actor=actor, action="notification_template_duplicate", obj=copy, now=now, data={"from": source.pk})
+    return copy
+
+
+@transaction.atomic(durable=True)
+def template_make_default(*, template_id: int, now: dt.datetime, actor: User | None) -> NotificationTemplate:
+    """Make a variant its event's Default (the one used when a product chose none)."""
+    from moorage.core.actions import audit
+
+    template = NotificationTemplate.objects.select_for_update().get(pk=template_id)
+    if not template.is_default:
+        NotificationTemplate.objects.filter(event=template.event, is_default=True).update(is_default=False)
+        template.is_default, template.updated_at = True, now
+        template.save(update_fields=["is_default", "updated_at"])
+        audit(actor=actor, action="notification_template_default", obj=template, now=now)
+    return template
 
 
 def _enqueue(notification_id: int) -> None:

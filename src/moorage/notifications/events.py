@@ -275,8 +275,8 @@ EVENTS: dict[str, Event] = {
         _client(
             "password_reset",
             _("Password reset"),
-            {"reset_url": _("The link that sets a new password (works once)"), "valid_hours": _("Hours it works")},
-            {"reset_url": "https://billing.example.com/password/reset/MQ/abc-123/", "valid_hours": 72},
+            {"reset_url": _("The link that sets a new password (works once)"), "valid_minutes": _("Minutes it works")},
+            {"reset_url": "https://billing.example.com/password-reset/MQ/abc-123/", "valid_minutes": 60},
             per_product=False,
         ),
         _staff(

@@ -147,6 +147,12 @@ class Sandbox(ImmutableSandboxedEnvironment):
         self.filters.update(date=_date, money=_money)
         self.globals = {"range": _range, "_loop_budget": _loop_budget, "_concat": _concat}
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # Templates get plain dicts: `order.items` is the order's items, never the dict's method.
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
         if isinstance(left, Empty) or isinstance(right, Empty):
             return self.undefined()

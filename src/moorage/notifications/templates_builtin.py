@@ -274,13 +274,13 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         "en": {
             "subject": "Password reset for {{ company }}",
             "text": HELLO_EN + "someone asked to reset the password of your account. To choose a new password, open "
-            "this link (it works once, for {{ valid_hours }} hours):\n\n{{ reset_url }}\n\n"
+            "this link (it works once, for {{ valid_minutes }} minutes):\n\n{{ reset_url }}\n\n"
             "If it was not you, ignore this email: your password stays as it is." + SIGN_EN,
         },
         "ru": {
             "subject": "Сброс пароля в {{ company }}",
             "text": HELLO_RU + "кто-то запросил сброс пароля вашего аккаунта. Чтобы задать новый пароль, откройте "
-            "ссылку (она действует один раз, {{ valid_hours }} ч.):\n\n{{ reset_url }}\n\n"
+            "ссылку (она действует один раз, {{ valid_minutes }} мин.):\n\n{{ reset_url }}\n\n"
             "Если это были не вы, просто проигнорируйте письмо: пароль останется прежним." + SIGN_RU,
         },
     },
