@@ -457,3 +457,25 @@ def test_reset_command_restores_the_builtin_texts():
     call_command("notification-templates", "--reset")
     builtin_subject = templates_builtin.TEMPLATES["account_suspended"]["en"]["subject"]
     assert template.texts.get(language="en").subject == builtin_subject
+
+
+def test_an_expiration_notice_uses_the_template_staff_picked(client_account, service, now):
+    from django.core.exceptions import ValidationError
+
+    from moorage.catalog.models import validate_expiration_notices
+
+    variant = template_duplicate(template_id=_default("service_expiration").pk, now=now, actor=None)
+    _set_text(variant, "en", subject="Chosen {{ service.name }} {{ expiry|date }}")
+    with transaction.atomic():
+        row = notify(
+            template="service_expiration",
+            client=client_account,
+            dedupe_key="e1",
+            now=now,
+            context={"service": service, "expiry": service.expiry_date},
+            variant=variant.name,
+        )
+    assert row.subject.startswith("Chosen shop.example.com ") and str(service.expiry_date.year) in row.subject
+    validate_expiration_notices([{"days": 1, "when": "before", "variant": variant.name}])
+    with pytest.raises(ValidationError):
+        validate_expiration_notices([{"days": 1, "when": "before", "variant": "No such template"}])

@@ -21,8 +21,20 @@ def validate_reminders(value: object) -> None:
 
 
 def validate_expiration_notices(value: object) -> None:
-    """Expiration notifications: a list of {"days": N >= 0, "when": "before" | "after", "template": name}."""
-    _validate_day_list(value, extra=("template",), allow_zero=True)
+    """Expiration notifications: a list of {"days": N >= 0, "when": "before" | "after", "template": event,
+    "variant": the name of one of that event's notification templates (optional)}."""
+    from django.core.exceptions import ValidationError
+
+    from moorage.notifications.models import NotificationTemplate
+
+    _validate_day_list(value, extra=("template", "variant"), allow_zero=True)
+    for i, item in enumerate(value or []):
+        variant = item.get("variant")
+        if variant is None:
+            continue
+        event = item.get("template") or "service_expiration"
+        if not isinstance(variant, str) or not NotificationTemplate.objects.filter(event=event, name=variant).exists():
+            raise ValidationError(f"item {i + 1}: {event} has no notification template named {variant!r}")
 
 
 def _validate_day_list(value: object, *, extra: tuple[str, ...], allow_zero: bool = False) -> None:

@@ -25,10 +25,13 @@ from moorage.notifications.models import (
 log = logging.getLogger(__name__)
 
 
-def _compose(event: str, raw: dict[str, Any], *, language: str) -> texts.Composed:
+def _compose(event: str, raw: dict[str, Any], *, language: str, variant: str | None = None) -> texts.Composed:
     """The texts of one notification from the objects an action handed over; never raises."""
     try:
-        return texts.compose(event, template_context(raw), language=language, product_id=product_of(raw))
+        chosen = NotificationTemplate.objects.filter(event=event, name=variant).first() if variant else None
+        return texts.compose(
+            event, template_context(raw), language=language, product_id=product_of(raw), template=chosen
+        )
     except Exception:  # a notification never undoes the action that produced it
         log.exception("notification %s could not be composed", event)
         label = str(events.get(event).label)
@@ -45,6 +48,7 @@ def notify(
     service_id: int | None = None,
     invoice_id: int | None = None,
     skip: bool = False,
+    variant: str | None = None,
 ) -> Notification | None:
     """Inner step: record one notification of event `template`, at most once per `dedupe_key`;
     delivery follows the commit.
@@ -53,12 +57,13 @@ def notify(
     the client's language, rendered in the sandbox on plain data made from `context`. An event with
     a mobile channel also records a Web Push row (key + ":push"). Returns None when that key was
     already used (the event was already produced). `skip=True` records the key without sending (a
-    reminder superseded by a later one).
+    reminder superseded by a later one). `variant` names the event's template to use instead of the
+    product's choice (an expiration notice's "Change"); an unknown name is ignored.
     """
     event = events.get(template)
     if Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return None
-    composed = _compose(template, {"client": client, **(context or {})}, language=client.language)
+    composed = _compose(template, {"client": client, **(context or {})}, language=client.language, variant=variant)
     common = {
         "client": client,
         "template": template,
