@@ -46,6 +46,9 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows, set
             now=world.order.created_at,
             context={"order": world.order},
         )
+    from moorage.notifications.models import StaffNotificationRecipient
+
+    StaffNotificationRecipient.objects.create(event="staff_upgrade_failed", user=staff)
     CancellationRequest.objects.create(
         service=world.service, type="end_of_period", reason="moving", created_at=world.order.created_at
     )
