@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from moorage.core.models import User
 from moorage.customers.models import Client
@@ -29,9 +30,9 @@ def _compose(event: str, raw: dict[str, Any], *, language: str, variant: str | N
     """The texts of one notification from the objects an action handed over; never raises."""
     try:
         chosen = NotificationTemplate.objects.filter(event=event, name=variant).first() if variant else None
-        return texts.compose(
-            event, template_context(raw), language=language, product_id=product_of(raw), template=chosen
-        )
+        with translation.override(language):  # labels (cycle, status) in the reader's language
+            context = template_context(raw)
+        return texts.compose(event, context, language=language, product_id=product_of(raw), template=chosen)
     except Exception:  # a notification never undoes the action that produced it
         log.exception("notification %s could not be composed", event)
         label = str(events.get(event).label)

@@ -36,12 +36,12 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Заказ {{ order.number }} принят",
-            "text": HELLO_RU + "спасибо за заказ {{ order.number }}:\n"
+            "text": HELLO_RU + "Спасибо за заказ {{ order.number }}:\n"
             "{% for item in order.items %}- {{ item.product }}{% if item.hostname %} ({{ item.hostname }}){% endif %}, "
             "{{ item.cycle }}: {{ item.amount|money }}\n{% endfor %}"
             "{% if invoice %}\nСчёт {{ invoice.number }} на сумму {{ invoice.total|money(invoice.currency) }} нужно "
-            "оплатить до {{ invoice.due_date|date }}. Услуги начнут работать после оплаты: {{ invoice.url }}{% endif %}"
-            + SIGN_RU,
+            "оплатить до {{ invoice.due_date|date('j E Y') }}. Услуги начнут работать после оплаты: "
+            "{{ invoice.url }}{% endif %}" + SIGN_RU,
         },
     },
     "account_created": {
@@ -55,7 +55,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Ваш хостинг-аккаунт {{ service.name }} готов",
-            "text": HELLO_RU + "ваш аккаунт {{ service.product }} создан.\n"
+            "text": HELLO_RU + "Ваш аккаунт {{ service.product }} создан.\n"
             "{% if login %}\nПанель управления: {{ login.panel_url }}\nИмя пользователя: {{ login.username }}\n"
             "Пароль указан на странице «Данные для входа» услуги: {{ service.url }}\n{% endif %}" + SIGN_RU,
             "push_title": "Аккаунт {{ service.name }} готов",
@@ -69,7 +69,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Услуга {{ service.name }} приостановлена",
-            "text": HELLO_RU + SVC_RU + " приостановлена" + REASON_RU + "." + SIGN_RU,
+            "text": HELLO_RU + SVC_RU.capitalize() + " приостановлена" + REASON_RU + "." + SIGN_RU,
         },
     },
     "account_unsuspended": {
@@ -79,7 +79,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Услуга {{ service.name }} снова работает",
-            "text": HELLO_RU + SVC_RU + " снова работает." + SIGN_RU,
+            "text": HELLO_RU + SVC_RU.capitalize() + " снова работает." + SIGN_RU,
         },
     },
     "account_terminated": {
@@ -89,7 +89,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Услуга {{ service.name }} удалена",
-            "text": HELLO_RU + SVC_RU + " удалена" + REASON_RU + "." + SIGN_RU,
+            "text": HELLO_RU + SVC_RU.capitalize() + " удалена" + REASON_RU + "." + SIGN_RU,
         },
     },
     "service_expiration": {
@@ -98,11 +98,11 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
             "text": HELLO_EN + "your " + SVC_EN + " expires on {{ expiry|date }}.\n{{ service.url }}" + SIGN_EN,
         },
         "ru": {
-            "subject": "Срок услуги {{ service.name }} истекает {{ expiry|date }}",
+            "subject": "Срок услуги {{ service.name }} истекает {{ expiry|date('j E Y') }}",
             "text": HELLO_RU
             + "срок действия: "
             + SVC_RU
-            + " — истекает {{ expiry|date }}.\n{{ service.url }}"
+            + " — истекает {{ expiry|date('j E Y') }}.\n{{ service.url }}"
             + SIGN_RU,
         },
     },
@@ -114,7 +114,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Услуга {{ service.name }} переведена на {{ service.product }}",
-            "text": HELLO_RU + "услуга {{ service.name }} теперь работает на тарифе {{ service.product }} "
+            "text": HELLO_RU + "Услуга {{ service.name }} теперь работает на тарифе {{ service.product }} "
             "({{ service.cycle }}, {{ service.price|money(service.currency) }} за период)." + SIGN_RU,
         },
     },
@@ -128,7 +128,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Счёт {{ invoice.number }} на сумму {{ invoice.total|money(invoice.currency) }}",
-            "text": HELLO_RU + "мы выставили " + INV_RU + " со сроком оплаты до {{ invoice.due_date|date }}:\n"
+            "text": HELLO_RU + "Мы выставили " + INV_RU + " со сроком оплаты до {{ invoice.due_date|date('j E Y') }}:\n"
             "{% for line in invoice.lines %}- {{ line.description }}: {{ line.amount|money }}\n{% endfor %}"
             + PAY_LINK_RU
             + SIGN_RU,
@@ -145,11 +145,11 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
             + SIGN_EN,
         },
         "ru": {
-            "subject": "Срок оплаты счёта {{ invoice.number }} — {{ invoice.due_date|date }}",
+            "subject": "Срок оплаты счёта {{ invoice.number }} — {{ invoice.due_date|date('j E Y') }}",
             "text": HELLO_RU
             + "напоминаем, что "
             + INV_RU
-            + " нужно оплатить до {{ invoice.due_date|date }}."
+            + " нужно оплатить до {{ invoice.due_date|date('j E Y') }}."
             + PAY_LINK_RU
             + SIGN_RU,
         },
@@ -167,7 +167,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
             "subject": "Первое напоминание о просрочке: счёт {{ invoice.number }}",
             "text": HELLO_RU
             + INV_RU
-            + " нужно было оплатить до {{ invoice.due_date|date }}, он всё ещё не оплачен."
+            + " нужно было оплатить до {{ invoice.due_date|date('j E Y') }}, он всё ещё не оплачен."
             + PAY_LINK_RU
             + SIGN_RU,
         },
@@ -180,7 +180,8 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Второе напоминание о просрочке: счёт {{ invoice.number }}",
-            "text": HELLO_RU + "счёт {{ invoice.number }} всё ещё не оплачен (срок — {{ invoice.due_date|date }}). "
+            "text": HELLO_RU
+            + "Счёт {{ invoice.number }} всё ещё не оплачен (срок — {{ invoice.due_date|date('j E Y') }}). "
             "Оплатите его, чтобы услуги не были приостановлены." + PAY_LINK_RU + SIGN_RU,
         },
     },
@@ -192,7 +193,8 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Последнее напоминание о просрочке: счёт {{ invoice.number }}",
-            "text": HELLO_RU + "счёт {{ invoice.number }} всё ещё не оплачен (срок — {{ invoice.due_date|date }}). "
+            "text": HELLO_RU
+            + "Счёт {{ invoice.number }} всё ещё не оплачен (срок — {{ invoice.due_date|date('j E Y') }}). "
             "Если он останется неоплаченным, услуги будут приостановлены и удалены." + PAY_LINK_RU + SIGN_RU,
         },
     },
@@ -203,7 +205,11 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Напоминание: счёт {{ invoice.number }}",
-            "text": HELLO_RU + INV_RU + " нужно оплатить до {{ invoice.due_date|date }}." + PAY_LINK_RU + SIGN_RU,
+            "text": HELLO_RU
+            + INV_RU.capitalize()
+            + " нужно оплатить до {{ invoice.due_date|date('j E Y') }}."
+            + PAY_LINK_RU
+            + SIGN_RU,
         },
     },
     "late_fee_added": {
@@ -214,7 +220,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "К счёту {{ invoice.number }} добавлены пени",
-            "text": HELLO_RU + "к счёту {{ invoice.number }} добавлены пени {{ fee|money(invoice.currency) }}; "
+            "text": HELLO_RU + "К счёту {{ invoice.number }} добавлены пени {{ fee|money(invoice.currency) }}; "
             "теперь его сумма — {{ invoice.total|money(invoice.currency) }}." + PAY_LINK_RU + SIGN_RU,
         },
     },
@@ -227,8 +233,8 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Получен платёж {{ payment.amount|money(payment.currency) }}",
-            "text": HELLO_RU + "мы получили ваш платёж {{ payment.amount|money(payment.currency) }}"
-            "{% if invoice %} по счёту {{ invoice.number }}{% endif %} {{ payment.date|date }}. Спасибо!"
+            "text": HELLO_RU + "Мы получили ваш платёж {{ payment.amount|money(payment.currency) }}"
+            "{% if invoice %} по счёту {{ invoice.number }}{% endif %} {{ payment.date|date('j E Y') }}. Спасибо!"
             "{% if invoice %}\n\n{{ invoice.url }}{% endif %}" + SIGN_RU,
         },
     },
@@ -241,9 +247,11 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Автоплатёж по счёту {{ invoice.number }} не прошёл",
-            "text": HELLO_RU + "мы попытались списать с сохранённой карты " + INV_RU + ", но платёж отклонён"
+            "text": HELLO_RU + "Мы попытались списать с сохранённой карты " + INV_RU + ", но платёж отклонён"
             "{% if reason %}: {{ reason }}{% else %}.{% endif %}\n\nСчёт нужно оплатить до "
-            "{{ invoice.due_date|date }}: оплатите его другим способом или обновите карту." + PAY_LINK_RU + SIGN_RU,
+            "{{ invoice.due_date|date('j E Y') }}: оплатите его другим способом или обновите карту."
+            + PAY_LINK_RU
+            + SIGN_RU,
         },
     },
     "payment_refunded": {
@@ -255,7 +263,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Возврат {{ amount|money(payment.currency) }}",
-            "text": HELLO_RU + "мы вернули {{ amount|money(payment.currency) }} из вашего платежа "
+            "text": HELLO_RU + "Мы вернули {{ amount|money(payment.currency) }} из вашего платежа "
             "{{ payment.amount|money(payment.currency) }}{% if payment.invoice %} по счёту {{ payment.invoice }}"
             "{% endif %}. Деньги могут идти до вашего счёта несколько дней." + SIGN_RU,
         },
@@ -267,7 +275,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Заказ {{ order.number }} отменён",
-            "text": HELLO_RU + "ваш заказ {{ order.number }} отменён, так как он не был оплачен." + SIGN_RU,
+            "text": HELLO_RU + "Ваш заказ {{ order.number }} отменён, так как он не был оплачен." + SIGN_RU,
         },
     },
     "password_reset": {
@@ -279,7 +287,7 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
         },
         "ru": {
             "subject": "Сброс пароля в {{ company }}",
-            "text": HELLO_RU + "кто-то запросил сброс пароля вашего аккаунта. Чтобы задать новый пароль, откройте "
+            "text": HELLO_RU + "Кто-то запросил сброс пароля вашего аккаунта. Чтобы задать новый пароль, откройте "
             "ссылку (она действует один раз, {{ valid_minutes }} мин.):\n\n{{ reset_url }}\n\n"
             "Если это были не вы, просто проигнорируйте письмо: пароль останется прежним." + SIGN_RU,
         },
