@@ -12,6 +12,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.admin import product_page_link
@@ -257,16 +258,16 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
     def duplicate_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         for template in queryset.order_by("pk"):
             copy = template_duplicate(template_id=template.pk, now=clock.now(), actor=request.user)
-            messages.success(request, f"Created {copy}.")
+            messages.success(request, gettext("Created %(template)s.") % {"template": copy})
 
     @admin.action(description=_("Make the selected template its event's Default"), permissions=["change"])
     def make_default(self, request: HttpRequest, queryset: QuerySet) -> None:
         if queryset.values("event").distinct().count() != queryset.count():
-            messages.error(request, "Choose at most one template per event.")
+            messages.error(request, gettext("Choose at most one template per event."))
             return
         for template in queryset.order_by("pk"):
             template_make_default(template_id=template.pk, now=clock.now(), actor=request.user)
-        messages.success(request, "Default templates changed.")
+        messages.success(request, gettext("Default templates changed."))
 
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         """Render a template on its event's sample data in the sandbox: the stored texts
@@ -300,7 +301,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
         return form_page(
             request,
             self,
-            title=f"Preview: {event.label}" + (f" ({template.name})" if template else ""),
+            title=gettext("Preview: %(event)s") % {"event": event.label} + (f" ({template.name})" if template else ""),
             obj=template,
             template="admin/notifications/notificationtemplate/preview.html",
             event=event,
@@ -333,19 +334,19 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
                 except DomainError as exc:
                     add_domain_error(form, exc)
                 else:
-                    messages.success(request, f"Emails of {product.name} saved.")
+                    messages.success(request, gettext("Emails of %(product)s saved.") % {"product": product.name})
                     return HttpResponseRedirect(request.path)
         return form_page(
             request,
             self,
-            title=f"Emails: {product.name}",
+            title=gettext("Emails: %(product)s") % {"product": product.name},
             form=form,
-            intro=(
+            intro=gettext(
                 "Each client notification of this product's services uses the template chosen here; "
                 "“Default” follows the event's default template. Edit the templates in Notification templates."
             ),
             can_change=can_change,
-            submit_label="Save" if can_change else "",
+            submit_label=gettext("Save") if can_change else "",
             template="admin/notifications/notificationtemplate/product_emails.html",
             product=product,
         )
@@ -367,8 +368,8 @@ class ProductEmailsForm(forms.Form):
         )
         super().__init__(*args, initial={code: current.get(code) or "" for code in variants}, **kwargs)
         for event in per_product:
-            options = [("", "Default (the event's default template)")] + [
-                (str(t.pk), t.name + (" (default)" if t.is_default else "")) for t in variants[event.code]
+            options = [("", gettext("Default (the event's default template)"))] + [
+                (str(t.pk), t.name + (gettext(" (default)") if t.is_default else "")) for t in variants[event.code]
             ]
             self.fields[event.code] = forms.ChoiceField(
                 label=event.label, choices=options, required=False, help_text=event.description
@@ -439,4 +440,4 @@ def _emails_link(request: HttpRequest, product: Product) -> tuple[str, str] | No
         and request.user.has_perm("notifications.view_notificationtemplate")
     ):
         return None
-    return "Emails", reverse("admin:notifications_product_emails", args=[product.pk])
+    return gettext("Emails"), reverse("admin:notifications_product_emails", args=[product.pk])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from moorage.customers.models import Client
 
@@ -63,7 +64,7 @@ class NotificationTemplate(models.Model):
     variant staff created. Its texts, one per language, are `NotificationTemplateText` rows."""
 
     event = models.CharField(max_length=64, db_index=True)  # a code of notifications.events.EVENTS
-    name = models.CharField(max_length=100, default="Default")
+    name = models.CharField(_("name"), max_length=100, default="Default")
     # Set by `install_defaults` on the variant it creates, and moved only by staff ("Make default").
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField()
@@ -71,6 +72,8 @@ class NotificationTemplate(models.Model):
 
     class Meta:
         ordering = ["event", "-is_default", "name"]
+        verbose_name = _("notification template")
+        verbose_name_plural = _("notification templates")
         constraints = [
             models.UniqueConstraint(fields=["event", "name"], name="notification_template_event_name"),
             models.UniqueConstraint(
@@ -91,14 +94,16 @@ class NotificationTemplateText(models.Model):
 
     template = models.ForeignKey(NotificationTemplate, on_delete=models.CASCADE, related_name="texts")
     language = models.CharField(max_length=10)
-    subject = models.CharField(max_length=300)
-    text_body = models.TextField("Plain-text body")
-    html_body = models.TextField("HTML body", blank=True)
-    push_title = models.CharField("Mobile: title", max_length=200, blank=True)
-    push_text = models.CharField("Mobile: text", max_length=500, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    text_body = models.TextField(_("plain-text body"))
+    html_body = models.TextField(_("HTML body"), blank=True)
+    push_title = models.CharField(_("mobile: title"), max_length=200, blank=True)
+    push_text = models.CharField(_("mobile: text"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["template", "language"]
+        verbose_name = _("notification template text")
+        verbose_name_plural = _("notification template texts")
         constraints = [
             models.UniqueConstraint(fields=["template", "language"], name="notification_template_text_language")
         ]
@@ -116,6 +121,8 @@ class ProductNotificationTemplate(models.Model):
     template = models.ForeignKey(NotificationTemplate, on_delete=models.CASCADE, related_name="product_choices")
 
     class Meta:
+        verbose_name = _("product's notification template")
+        verbose_name_plural = _("products' notification templates")
         constraints = [
             models.UniqueConstraint(fields=["product_id", "event"], name="product_notification_template_event")
         ]
@@ -133,6 +140,8 @@ class StaffNotificationRecipient(models.Model):
 
     class Meta:
         ordering = ["event", "user"]
+        verbose_name = _("staff notification recipient")
+        verbose_name_plural = _("staff notification recipients")
         constraints = [models.UniqueConstraint(fields=["event", "user"], name="staff_notification_recipient")]
 
     def __str__(self) -> str:
