@@ -48,6 +48,7 @@ HOSTILE = [
     "{{ '%0999999999d' % 1 }}",
     "{{ 'x'.ljust(1000000000) }}",
     "{% autoescape false %}{{ client.name }}{% endautoescape %}",
+    "{{ client.items }}{{ client.name.upper }}{{ range }}{{ client.keys() }}",
 ]
 LEAKS = ["SECRET", settings.SECRET_KEY, "class", "root:", "argon2", "module", "function", "Template", "globals"]
 

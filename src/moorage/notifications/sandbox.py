@@ -40,7 +40,6 @@ SAFE_STR_METHODS = {
     "upper", "lower", "title", "capitalize", "strip", "lstrip", "rstrip", "startswith", "endswith",
     "split", "isdigit", "isalpha", "islower", "isupper",
 }  # fmt: skip
-SAFE_DICT_METHODS = {"items", "keys", "values", "get"}
 # Tags that reach other templates, change escaping or define callables.
 FORBIDDEN_NODES: dict[type[nodes.Node], str] = {
     nodes.Include: "include",
@@ -117,6 +116,11 @@ def _money(value: Any, currency: Any = "") -> str:
     return f"{amount} {currency}".strip() if currency and not isinstance(currency, Empty) else str(amount)
 
 
+def _shown(value: Any) -> Any:
+    """What `{{ … }}` prints: a method or function prints nothing (never its address)."""
+    return "" if callable(value) and not isinstance(value, Empty) else value
+
+
 class _Guard(NodeTransformer):
     """Refuses the forbidden tags and names, and routes every loop and `~` through the limits."""
 
@@ -142,15 +146,17 @@ class Sandbox(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "+", "%", "//"})
 
     def __init__(self, *, html: bool) -> None:
-        super().__init__(loader=None, autoescape=html, undefined=Empty, extensions=[], auto_reload=False)
+        super().__init__(
+            loader=None, autoescape=html, undefined=Empty, extensions=[], auto_reload=False, finalize=_shown
+        )
         self.filters = {name: FILTERS[name] for name in SAFE_FILTERS}
         self.filters.update(date=_date, money=_money)
         self.globals = {"range": _range, "_loop_budget": _loop_budget, "_concat": _concat}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # Templates get plain dicts: `order.items` is the order's items, never the dict's method.
-        if isinstance(obj, dict) and attribute in obj:
-            return obj[attribute]
+        if isinstance(obj, dict):
+            return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
@@ -175,10 +181,8 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if __obj in (_range, _loop_budget, _concat):
             return __context.call(__obj, *args, **kwargs)
         owner, name = getattr(__obj, "__self__", None), getattr(__obj, "__name__", "")
-        allowed = (
-            (isinstance(owner, str) and name in SAFE_STR_METHODS)
-            or (isinstance(owner, dict) and name in SAFE_DICT_METHODS)
-            or (isinstance(owner, LoopContext) and name in ("cycle", "changed"))
+        allowed = (isinstance(owner, str) and name in SAFE_STR_METHODS) or (
+            isinstance(owner, LoopContext) and name in ("cycle", "changed")
         )
         if not allowed:
             raise SecurityError(f"calling {name or type(__obj).__name__!s} is not allowed in templates")

@@ -139,6 +139,7 @@ def install_defaults(*, now: dt.datetime, reset: bool = False) -> int:
                     if template is None:
                         continue
             have = set(template.texts.values_list("language", flat=True))
+            before = written
             for lang in templates_builtin.languages(code):
                 texts = templates_builtin.builtin(code, lang)
                 if texts is None or (lang in have and not reset):
@@ -155,7 +156,7 @@ def install_defaults(*, now: dt.datetime, reset: bool = False) -> int:
                     },
                 )
                 written += 1
-            if written:
+            if written > before:
                 template.updated_at = now
                 template.save(update_fields=["updated_at"])
     return written
