@@ -354,6 +354,8 @@ def test_the_editor_lists_every_event_and_saves_a_text(client, staff):
     client.force_login(staff)
     page = client.get(reverse("admin:notifications_notificationtemplate_changelist"))
     assert page.status_code == 200 and "Reminder of the service expiration" in page.content.decode()
+    add = client.get(reverse("admin:notifications_notificationtemplate_add")).content.decode()
+    assert '<option value="ru" selected>' in add and '<option value="en" selected>' in add
     template = _default("account_suspended")
     url = reverse("admin:notifications_notificationtemplate_change", args=[template.pk])
     page = client.get(url).content.decode()

@@ -199,6 +199,14 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["event"] if obj is not None else []
 
+    def get_formset_kwargs(self, request: HttpRequest, obj: Any, inline: Any, prefix: str) -> dict[str, Any]:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if request.method == "GET" and (obj is None or obj.pk is None):  # a new template: one text per language
+            from django.conf import settings
+
+            kwargs["initial"] = [{"language": code} for code, _name in settings.LANGUAGES]
+        return kwargs
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(product_count=Count("product_choices", distinct=True))
 
