@@ -56,6 +56,9 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows, set
         user_agent="Mozilla/5.0 (Linux; Android 14) Chrome/131.0",
         created_at=world.order.created_at,
     )
+    from moorage.notifications.models import StaffNotificationRecipient
+
+    StaffNotificationRecipient.objects.create(event="staff_upgrade_failed", user=staff)
     CancellationRequest.objects.create(
         service=world.service, type="end_of_period", reason="moving", created_at=world.order.created_at
     )

@@ -132,6 +132,7 @@ def test_reminders_each_sent_once(starter, client_account, defaults):
     renewal = Invoice.objects.get(kind="renewal")
     rows = Notification.objects.filter(invoice_id=renewal.pk).order_by("pk")
     assert [(n.template, n.created_at.date()) for n in rows] == [
+        ("invoice_created", D(2026, 8, 18)),
         ("invoice_reminder", D(2026, 8, 27)),
         ("invoice_overdue_1", D(2026, 9, 2)),
         ("invoice_overdue_2", D(2026, 9, 5)),
@@ -147,10 +148,11 @@ def test_missed_days_send_only_the_latest_overdue_reminder(starter, client_accou
     run_day(D(2026, 8, 20))  # renewal issued
     run_day(D(2026, 9, 10))  # nine days overdue: only the third reminder goes out
     renewal = Invoice.objects.get(kind="renewal")
-    sent = Notification.objects.filter(invoice_id=renewal.pk, status="queued").values_list("template", flat=True)
+    reminders = Notification.objects.filter(invoice_id=renewal.pk).exclude(template="invoice_created")
+    sent = reminders.filter(status="queued").values_list("template", flat=True)
     assert list(sent) == ["invoice_overdue_3"]
     run_day(D(2026, 9, 11))
-    assert Notification.objects.filter(invoice_id=renewal.pk).exclude(status="skipped").count() == 1
+    assert reminders.exclude(status="skipped").count() == 1
 
 
 def test_never_pays_terminated_and_invoices_cancelled(starter, client_account, defaults):

@@ -19,7 +19,7 @@ def _email(client, key, now):  # noqa: ANN001, ANN202
             client=client,
             dedupe_key=key,
             now=now,
-            context={"order": {"display_number": "000042"}},
+            context={"order": {"number": "000042"}},
         )
 
 

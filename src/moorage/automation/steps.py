@@ -602,6 +602,7 @@ class ExpirationNotices(Step):
                 service_id=service.pk,
                 dedupe_key=f"expiry:{i}:{when}{days}:{service.pk}:{service.next_due_date}",
                 context={"service": service, "expiry": expiry},
+                variant=notice.get("variant"),  # "Change": the template staff picked for this notice
             )
             if row is not None:
                 sent.append(f"{days} days {when}")

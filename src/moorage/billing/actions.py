@@ -16,6 +16,7 @@ from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.core.money import MAX_AMOUNT, ZERO, round_money, to_decimal
 from moorage.customers.models import Client
+from moorage.notifications.actions import notify
 from moorage.services.locks import lock_row, lock_rows
 from moorage.services.models import Service
 
@@ -149,6 +150,15 @@ def issue_invoice(
             memo=f"Invoice {invoice.display_number}",
         )
     audit(actor=actor, action="invoice_issue", obj=invoice, now=now, data={"total": str(invoice.total), "kind": kind})
+    if invoice.total > 0 and kind != Invoice.Kind.ORDER:  # an order's invoice is in its Initial Order email
+        notify(
+            template="invoice_created",
+            client=client,
+            dedupe_key=f"invoice_created:{invoice.pk}",
+            now=now,
+            context={"invoice": invoice},
+            invoice_id=invoice.pk,
+        )
     return invoice
 
 
@@ -217,7 +227,16 @@ def apply_payment(
             actor=actor,
             memo=f"Overpayment of invoice {invoice.display_number}",
         )
-    return mark_paid_if_settled(invoice, paid_on=paid_on)
+    paid = mark_paid_if_settled(invoice, paid_on=paid_on)
+    notify(
+        template="payment_received",
+        client=invoice.client,
+        dedupe_key=f"payment_received:{payment.pk}:{invoice.pk}",
+        now=now,
+        context={"payment": payment, "invoice": invoice},
+        invoice_id=invoice.pk,
+    )
+    return paid
 
 
 def apply_credit(

@@ -22,14 +22,26 @@ def validate_reminders(value: object) -> None:
 
 
 def validate_expiration_notices(value: object) -> None:
-    """Expiration notifications: a list of {"days": N >= 0, "when": "before" | "after", "template": name}."""
-    _validate_day_list(value, extra=("template",), allow_zero=True)
+    """Expiration notifications: a list of {"days": N >= 0, "when": "before" | "after", "template": event,
+    "variant": the name of one of that event's notification templates (optional)}."""
+    from django.core.exceptions import ValidationError
+
+    from moorage.notifications.models import NotificationTemplate
+
+    _validate_day_list(value, extra=("template", "variant"), allow_zero=True)
+    for i, item in enumerate(value or []):
+        variant = item.get("variant")
+        if variant is None:
+            continue
+        event = item.get("template") or "service_expiration"
+        if not isinstance(variant, str) or not NotificationTemplate.objects.filter(event=event, name=variant).exists():
+            raise ValidationError(f"item {i + 1}: {event} has no notification template named {variant!r}")
 
 
 def _validate_day_list(value: object, *, extra: tuple[str, ...], allow_zero: bool = False) -> None:
     from django.core.exceptions import ValidationError
 
-    from moorage.notifications.templates_builtin import TEMPLATES
+    from moorage.notifications.events import EVENTS
 
     if value is None:
         return
@@ -43,7 +55,7 @@ def _validate_day_list(value: object, *, extra: tuple[str, ...], allow_zero: boo
             raise ValidationError(f"item {i + 1}: days must be a whole number of at least {0 if allow_zero else 1}")
         if item.get("when", "after") not in ("before", "after"):
             raise ValidationError(f"item {i + 1}: when must be before or after")
-        if "template" in item and item["template"] not in TEMPLATES:
+        if "template" in item and item["template"] not in EVENTS:
             raise ValidationError(f"item {i + 1}: unknown template {item['template']!r}")
 
 

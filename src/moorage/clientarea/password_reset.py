@@ -15,7 +15,7 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from moorage.clientarea.forms import add_domain_error
@@ -24,6 +24,7 @@ from moorage.core.errors import DomainError
 from moorage.core.models import User
 from moorage.customers.actions import client_set_password
 from moorage.customers.models import Client
+from moorage.notifications.actions import password_reset_send
 
 RATE_WINDOW_SECONDS = 60 * 60
 
@@ -59,6 +60,21 @@ class ClientPasswordResetForm(PasswordResetForm):
         for user in User.objects.filter(email=email).select_related("client"):
             if may_reset_here(user) and user.has_usable_password():
                 yield user
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """The reset email is the Password reset notification (its template is edited by staff, in
+        the client's language), not Django's own email."""
+        path = reverse("clientarea:password_reset_confirm", args=[context["uid"], context["token"]])
+        url = f"{context['protocol']}://{context['domain']}{path}"
+        password_reset_send(client=context["user"].client, reset_url=url, now=clock.now())
 
 
 class ClientSetPasswordForm(SetPasswordForm):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from moorage.customers.models import Client
 
@@ -97,3 +99,92 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of notification {self.notification_id}: {self.outcome}"
+
+
+class NotificationTemplate(models.Model):
+    """A template of one notification event: "Default" (used unless a product chose another) or a
+    variant staff created. Its texts, one per language, are `NotificationTemplateText` rows."""
+
+    event = models.CharField(max_length=64, db_index=True)  # a code of notifications.events.EVENTS
+    name = models.CharField(_("name"), max_length=100, default="Default")
+    # Set by `install_defaults` on the variant it creates, and moved only by staff ("Make default").
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["event", "-is_default", "name"]
+        verbose_name = _("notification template")
+        verbose_name_plural = _("notification templates")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="notification_template_event_name"),
+            models.UniqueConstraint(
+                fields=["event"], condition=models.Q(is_default=True), name="notification_template_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        from moorage.notifications.events import EVENTS
+
+        event = EVENTS.get(self.event)
+        return f"{event.label if event else self.event}: {self.name}"
+
+
+class NotificationTemplateText(models.Model):
+    """A template's texts in one language: subject, plain-text and HTML body (Jinja2, sandboxed), and
+    for mobile events the push notification's title and text."""
+
+    template = models.ForeignKey(NotificationTemplate, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=10)
+    subject = models.CharField(_("subject"), max_length=300)
+    text_body = models.TextField(_("plain-text body"))
+    html_body = models.TextField(_("HTML body"), blank=True)
+    push_title = models.CharField(_("mobile: title"), max_length=200, blank=True)
+    push_text = models.CharField(_("mobile: text"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["template", "language"]
+        verbose_name = _("notification template text")
+        verbose_name_plural = _("notification template texts")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "language"], name="notification_template_text_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} [{self.language}]"
+
+
+class ProductNotificationTemplate(models.Model):
+    """A product's choice of template for one client event (the product's Emails section, "Change").
+    `product_id` is a plain id: notifications sit below the catalog."""
+
+    product_id = models.BigIntegerField(db_index=True)
+    event = models.CharField(max_length=64)
+    template = models.ForeignKey(NotificationTemplate, on_delete=models.CASCADE, related_name="product_choices")
+
+    class Meta:
+        verbose_name = _("product's notification template")
+        verbose_name_plural = _("products' notification templates")
+        constraints = [
+            models.UniqueConstraint(fields=["product_id", "event"], name="product_notification_template_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"product {self.product_id}: {self.template}"
+
+
+class StaffNotificationRecipient(models.Model):
+    """A staff member who receives a staff notification event. An event with no rows goes to every
+    active staff member."""
+
+    event = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["event", "user"]
+        verbose_name = _("staff notification recipient")
+        verbose_name_plural = _("staff notification recipients")
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="staff_notification_recipient")]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.user}"

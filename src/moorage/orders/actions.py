@@ -23,7 +23,7 @@ from moorage.core.cycles import CYCLE_LABELS, Cycle, first_of_next_month, period
 from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.customers.models import Client
-from moorage.notifications.actions import notify_staff
+from moorage.notifications.actions import notify, notify_staff
 from moorage.orders.models import Order, OrderItem
 from moorage.provisioning.actions import request_create
 from moorage.provisioning.registry import is_active
@@ -323,6 +323,14 @@ def checkout(
     for item in order.items.select_related("service__product"):
         if item.product.module and item.product.auto_create == Product.AutoCreate.ON_ORDER:
             auto_create(item.service, now=now, actor=actor)
+    notify(
+        template="initial_order",
+        client=client,
+        dedupe_key=f"initial_order:{order.pk}",
+        now=now,
+        context={"order": order, "invoice": order.invoice},
+        invoice_id=order.invoice_id,
+    )
     audit(
         actor=actor,
         action="order_checkout",

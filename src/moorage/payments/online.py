@@ -26,7 +26,7 @@ from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
 from moorage.core.money import MAX_AMOUNT
 from moorage.customers.models import Client
-from moorage.notifications.actions import notify_staff
+from moorage.notifications.actions import notify, notify_staff
 from moorage.payments import registry
 from moorage.payments.actions import record_payment
 from moorage.payments.interface import (
@@ -331,7 +331,18 @@ def _hold(
         template="staff_payment_held",
         dedupe_key=f"payment_held:{held.pk}",
         now=now,
-        context={"held": held, "invoice": invoice},
+        # Plain values: the template's sandbox receives only whitelisted data (notifications/context.py).
+        context={
+            "payment": {
+                "amount": held.amount,
+                "currency": held.currency,
+                "gateway": registry.display_name(gateway),
+                "transaction_id": held.transaction_id,
+            },
+            "invoice": invoice,
+            "client": invoice.client if invoice is not None else None,
+            "reason": reason,
+        },
         invoice_id=invoice.pk if invoice is not None else None,
     )
     audit(actor=None, action="payment_held", obj=held, now=now, message=reason, data={"amount": str(amount)})
@@ -506,6 +517,14 @@ def _record_refund(refund: GatewayRefund, invoice: Invoice, *, now: dt.datetime,
         now=now,
         data={"amount": str(refund.amount), "refund": refund.refund_id},
         message=f"Refund of {refund.amount} {refund.currency} through {refund.gateway}.",
+    )
+    notify(
+        template="payment_refunded",
+        client=payment.client,
+        dedupe_key=f"payment_refunded:{refund.gateway}:{refund.pk}",
+        now=now,
+        invoice_id=invoice.pk,
+        context={"payment": payment, "amount": refund.amount, "invoice": invoice},
     )
 
 
