@@ -1,19 +1,24 @@
 """A client signs in, picks Russian in the header, and reads the dashboard and navigation in Russian;
-the choice is kept on the client, so the next sign-in (from a browser that asks for English) is Russian too."""
+the choice is kept on the client, so the next sign-in (from a browser that asks for English) is Russian
+too, and the emails that follow (delivered through a real SMTP server) are Russian."""
 
 from __future__ import annotations
 
 import re
+from email.header import decode_header, make_header
 
 import pytest
 
+from moorage.core import clock
 from moorage.customers.models import Client
+from moorage.notifications.actions import deliver_pending
 from tests import factories
+from tests.notifications.conftest import smtp, smtp_server  # noqa: F401  (aiosmtpd on a free port)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_client_switches_to_russian(live_server, browser, page, shot):
+def test_client_switches_to_russian(live_server, browser, page, shot, smtp):  # noqa: F811
     client = factories.client(email="olga@example.com", first_name="Olga")
     base = live_server.url
 
@@ -43,6 +48,22 @@ def test_client_switches_to_russian(live_server, browser, page, shot):
     page.get_by_role("link", name="Счета").click()
     page.wait_for_url(re.compile(r"/invoices/$"))
     assert "Счета" in page.locator("h1").inner_text()
+
+    # The next event's email is Russian: an order (its Initial Order email), sent over SMTP, then read
+    # on the client's Emails page.
+    client.refresh_from_db()
+    plan = factories.product(factories.shared_page(), name="Start")
+    order = factories.checkout(client, plan, hostname="olga.example.com")
+    assert deliver_pending(now=clock.now()) >= 1
+    (message,) = [m for m in smtp.messages if m["To"] == "olga@example.com"]
+    subject = str(make_header(decode_header(str(message["Subject"]))))
+    assert subject == f"Заказ {order.display_number} принят", subject
+    page.get_by_role("link", name="Письма").click()
+    page.wait_for_url(re.compile(r"/emails/$"))
+    page.get_by_role("link", name=subject).click()
+    body = page.locator("main").inner_text()
+    assert "Здравствуйте, Olga" in body and "Спасибо за заказ" in body, body
+    shot(page, "21-email-in-russian")
 
     # Another browser, which asks for English: once signed in, the client's own language wins.
     context = browser.new_context(locale="en-US")
