@@ -206,3 +206,19 @@ def test_the_new_password_is_checked(client, client_account):
     assert response.status_code == 200
     assert response.context["form"].errors
     assert can_sign_in(client_account.email, PASSWORD)
+
+
+def test_staff_reading_the_emails_never_see_the_reset_link(client, client_account, admin_client):
+    # The link signs its holder in as the client: the staff area shows that the email went out,
+    # never its body (the client reads it in their own mailbox and Emails page).
+    from moorage.notifications.models import Notification
+
+    ask(client, client_account.email)
+    url = link_in(mail.outbox[0])
+    row = Notification.objects.get(template="password_reset")
+    assert path_of(url) in row.body  # the client's own Emails page shows it
+    page = admin_client.get(reverse("admin:notifications_notification_change", args=[row.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Hidden: it carries a single-use sign-in link" in html
+    assert path_of(url) not in html and path_of(url).split("/")[-2] not in html

@@ -33,6 +33,9 @@ from moorage.notifications.models import (
     StaffNotificationRecipient,
 )
 
+# Events whose body carries a credential: shown to the client who received it, never to staff.
+SECRET_EVENTS = frozenset({"password_reset"})
+
 
 class DeliveryAttemptInline(ReadOnlyTabularInline):
     model = DeliveryAttempt
@@ -83,6 +86,22 @@ class NotificationAdmin(ReadOnlyAdmin):
     ]
     inlines = [DeliveryAttemptInline]
     actions = ["resend_selected"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Notification | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.template in SECRET_EVENTS:
+            # A password-reset link signs its holder in as the client: staff who may read emails
+            # must not be able to use it (Resend still sends it to the client's own address).
+            fields = [("hidden_body" if f == "body" else f) for f in fields if f != "html_body"]
+        return fields
+
+    def get_fields(self, request: HttpRequest, obj: Notification | None = None) -> list[str]:
+        # Read-only pages list every model field unless told: show exactly the read-only ones.
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("Body"))
+    def hidden_body(self, obj: Notification) -> str:
+        return gettext("Hidden: it carries a single-use sign-in link meant for the client only.")
 
     @admin.display(description=_("Error"))
     def error_short(self, obj: Notification) -> str:
