@@ -53,6 +53,17 @@ def post_webhook(client, body: bytes, signature: str | None = None):  # noqa: AN
     return client.post("/payments/webhooks/fake/", data=body, content_type="application/json", **headers)
 
 
+def test_a_client_cannot_make_moorage_hammer_the_provider(fake, order):
+    from moorage.payments.online import CHECKOUTS_PER_HOUR, TooManyCheckouts
+
+    for _ in range(CHECKOUTS_PER_HOUR):
+        start(order)
+    with pytest.raises(TooManyCheckouts):
+        start(order)
+    assert Checkout.objects.filter(client_id=order.client_id).count() == CHECKOUTS_PER_HOUR
+    start(order, now=LATER + dt.timedelta(hours=1, seconds=1))  # the window moved on
+
+
 def test_checkout_starts_at_the_provider_for_what_is_due(fake, order):
     co, url = start(order)
     assert url == f"https://fake.test/pay/{co.provider_ref}"

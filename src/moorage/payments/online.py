@@ -65,6 +65,14 @@ class GatewayUnavailable(DomainError):
     status = 502
 
 
+CHECKOUTS_PER_HOUR = 20
+
+
+class TooManyCheckouts(DomainError):
+    code = "too_many_checkouts"
+    status = 429
+
+
 def _money(value: Decimal | None) -> Decimal | None:
     """A provider's amount in cents; None for what is not a finite amount up to the money column's
     bound (it is then held or ignored, never recorded)."""
@@ -116,6 +124,14 @@ def checkout_start(
             f"{registry.display_name(gateway)} cannot keep a card for Service Auto Payment", field="save_method"
         )
     site = _site_url(base_url)
+    # Each start is a call to the provider: a client (or a script with their session) may not make
+    # Moorage hammer it.
+    recent = Checkout.objects.filter(client_id=client_id, created_at__gt=now - dt.timedelta(hours=1)).count()
+    if recent >= CHECKOUTS_PER_HOUR:
+        raise TooManyCheckouts(
+            f"too many payment attempts in the last hour ({recent}); please wait a while or contact us",
+            field="gateway",
+        )
     with transaction.atomic(durable=True):
         invoice = Invoice.objects.filter(pk=invoice_id, client_id=client_id).values_list("pk", flat=True).first()
         if invoice is None:
