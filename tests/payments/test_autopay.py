@@ -18,6 +18,7 @@ from moorage.services.models import Service
 from tests.automation.conftest import at, pay, run_day
 from tests.factories import checkout
 from tests.payments.fake_gateway import provider
+from tests.payments.renewals import renewal_day
 
 D = dt.date
 
@@ -45,17 +46,6 @@ def save_card(client, token: str) -> SavedPaymentMethod:  # noqa: ANN001
     method.token = token
     method.save()
     return method
-
-
-def renewal_day() -> tuple[Invoice, AutoCharge]:
-    """Run the automation until the renewal invoice is issued."""
-    day = D(2026, 1, 17)
-    while not Invoice.objects.filter(kind=Invoice.Kind.RENEWAL).exists():
-        assert day < D(2026, 2, 20)
-        run_day(day)
-        day += dt.timedelta(days=1)
-    invoice = Invoice.objects.get(kind=Invoice.Kind.RENEWAL)
-    return invoice, AutoCharge.objects.get(invoice=invoice)
 
 
 def test_the_renewal_is_charged_on_the_saved_card(service, client_account):

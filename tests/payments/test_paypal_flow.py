@@ -22,7 +22,8 @@ from moorage.servicefunctions.actions import auto_payment_set
 from moorage.services.models import Service
 from paypal_standin import PayPalStandin
 from tests import factories
-from tests.automation.conftest import at, run_day
+from tests.automation.conftest import at
+from tests.payments.renewals import renewal_day
 
 D = dt.date
 
@@ -276,17 +277,6 @@ def wallet_service(paypal, settings, now):  # noqa: ANN001, ANN201
     service = Service.objects.get()
     auto_payment_set(service_id=service.pk, on=True, now=at(D(2026, 1, 16)), actor=None, client_id=client.pk)
     return service
-
-
-def renewal_day() -> tuple[Invoice, AutoCharge]:
-    """Run the automation until the renewal invoice is issued."""
-    day = D(2026, 1, 17)
-    while not Invoice.objects.filter(kind=Invoice.Kind.RENEWAL).exists():
-        assert day < D(2026, 2, 20)
-        run_day(day)
-        day += dt.timedelta(days=1)
-    invoice = Invoice.objects.get(kind=Invoice.Kind.RENEWAL)
-    return invoice, AutoCharge.objects.get(invoice=invoice)
 
 
 def test_service_auto_payment_on_the_vaulted_paypal_wallet(paypal, wallet_service):

@@ -10,14 +10,13 @@ from decimal import Decimal
 
 import pytest
 
-from moorage.billing.models import Invoice, LedgerEntry, Payment
+from moorage.billing.models import LedgerEntry, Payment
 from moorage.billing.queries import invoice_outstanding
 from moorage.catalog.models import BillingDefaults
 from moorage.notifications.models import Notification
 from moorage.payments.actions import payment_record
 from moorage.payments.autopay import auto_charge_run
 from moorage.payments.models import (
-    AutoCharge,
     Checkout,
     GatewayConfig,
     GatewayRefund,
@@ -30,8 +29,9 @@ from moorage.servicefunctions.actions import auto_payment_set
 from moorage.services.models import Service
 from stripe_standin import StripeStandin
 from stripe_standin.testing import stripe_standin  # noqa: F401
-from tests.automation.conftest import at, run_day
+from tests.automation.conftest import at
 from tests.factories import checkout as order_checkout
+from tests.payments.renewals import renewal_day as renewal
 
 LATER = dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC)
 D = dt.date
@@ -313,16 +313,6 @@ def card_service(stripe_on, starter, client_account, client):  # noqa: ANN001, A
 
 
 CHARGE_TIME = at(D(2026, 2, 1), 1)  # the renewal invoice's issue day, after the automation ran
-
-
-def renewal() -> tuple[Invoice, AutoCharge]:
-    day = D(2026, 1, 17)
-    while not Invoice.objects.filter(kind=Invoice.Kind.RENEWAL).exists():
-        assert day < D(2026, 2, 20)
-        run_day(day)
-        day += dt.timedelta(days=1)
-    invoice = Invoice.objects.get(kind=Invoice.Kind.RENEWAL)
-    return invoice, AutoCharge.objects.get(invoice=invoice)
 
 
 def test_the_card_kept_at_checkout_is_saved(card_service, stripe_on) -> None:  # noqa: ANN001
