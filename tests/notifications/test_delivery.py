@@ -42,7 +42,9 @@ def test_a_notification_is_delivered_once_over_smtp(smtp, client_account, starte
     message = smtp.messages[0]
     assert message["To"] == client_account.user.email
     assert "suspended" in message["Subject"]
-    assert "unpaid invoice 000001" in message.get_payload()
+    # Text and HTML alternatives (the templates write both); the reason is in each.
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk()}
+    assert "unpaid invoice 000001" in parts["text/plain"] and "unpaid invoice 000001" in parts["text/html"]
     row = Notification.objects.get()
     assert row.status == "sent" and row.sent_at == now
 
