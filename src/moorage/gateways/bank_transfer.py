@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from moorage.payments.interface import GatewayModule, SettingField
 
-DEFAULT_INSTRUCTIONS = "Pay by bank transfer quoting the invoice number; staff record the payment when it arrives."
+DEFAULT_INSTRUCTIONS = _("Pay by bank transfer quoting the invoice number; staff record the payment when it arrives.")
 
 
 class BankTransferGateway(GatewayModule):
     code = "bank_transfer"
-    name = "Bank / Wire Transfer"
+    name = _("Bank / Wire Transfer")
     manual = True
     online = False
     enabled_by_default = True

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from moorage.payments.interface import GatewayModule
 
 
 class CreditBalanceGateway(GatewayModule):
     code = "credit_balance"
-    name = "Credit balance"
+    name = _("Credit balance")
     manual = False
     online = False
     enabled_by_default = True
@@ -17,4 +20,4 @@ class CreditBalanceGateway(GatewayModule):
 
     @property
     def instructions(self) -> str:
-        return "Pay the invoice from your account's credit balance."
+        return gettext("Pay the invoice from your account's credit balance.")

@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 import stripe
+from django.utils.translation import gettext_lazy as _
 from urllib3.exceptions import NewConnectionError
 
 from moorage.payments.interface import (
@@ -97,7 +98,7 @@ class StripeGateway(GatewayModule):
     """Credit Card payments on Stripe's hosted Checkout page; saved cards for Service Auto Payment."""
 
     code = "stripe"
-    name = "Credit Card"
+    name = _("Credit Card")
     supports_saved_methods = True
     supports_refunds = True
     settings_fields = (

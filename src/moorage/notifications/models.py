@@ -16,23 +16,23 @@ class Notification(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
+        QUEUED = "queued", _("Queued")
         # Claimed by a worker that is sending it now: never picked up by another worker.
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
         # The worker stopped while sending: it may or may not have arrived. Never re-sent by itself
         # (at most once); staff check and resend.
-        UNKNOWN = "unknown", "Unknown — check and resend"
+        UNKNOWN = "unknown", _("Unknown — check and resend")
 
     class Audience(models.TextChoices):
         CLIENT = "client", "Client"
         STAFF = "staff", "Staff"
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        PUSH = "push", "Mobile (Web Push)"
+        EMAIL = "email", _("Email")
+        PUSH = "push", _("Mobile (Web Push)")
 
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.CLIENT)
@@ -73,12 +73,12 @@ class DeliveryAttempt(models.Model):
     """One try at sending a notification (email or Web Push): kept for good, resends included."""
 
     class Outcome(models.TextChoices):
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        RETRY = "retry", "Error, will retry"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
-        UNKNOWN = "unknown", "Unknown"
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRY = "retry", _("Error, will retry")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+        UNKNOWN = "unknown", _("Unknown")
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="delivery_attempts")
     number = models.PositiveIntegerField()  # 1, 2, … per notification

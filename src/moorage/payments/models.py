@@ -9,6 +9,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.models import Invoice, Payment
 from moorage.core.crypto import decrypt, encrypt
@@ -57,12 +58,12 @@ class Checkout(models.Model):
     status changes only from what the provider says (verified webhook or server-side fetch)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        ACTION_REQUIRED = "action_required", "Authentication required"
-        CANCELLED = "cancelled", "Cancelled"
-        HELD = "held", "Held for staff"
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        ACTION_REQUIRED = "action_required", _("Authentication required")
+        CANCELLED = "cancelled", _("Cancelled")
+        HELD = "held", _("Held for staff")
 
     reference = models.CharField(max_length=64, unique=True, default=new_reference)
     gateway = models.CharField(max_length=32)
@@ -175,14 +176,14 @@ class AutoCharge(models.Model):
     Unique per invoice, so however often the renewal run or the task runs, it is charged once."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        CHARGING = "charging", "Charging"
+        PENDING = "pending", _("Pending")
+        CHARGING = "charging", _("Charging")
         # The provider took the charge but has not settled it (a held capture): its webhook completes it.
-        AWAITING = "awaiting", "Awaiting the provider"
-        PAID = "paid", "Paid"
-        DECLINED = "declined", "Declined"
-        ERROR = "error", "Error (look at the provider before retrying)"
-        SKIPPED = "skipped", "Skipped"
+        AWAITING = "awaiting", _("Awaiting the provider")
+        PAID = "paid", _("Paid")
+        DECLINED = "declined", _("Declined")
+        ERROR = "error", _("Error (look at the provider before retrying)")
+        SKIPPED = "skipped", _("Skipped")
 
     invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="auto_charge")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
@@ -208,10 +209,10 @@ class GatewayRefund(models.Model):
     Staff refunds start as a row with an idempotency key before the provider is called."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        PENDING = "pending", "Pending at the provider"
-        DONE = "done", "Refunded"
-        FAILED = "failed", "Failed"
+        REQUESTED = "requested", _("Requested")
+        PENDING = "pending", _("Pending at the provider")
+        DONE = "done", _("Refunded")
+        FAILED = "failed", _("Failed")
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="gateway_refunds")
     gateway = models.CharField(max_length=32)

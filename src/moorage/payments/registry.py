@@ -94,7 +94,7 @@ def display_name(code: str, config: GatewayConfig | None = None) -> str:
     if config is not None and config.display_name:
         return config.display_name
     cls = module_class(code)
-    return cls.name if cls is not None and cls.name else code
+    return str(cls.name) if cls is not None and cls.name else code  # a lazy name, in the active language
 
 
 def enabled_gateways(*, online: bool | None = None) -> list[tuple[GatewayConfig | None, GatewayModule]]:
