@@ -162,6 +162,15 @@ def test_paid_invoice_shows_the_transaction(signed_in, order, now):
     assert "this invoice was paid on" in page
 
 
+def test_bank_transfer_is_offered_only_while_enabled(signed_in, order, now):
+    from moorage.payments.models import GatewayConfig
+
+    url = reverse("clientarea:invoice", args=[order.invoice.number])
+    assert "Transfer the amount to our bank account" in signed_in.get(url).content.decode()
+    GatewayConfig.objects.update_or_create(code="bank_transfer", defaults={"enabled": False, "updated_at": now})
+    assert "Transfer the amount to our bank account" not in signed_in.get(url).content.decode()
+
+
 def test_pay_from_credit(signed_in, client_account, order, now):
     credit_add(client=client_account, amount=Decimal("10.00"), reason="goodwill", now=now, actor=None)
     url = reverse("clientarea:invoice", args=[order.invoice.number])

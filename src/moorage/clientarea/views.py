@@ -49,7 +49,7 @@ from moorage.core.errors import DomainError
 from moorage.core.models import User
 from moorage.customers.actions import client_register, client_set_language, client_set_password, client_update
 from moorage.customers.models import Client
-from moorage.payments import gateways
+from moorage.payments import gateways, registry
 from moorage.payments.actions import invoice_pay_from_credit
 from moorage.payments.queries import credit_payments_enabled, pay_options
 from moorage.provisioning import actions as provisioning
@@ -493,6 +493,8 @@ def invoice_detail(request: HttpRequest, number: int) -> HttpResponse:
             "transactions": rows,
             "bank": bank,
             "bank_details": bank.bank_details,
+            # Staff may switch bank transfer off (Payment gateways): then it is not offered.
+            "bank_enabled": registry.is_enabled("bank_transfer"),
             "pay_options": pay_options(invoice),
             "can_pay_from_credit": invoice.status == Invoice.Status.UNPAID and credit > 0 and credit_payments_enabled(),
             "overdue": invoice.status == Invoice.Status.UNPAID and invoice.due_date < clock.today(),
