@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -202,9 +203,16 @@ def compile_source(source: str, *, html: bool) -> Any:
     return env.from_string(tree)
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str, html: bool) -> Any:
+    """A checked template, compiled once per process: every notification renders the same few
+    sources. Safe to share: a render's limits live in a context variable, not in the template."""
+    return compile_source(source, html=html)
+
+
 def render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
     """Render `source` on `context` (plain data only). Raises TemplateError for any refusal."""
-    template = compile_source(source, html=html)
+    template = _compiled(source, html)
     token = _iterations.set([0])
     out: list[str] = []
     size = 0
