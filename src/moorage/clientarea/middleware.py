@@ -8,9 +8,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from moorage.clientarea.views import IMPERSONATOR_KEY  # set by Login as Client
+
 API_PREFIX = "/api/"
 STAFF_PREFIX = "/admin/"
-IMPERSONATOR_KEY = "impersonator_id"  # set by Login as Client (clientarea.views)
 
 
 class ClientLanguageMiddleware:
