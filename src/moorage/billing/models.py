@@ -65,6 +65,12 @@ class InvoiceLine(models.Model):
         UPGRADE = "upgrade", _("Upgrade")
         LATE_FEE = "late_fee", _("Late fee")
         OTHER = "other", _("Other")
+        # Sold with a service (services.ServiceComponent, domains): billed for the service's period.
+        OPTION = "option", _("Order form option")
+        ADDON = "addon", _("Add-on")
+        DOMAIN = "domain", _("Domain")
+        # A promotional code's discount: a negative amount.
+        DISCOUNT = "discount", _("Discount")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice_lines")

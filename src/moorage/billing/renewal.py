@@ -14,7 +14,7 @@ from moorage.catalog.models import BillingDefaults, Product, product_setting
 from moorage.core.cycles import Cycle, next_due_after
 from moorage.core.models import User
 from moorage.services.actions import advance_due_date
-from moorage.services.models import Service
+from moorage.services.models import Service, ServiceComponent
 
 # Apps above billing that queue charges for the next renewal invoice (upgrades: Queue Pro-rata
 # Charges, hybrid billing) register a callable here, called as f(service=, invoice=, now=, actor=)
@@ -27,6 +27,35 @@ def period_of(service: Service, start: dt.date) -> tuple[dt.date, dt.date]:
     anchor = service.anchor_date or start
     end = next_due_after(anchor, service.cycle, start, service.anchor_day) - dt.timedelta(days=1)
     return start, end
+
+
+COMPONENT_LINE_KINDS = {
+    ServiceComponent.Kind.OPTION: InvoiceLine.Kind.OPTION,
+    ServiceComponent.Kind.ADDON: InvoiceLine.Kind.ADDON,
+    ServiceComponent.Kind.DISCOUNT: InvoiceLine.Kind.DISCOUNT,
+}
+
+
+def component_lines(service: Service, start: dt.date, end: dt.date) -> list[LineSpec]:
+    """The lines of the service's active components (priced form options, add-ons, recurring
+    discounts) for the period [start, end]: billed with the parent, on the parent's due date."""
+    lines = []
+    for component in ServiceComponent.objects.filter(service=service, status=ServiceComponent.Status.ACTIVE).order_by(
+        "pk"
+    ):
+        if component.recurring_amount:
+            lines.append(
+                LineSpec(
+                    kind=COMPONENT_LINE_KINDS[component.kind],
+                    description=component.description,
+                    amount=component.recurring_amount,
+                    service=service,
+                    cycle=service.cycle,
+                    period_start=start,
+                    period_end=end,
+                )
+            )
+    return lines
 
 
 def is_postpaid(service: Service) -> bool:
@@ -94,7 +123,7 @@ def issue_renewal(
         period_start=start,
         period_end=end,
     )
-    lines = [line, *(usage_lines(service, start, end) if usage_lines else [])]
+    lines = [line, *component_lines(service, start, end), *(usage_lines(service, start, end) if usage_lines else [])]
     try:
         with transaction.atomic():
             invoice = issue_invoice(

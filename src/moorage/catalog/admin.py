@@ -219,6 +219,12 @@ SETTINGS_FIELDSETS = [
 ]
 
 
+# The Components tab's inlines (order forms, add-ons, domain options, contract, other services) are
+# registered by the component apps' own admin modules: `product_inlines.append(MyInline)`. The list
+# is read per request, so the order the admin modules are imported in does not matter.
+product_inlines: list[type] = []
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     """Products with their prices, in the groups of HostBill's product tabs."""
@@ -239,6 +245,10 @@ class ProductAdmin(admin.ModelAdmin):
     filter_horizontal = ["available_upgrades"]
     inlines = [PriceInline]
     actions = ["export_selected"]
+
+    def get_inlines(self, request: HttpRequest, obj: Product | None) -> list[type]:
+        return [*self.inlines, *product_inlines]
+
     change_form_template = "admin/catalog/product/change_form.html"
     change_list_template = "admin/catalog/product/change_list.html"
     fieldsets = [

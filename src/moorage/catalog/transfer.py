@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -52,6 +54,27 @@ CHOICES = {
     "auto_create": Product.AutoCreate.values,
     "client_area_layout": Product.Layout.values,
 }
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a product that another app owns (order form, add-ons, domain options, contract, other
+    services), exported under `key` of the product object. `parse(value, path)` checks the file's value
+    and returns it clean (raising DomainError naming the path, writing nothing); `apply(product, clean)`
+    writes it once the product exists, inside the import's transaction."""
+
+    key: str
+    export: Callable[[Product], Any]
+    parse: Callable[[Any, str], Any]
+    apply: Callable[[Product, Any], None]
+
+
+# Filled by the component apps' AppConfig.ready() (catalog never imports them).
+SECTIONS: dict[str, Section] = {}
+
+
+def register_section(section: Section) -> None:
+    SECTIONS[section.key] = section
 
 
 def export_product(product: Product) -> dict[str, Any]:

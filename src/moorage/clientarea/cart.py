@@ -1,6 +1,6 @@
 """The shopping cart of the client area, kept in the session until checkout.
 
-The session holds a plain list of {product_id, cycle, hostname}; prices are never stored in the
+The session holds a plain list of cart items as JSON (`CartItem.as_session`); prices are never stored in the
 cart, they are asked of `orders.actions.price_item` each time the cart is shown, so a catalog
 change (new price, hidden product) shows up at once and checkout prices the same way.
 """
@@ -22,6 +22,7 @@ SESSION_KEY = "moorage_cart"
 # one order; any change of the cart makes a new key.
 CHECKOUT_KEY = "moorage_checkout_key"
 MAX_ITEMS = 50
+PROMO_KEY = "moorage_promo_code"
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class CartLine:
     def due_now(self) -> Decimal:
         if self.priced is None:
             return ZERO
-        return self.priced.amount + self.priced.setup_fee
+        return self.priced.amount + self.priced.setup_fee + self.priced.charges_due
 
 
 def _raw(session) -> list[dict]:  # noqa: ANN001
@@ -50,14 +51,8 @@ def items(session) -> list[CartItem]:  # noqa: ANN001
     result = []
     for row in _raw(session):
         try:
-            result.append(
-                CartItem(
-                    product_id=int(row["product_id"]),
-                    cycle=str(row.get("cycle", "")),
-                    hostname=str(row.get("hostname", "")),
-                )
-            )
-        except (KeyError, TypeError, ValueError):
+            result.append(CartItem.from_session(row))
+        except (KeyError, TypeError, ValueError, AttributeError):
             continue
     return result
 
@@ -72,7 +67,7 @@ def add(session, item: CartItem) -> None:  # noqa: ANN001
         raise DomainError(
             _("a cart holds at most %(MAX_ITEMS)s items") % {"MAX_ITEMS": MAX_ITEMS}, field="items", code="cart_full"
         )
-    rows.append({"product_id": item.product_id, "cycle": item.cycle, "hostname": item.hostname})
+    rows.append(item.as_session())
     session[SESSION_KEY] = rows
     session.pop(CHECKOUT_KEY, None)
     session.modified = True
@@ -89,8 +84,25 @@ def remove(session, index: int) -> bool:  # noqa: ANN001
     return True
 
 
+def promo_code(session) -> str:  # noqa: ANN001
+    """The promotional code entered in the cart ("" when none)."""
+    value = session.get(PROMO_KEY)
+    return value if isinstance(value, str) else ""
+
+
+def set_promo_code(session, code: str) -> None:  # noqa: ANN001
+    code = (code or "").strip()[:64]
+    if code:
+        session[PROMO_KEY] = code
+    else:
+        session.pop(PROMO_KEY, None)
+    session.pop(CHECKOUT_KEY, None)
+    session.modified = True
+
+
 def clear(session) -> None:  # noqa: ANN001
     session.pop(SESSION_KEY, None)
+    session.pop(PROMO_KEY, None)
     session.pop(CHECKOUT_KEY, None)
     session.modified = True
 
@@ -110,7 +122,8 @@ def totals(cart_lines: list[CartLine]) -> dict[str, Decimal]:
     """Sums shown on the cart: first-period prices, setup fees and the first invoice's total."""
     recurring = sum((line.priced.amount for line in cart_lines if line.priced), ZERO)
     setup = sum((line.priced.setup_fee for line in cart_lines if line.priced), ZERO)
-    return {"price": recurring, "setup": setup, "total": recurring + setup}
+    extras = sum((line.priced.charges_due for line in cart_lines if line.priced), ZERO)
+    return {"price": recurring, "setup": setup, "extras": extras, "total": recurring + setup + extras}
 
 
 def checkout_key(session) -> str:  # noqa: ANN001

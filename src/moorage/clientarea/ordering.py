@@ -7,6 +7,8 @@ these views only collect the choices and show the answers.
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from moorage.catalog.models import OrderPage, Price, Product
 from moorage.clientarea import cart
+from moorage.clientarea.configure import sections as configure_sections
 from moorage.clientarea.forms import CheckoutForm, ConfigureForm, add_domain_error
 from moorage.clientarea.views import acting_user, client_of, client_required
 from moorage.core import clock
@@ -75,11 +78,20 @@ def product_configure(request: HttpRequest, product_id: int) -> HttpResponse:
         currency=settings.MOORAGE_CURRENCY,
     )
     unavailable = "" if request.method == "POST" else _unavailable(product)
-    if request.method == "POST" and form.is_valid():
-        item = CartItem(product.pk, form.cleaned_data.get("cycle", ""), form.cleaned_data.get("hostname", ""))
+    parts = configure_sections(product, request.POST if request.method == "POST" else None, client_of(request.user))
+    part_errors = [error for part in parts for error in part.errors]
+    for error in part_errors:
+        form.add_error(None, error)
+    if request.method == "POST" and form.is_valid() and not part_errors:
+        fields = {k: v for part in parts for k, v in part.item_fields.items()}
+        item = CartItem(product.pk, form.cleaned_data.get("cycle", ""), form.cleaned_data.get("hostname", ""), **fields)
         try:
             priced = price_item(item)
-            cart.add(request.session, CartItem(product.pk, priced.cycle, priced.hostname))
+            others = [e for part in parts for e in part.extra_items]
+            extra = [price_item(other, index=i + 1).item or other for i, other in enumerate(others)]
+            cart.add(request.session, dataclasses.replace(item, cycle=priced.cycle, hostname=priced.hostname))
+            for other in extra:
+                cart.add(request.session, other)
         except DomainError as exc:
             if exc.code in UNAVAILABLE:
                 unavailable = exc.message
@@ -97,6 +109,7 @@ def product_configure(request: HttpRequest, product_id: int) -> HttpResponse:
             "form": form,
             "unavailable": unavailable,
             "prices": product.prices.order_by("id"),
+            "sections": parts,
         },
     )
 
@@ -163,6 +176,8 @@ def _checkout(request: HttpRequest) -> HttpResponse:
                 notes=form.cleaned_data["notes"],
                 ip_address=request.META.get("REMOTE_ADDR") or None,
                 checkout_key=cart.checkout_key(request.session),
+                promo_code=cart.promo_code(request.session),
+                accept_contracts=bool(request.POST.get("accept_contracts")),
             )
         except DomainError as exc:
             error = _item_error(exc, lines)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,6 +16,7 @@ from moorage.billing.models import Invoice, InvoiceLine
 from moorage.catalog.hostname import HostnameError
 from moorage.catalog.hostname import validate as validate_hostname
 from moorage.catalog.models import BillingDefaults, Price, Product, product_setting
+from moorage.contracts import checkout as contracts
 from moorage.core.actions import audit, next_number
 from moorage.core.clock import local_date
 from moorage.core.cycles import CYCLE_LABELS, Cycle, first_of_next_month, period_end
@@ -24,33 +24,18 @@ from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.customers.models import Client
 from moorage.notifications.actions import notify, notify_staff
+from moorage.orders.components import components
 from moorage.orders.models import Order, OrderItem
+from moorage.promotions import checkout as promotions
 from moorage.provisioning.actions import request_create
 from moorage.provisioning.registry import is_active
 from moorage.services import actions as service_steps
 from moorage.services import lifecycle
+from moorage.services.components import CartItem, Charge, PricedItem
 from moorage.services.locks import lock_row
-from moorage.services.models import Service
+from moorage.services.models import Service, ServiceComponent
 
 COUNTED_STATUSES = [s for s in Service.Status.values if s not in (Service.Status.CANCELLED, Service.Status.TERMINATED)]
-
-
-@dataclass(frozen=True)
-class CartItem:
-    """One line of a cart: a product, the chosen cycle and hostname."""
-
-    product_id: int
-    cycle: str = ""
-    hostname: str = ""
-
-
-@dataclass(frozen=True)
-class PricedItem:
-    product: Product
-    cycle: str
-    hostname: str
-    amount: Decimal
-    setup_fee: Decimal
 
 
 def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
@@ -101,7 +86,42 @@ def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
             raise DomainError(
                 _("Hostname: %(exc)s") % {"exc": exc}, field=prefix + "hostname", code="invalid_hostname"
             ) from exc
-    return PricedItem(product, cycle, hostname, amount, setup)
+    charges = tuple(c for comp in components() for c in comp.price(item, product, cycle, index=index))
+    return PricedItem(product, cycle, hostname, amount, setup, charges, item)
+
+
+def _place_charges(
+    service: Service, charges: list[Charge], *, start: dt.date, end: dt.date | None, now: dt.datetime
+) -> list[LineSpec]:
+    """The first invoice's lines of a service's charges; the ones that renew or raise panel limits
+    become the service's components (billed with it from then on, applied by provisioning)."""
+    lines = []
+    for charge in charges:
+        periodic = charge.periodic and service.cycle != Cycle.ONE_TIME
+        if charge.amount or charge.line_kind == InvoiceLine.Kind.DISCOUNT:
+            lines.append(
+                LineSpec(
+                    kind=charge.line_kind,
+                    description=charge.description,
+                    amount=charge.amount,
+                    service=service,
+                    cycle=service.cycle if periodic else "",
+                    period_start=start if periodic else None,
+                    period_end=end if periodic else None,
+                )
+            )
+        if charge.component_kind and (charge.recurring_amount or charge.limits):
+            ServiceComponent.objects.create(
+                service=service,
+                kind=charge.component_kind,
+                source=charge.source,
+                description=charge.description[:300],
+                recurring_amount=charge.recurring_amount if service.cycle != Cycle.ONE_TIME else 0,
+                limits=dict(charge.limits),
+                status=ServiceComponent.Status.ACTIVE,
+                created_at=now,
+            )
+    return lines
 
 
 def _first_period(product: Product, cycle: str, order_date: dt.date) -> tuple[dt.date, dt.date | None]:
@@ -151,6 +171,8 @@ def fulfil_paid_order(order: Order, *, now: dt.datetime, paid_on: dt.date, actor
             service_steps.activate(service, now=now, actor=actor, reason="first invoice paid")
         elif service.product.auto_create in (Product.AutoCreate.ON_PAYMENT, Product.AutoCreate.ON_ORDER):
             auto_create(service, now=now, actor=actor)
+        for comp in components():
+            comp.fulfil(service=service, now=now, paid_on=paid_on, actor=actor)
     if order.status == Order.Status.PENDING:
         order.status = Order.Status.ACTIVE
         order.save(update_fields=["status"])
@@ -167,6 +189,8 @@ def order_checkout(
     notes: str = "",
     ip_address: str | None = None,
     checkout_key: str | None = None,
+    promo_code: str = "",
+    accept_contracts: bool = False,
 ) -> Order:
     """Turn a cart into an order: its services (pending), order items and first invoice, all or nothing.
 
@@ -181,6 +205,8 @@ def order_checkout(
         notes=notes,
         ip_address=ip_address,
         checkout_key=checkout_key,
+        promo_code=promo_code,
+        accept_contracts=accept_contracts,
     )
 
 
@@ -193,6 +219,8 @@ def checkout(
     notes: str = "",
     ip_address: str | None = None,
     checkout_key: str | None = None,
+    promo_code: str = "",
+    accept_contracts: bool = False,
 ) -> Order:
     """Inner step of order_checkout, for a flow that must place the order in its own transaction
     (the API's Idempotency-Key row commits with the order it placed)."""
@@ -212,6 +240,13 @@ def checkout(
             code="client_not_active",
         )
     priced = [price_item(item, index=i) for i, item in enumerate(items)]
+    promo_code = (promo_code or "").strip()
+    discounts: dict[int, list[Charge]] = {}
+    if promo_code:
+        for index, charge in promotions.discounts(
+            promo_code, client_id=client.pk, priced=priced, today=local_date(now)
+        ):
+            discounts.setdefault(index, []).append(charge)
 
     wanted = Counter(p.product.pk for p in priced)
     for product_id, count in wanted.items():
@@ -241,10 +276,20 @@ def checkout(
         ip_address=ip_address,
         checkout_key=checkout_key or None,
     )
+    contracts.record(
+        client=client,
+        products=[p.product for p in priced],
+        accepted=accept_contracts,
+        order_id=order.pk,
+        ip_address=ip_address,
+        now=now,
+    )
+    if promo_code:
+        promotions.redeem(promo_code, client_id=client.pk, order_id=order.pk, now=now)
     defaults = BillingDefaults.load()
     lines: list[LineSpec] = []
     due_days: list[int] = []
-    for p in priced:
+    for index, p in enumerate(priced):
         service = Service.objects.create(
             client=client,
             product=p.product,
@@ -270,9 +315,20 @@ def checkout(
             setup_fee=p.setup_fee,
             service=service,
         )
+        start, end = _first_period(p.product, p.cycle, order_date)
+        charges = [*p.charges, *discounts.get(index, [])]
+        lines.extend(_place_charges(service, charges, start=start, end=end, now=now))
+        for comp in components():
+            comp.place(
+                item=p.item or items[index],
+                service=service,
+                charges=list(p.charges),
+                order_id=order.pk,
+                now=now,
+                actor=actor,
+            )
         if p.product.price_type == Product.PriceType.FREE:
             continue
-        start, end = _first_period(p.product, p.cycle, order_date)
         label = p.product.name + (f" - {p.hostname}" if p.hostname else "")
         if p.cycle == Cycle.ONE_TIME:
             lines.append(

@@ -35,6 +35,7 @@ from moorage.provisioning.registry import get_module
 from moorage.services import actions as service_steps
 from moorage.services import lifecycle
 from moorage.services.models import Service
+from moorage.services.queries import limit_additions
 
 log = logging.getLogger(__name__)
 Op = ProvisioningJob.Operation
@@ -83,6 +84,11 @@ def _perform(job: ProvisioningJob, account: PanelAccount, service: Service) -> d
         require(account.password, f"the panel password of {account.username}")
     app = ProductApp.objects.filter(product_id=service.product_id).first()
     options = dict(app.options) if app else {}
+    additions = limit_additions(service)
+    if additions:
+        # Add-ons and form answers raise the package's limits: the module adds these to the preset's
+        # (or the product override's) value; an unlimited limit stays unlimited.
+        options["limit_additions"] = additions
     if job.operation == Op.CREATE:
         spec = AccountSpec(
             username=account.username,
@@ -133,7 +139,10 @@ def _perform(job: ProvisioningJob, account: PanelAccount, service: Service) -> d
     elif job.operation == Op.TERMINATE:
         module.terminate(conn, account.username)
     elif job.operation == Op.CHANGE_PACKAGE:
-        module.change_package(conn, account.username, job.params.get("options") or options)
+        wanted = job.params.get("options") or options
+        if additions and "limit_additions" not in wanted:
+            wanted = {**wanted, "limit_additions": additions}
+        module.change_package(conn, account.username, wanted)
     elif job.operation == Op.CHANGE_PASSWORD:
         module.change_password(conn, account.username, account.password)
     return {}

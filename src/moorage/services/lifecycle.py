@@ -6,7 +6,7 @@ import datetime as dt
 
 from moorage.core.errors import DomainError
 from moorage.core.models import User
-from moorage.services.models import Service, ServiceStatusChange
+from moorage.services.models import Service, ServiceComponent, ServiceStatusChange
 
 S = Service.Status
 
@@ -45,6 +45,11 @@ def transition(
     service.status = target
     service.status_reason = reason if target == S.SUSPENDED else ""
     service.save(update_fields=["status", "status_reason"])
+    if target in (S.TERMINATED, S.CANCELLED):
+        # Its add-ons, priced options and discounts end with it: never billed again.
+        ServiceComponent.objects.filter(service=service).exclude(status=ServiceComponent.Status.ENDED).update(
+            status=ServiceComponent.Status.ENDED, ended_at=now
+        )
     return ServiceStatusChange.objects.create(
         service=service,
         from_status=current,

@@ -175,3 +175,55 @@ class ServiceTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"Transfer of service {self.service_id} to {self.to_email} ({self.status})"
+
+
+class ServiceComponent(models.Model):
+    """Something sold with a service besides its plan: a priced order-form answer, an add-on, a
+    recurring promotional discount.
+
+    Written by the component that sold it (orderforms, addons, promotions) at checkout or later;
+    billing's renewal step bills every active component's `recurring_amount` on the parent's renewal
+    invoice, for the parent's period (so it renews on the parent's due date); the provisioning runner
+    hands the active components' `limits` to the module as additions to the package's limits. Ended by
+    the service's lifecycle when the service is terminated or cancelled.
+    """
+
+    class Kind(models.TextChoices):
+        OPTION = "option", _("Order form option")
+        ADDON = "addon", _("Add-on")
+        DISCOUNT = "discount", _("Discount")
+
+    class Status(models.TextChoices):
+        # Bought mid-period: waiting for its own (pro-rated) invoice to be paid; not billed, no limits.
+        PENDING = "pending", _("Pending")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="components")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Who sold it and what: "form:<field id>", "addon:<addon id>", "promo:<code id>". One live row per
+    # source and service (the constraint below): the same add-on ordered twice at once is refused.
+    source = models.CharField(max_length=100)
+    description = models.CharField(max_length=300)
+    # Per cycle of the parent service, in MOORAGE_CURRENCY; negative for a discount. Set by the selling
+    # component; changed only by that component's actions (Edit Forms, an add-on's upgrade).
+    recurring_amount = models.DecimalField(**MONEY, default=0)
+    # Panel limits this component adds to the package: {"limit_quota": 1024, ...} (integers, the
+    # module's field names); applied through provisioning jobs, never by a direct panel call.
+    limits = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    created_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["service", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "source"],
+                condition=~models.Q(status="ended"),
+                name="servicecomponent_one_live_per_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext, gettext_noop
 
 from moorage.core.models import AuditEntry, User
-from moorage.services.models import Service, ServiceTransfer
+from moorage.services.models import Service, ServiceComponent, ServiceTransfer
 
 # What the client reads for an action; the audit message is shown to the client only for these
 # (written by Moorage for the client's eyes), never for staff notes or system details.
@@ -108,3 +108,18 @@ def service_log(service: Service, *, for_client: bool, viewer: User | None = Non
         )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+def limit_additions(service: Service) -> dict[str, int]:
+    """What the service's active components (add-ons, form answers mapped to a limit) add to its
+    package's panel limits: {"limit_quota": 2048, ...}, summed per limit."""
+    total: dict[str, int] = {}
+    for limits in ServiceComponent.objects.filter(service=service, status=ServiceComponent.Status.ACTIVE).values_list(
+        "limits", flat=True
+    ):
+        for name, value in (limits or {}).items():
+            try:
+                total[str(name)] = total.get(str(name), 0) + int(value)
+            except (TypeError, ValueError):
+                continue
+    return total

@@ -130,6 +130,23 @@ def panel_overrides(options: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def add_limits(params: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """Raise the package's integer limits in `params` by `options["limit_additions"]` (add-ons, form
+    answers): an addition lands on the preset's or override's value; a limit that is unlimited (absent
+    or empty) stays unlimited. Unknown names are ignored, never sent."""
+    for name, extra in (options.get("limit_additions") or {}).items():
+        if name not in INT_PARAMS:
+            continue
+        current = params.get(name)
+        if current is None or current == "":
+            continue
+        try:
+            params[name] = str(int(current) + int(extra))
+        except (TypeError, ValueError):
+            continue
+    return params
+
+
 class IspManagerModule(ProvisioningModule):
     name = "ispmanager"
     display_name = "ispmanager"
@@ -304,6 +321,7 @@ class IspManagerModule(ProvisioningModule):
                 # then the product's overrides on top.
                 params.update(self._preset_limits(c, preset))
                 params.update(panel_overrides(spec.options))
+                add_limits(params, spec.options)
                 try:
                     c.call("user.edit", params, mutating=True)
                 except ModuleError as exc:
@@ -371,6 +389,7 @@ class IspManagerModule(ProvisioningModule):
                 params["preset"] = preset
                 params.update(self._preset_limits(c, preset))
             params.update(panel_overrides(options))
+            add_limits(params, options)
             c.call("user.edit", params, mutating=True)
 
     def change_password(self, conn: Connection, username: str, password: str) -> None:

@@ -1,0 +1,1 @@
+"""Contract templates (versioned terms), what a product requires, and the clients' acceptances."""

@@ -1,0 +1,3 @@
+"""Contract templates (versioned terms), what a product requires, and the clients' acceptances."""
+
+from __future__ import annotations

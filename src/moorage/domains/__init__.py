@@ -1,0 +1,1 @@
+"""Domains: TLD prices, domain orders, registrations and transfers through registrar modules, yearly renewals."""

@@ -1,0 +1,3 @@
+"""Order forms: a product's form fields, their priced options, and the answers stored with a service."""
+
+from __future__ import annotations
