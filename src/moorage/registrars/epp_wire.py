@@ -191,13 +191,13 @@ class Connection:
     """One TLS connection: the greeting on connect, then one response per command (RFC 5734)."""
 
     def __init__(
-        self, host: str, port: int, context: ssl.SSLContext, timeout: float, max_frame: int = MAX_FRAME
+        self, host: str, port: int, context: ssl.SSLContext, timeout: float, max_frame: int | None = None
     ) -> None:
         self.host = host
         self.port = port
         self.context = context
         self.timeout = timeout
-        self.max_frame = max_frame
+        self.max_frame = max_frame or MAX_FRAME
         self.sock: ssl.SSLSocket | None = None
         self.broken = False
 
