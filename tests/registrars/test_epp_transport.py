@@ -170,6 +170,13 @@ def test_a_server_that_does_not_answer_times_out(epp_standin):
     assert (error.kind, error.code) == (TEMPORARY, "timeout")
 
 
+def test_a_server_that_trickles_its_answer_times_out(epp_standin):
+    registrar = EppRegistrar(settings_for(epp_standin, timeout=0.5))
+    epp_standin.fail_next("domain:check", "drip")  # each byte in time, the whole frame far too late
+    error = refused(registrar)
+    assert (error.kind, error.code) == (TEMPORARY, "timeout")
+
+
 def test_an_oversized_frame_is_refused_without_reading_it(registrar, epp_standin):
     epp_standin.fail_next("domain:check", "oversize")  # announces 2 GiB
     tracemalloc.start()
