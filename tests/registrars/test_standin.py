@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from epp_standin import FAULTS, EppStandin
+from epp_standin.testing import epp_server, module_settings  # noqa: F401
 from moorage.domains.registrar import PERMANENT, TEMPORARY, RegistrarError
 from moorage.registrars.epp import EppRegistrar, Session
 from moorage.registrars.epp_wire import HEADER, Connection, parse_document, parse_greeting
@@ -63,6 +64,11 @@ def test_an_oversized_client_frame_ends_the_connection(epp_standin):
     with pytest.raises(RegistrarError) as error:
         session.connection.read_frame()
     assert (error.value.kind, error.value.code) == (TEMPORARY, "closed")
+
+
+def test_the_shared_fixture_serves_the_module(epp_server):  # noqa: F811
+    registrar = EppRegistrar(module_settings(epp_server))
+    assert registrar.test_connection() == "logged in to EPP stand-in as moorage"
 
 
 def test_an_unknown_fault_is_refused(epp_standin):
