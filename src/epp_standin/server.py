@@ -144,6 +144,7 @@ class EppStandin:
         require_client_cert: bool = False,
         clock: Callable[[], dt.datetime] | None = None,
         tlds: tuple[str, ...] = DEFAULT_TLDS,
+        offer: tuple[str, ...] | None = None,
         cert_dir: Path | None = None,
         idle_timeout: float = 60.0,
         verbose: bool = False,
@@ -156,6 +157,8 @@ class EppStandin:
         self.idle_timeout = idle_timeout
         self.verbose = verbose
         self.registry = Registry(clock=clock, tlds=tlds, transfer_mode=transfer_mode)
+        if offer is not None:
+            self.registry.offer = offer
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if cert_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="epp-standin-")

@@ -38,6 +38,21 @@ def test_a_wrong_login_is_refused_too(epp_standin):
     assert (error.kind, error.code) == (PERMANENT, "2200")
 
 
+def test_a_server_without_the_domain_object_is_a_config_error(make_standin):
+    server = make_standin(offer=("urn:ietf:params:xml:ns:contact-1.0",))
+    error = refused(EppRegistrar(settings_for(server)))
+    assert (error.kind, error.code) == (PERMANENT, "config")
+    assert server.registry.commands == []
+
+
+def test_login_announces_what_the_greeting_offers(make_standin):
+    server = make_standin(offer=("urn:ietf:params:xml:ns:domain-1.0", "urn:ietf:params:xml:ns:contact-1.0"))
+    registrar = EppRegistrar(settings_for(server))
+    info = registrar.register("nohosts.test", years=1, contact=_contact(), nameservers=())
+    assert info.name == "nohosts.test"
+    assert not any(name.startswith("host:") for _, name in server.registry.commands)
+
+
 # -- settings ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "overrides",
