@@ -7,6 +7,7 @@ from collections.abc import Callable
 from .auth import SESSION_COOKIE, check_password, func_auth, session_actor
 from .errors import ApiError, err_access, err_badpassword, err_missed
 from .pages import logged_in_page, login_page
+from .paging import apply_paging
 from .render import Doc
 from .request import Actor, Req
 
@@ -99,4 +100,4 @@ def dispatch(req: Req, cookies: dict[str, str], auth_broken: bool) -> Doc:
         raise err_access(req.lang, req.func)
     if info.real_admin and actor.real not in req.app.admins:
         raise err_access(req.lang, req.func)
-    return info.fn(req)
+    return apply_paging(req, info.fn(req))
