@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .auth import SESSION_COOKIE, check_password, func_auth, session_actor
-from .errors import ApiError, err_access, err_badpassword, err_missed
+from .errors import ApiError, err_access, err_badpassword, err_missed, err_unknown_func
 from .pages import logged_in_page, login_page
 from .paging import apply_paging
 from .render import Doc
@@ -14,22 +14,39 @@ from .request import Actor, Req
 Handler = Callable[[Req], Doc]
 
 
-class FuncInfo:
-    __slots__ = ("fn", "admin", "real_admin")
+VERSIONS = (5, 6)
 
-    def __init__(self, fn: Handler, admin: bool, real_admin: bool) -> None:
+
+class FuncInfo:
+    __slots__ = ("fn", "admin", "real_admin", "superuser", "versions")
+
+    def __init__(self, fn: Handler, admin: bool, real_admin: bool, superuser: bool, versions: tuple[int, ...]) -> None:
         self.fn = fn
         self.admin = admin
         self.real_admin = real_admin
+        self.superuser = superuser
+        self.versions = versions
 
 
 HANDLERS: dict[str, FuncInfo] = {}
 
 
-def func(*names: str, admin: bool = False, real_admin: bool = False) -> Callable[[Handler], Handler]:
+def func(
+    *names: str,
+    admin: bool = False,
+    real_admin: bool = False,
+    superuser: bool = False,
+    versions: tuple[int, ...] = VERSIONS,
+) -> Callable[[Handler], Handler]:
+    """Register a panel function. ``admin``: administrators only (also through ``su``);
+    ``real_admin``: the logged-in account must be an administrator; ``superuser``: it must be
+    a superuser (root); ``versions``: the panel versions (5, 6) that have the function."""
+
     def register(fn: Handler) -> Handler:
         for name in names:
-            HANDLERS[name] = FuncInfo(fn, admin or real_admin, real_admin)
+            HANDLERS[name] = FuncInfo(
+                fn, admin or real_admin or superuser, real_admin or superuser, superuser, versions
+            )
         return fn
 
     return register
@@ -87,17 +104,14 @@ def dispatch(req: Req, cookies: dict[str, str], auth_broken: bool) -> Doc:
             return logged_in_page(actor.name, actor.admin)
         raise err_missed(req.lang, "func")
     info = HANDLERS.get(req.func)
-    if info is None:
-        raise ApiError(
-            "missed",
-            "func",
-            req.func,
-            f"Функция '{req.func}' не найдена" if req.lang == "ru" else f"Unknown function '{req.func}'",
-        )
+    if info is None or req.app.version not in info.versions:
+        raise err_unknown_func(req.lang, req.func)
     actor = switch_user(req, actor)
     req.actor = actor
     if info.admin and not actor.admin:
         raise err_access(req.lang, req.func)
     if info.real_admin and actor.real not in req.app.admins:
+        raise err_access(req.lang, req.func)
+    if info.superuser and actor.real not in req.app.superusers:
         raise err_access(req.lang, req.func)
     return apply_paging(req, info.fn(req))

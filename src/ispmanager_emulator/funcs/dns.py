@@ -158,7 +158,7 @@ def f_domain_delete(req: Req) -> Doc:
 def zone_for(req: Req) -> dict[str, Any]:
     zone_name = (req.p("plid") or "").strip().rstrip(".")
     if not zone_name:
-        zone_name = req.p("elid").strip().rstrip(".") if req.func == "domain.record" else ""
+        zone_name = req.p("elid").strip().rstrip(".") if req.func in ("domain.record", "domain.sublist") else ""
     if not zone_name:
         raise err_missed(req.lang, "plid")
     return find(req, "domains", zone_name, "domain")
@@ -177,7 +177,8 @@ def record_row(rec: dict[str, Any]) -> Row:
     )
 
 
-@func("domain.record", "domain.sublist")
+@func("domain.record", versions=(6,))
+@func("domain.sublist", versions=(5,))
 def f_domain_record(req: Req) -> Doc:
     zone = zone_for(req)
     return Doc.listing([record_row(r) for r in zone["records"]], key="rkey")
@@ -191,7 +192,8 @@ def find_record(req: Req, zone: dict[str, Any], key: str) -> dict[str, Any]:
     raise err_missed(req.lang, "record", key)
 
 
-@func("domain.record.edit", "domain.sublist.edit")
+@func("domain.record.edit", versions=(6,))
+@func("domain.sublist.edit", versions=(5,))
 def f_domain_record_edit(req: Req) -> Doc:
     state = req.state
     zone = zone_for(req)
@@ -266,7 +268,8 @@ def f_domain_record_edit(req: Req) -> Doc:
     return Doc.ok(new_key)
 
 
-@func("domain.record.delete", "domain.sublist.delete")
+@func("domain.record.delete", versions=(6,))
+@func("domain.sublist.delete", versions=(5,))
 def f_domain_record_delete(req: Req) -> Doc:
     zone = zone_for(req)
     keys = req.elids()
