@@ -106,7 +106,7 @@ def f_whoami(req: Req) -> Doc:
     return Doc.data([("user", Node({"name": req.actor.name, "level": req.actor.level}))])
 
 
-@func("session.newkey", real_admin=True)
+@func("session.newkey", superuser=True)
 def f_session_newkey(req: Req) -> Doc:
     username = req.required("username")
     key = req.required("key")
