@@ -17,7 +17,7 @@ from .errors import ApiError, error_doc
 from .faults import Faults
 from .pages import error_page
 from .render import Ctx, Doc
-from .request import FORMATS, SECRET_PARAMS, Req
+from .request import FORMATS, NOT_ECHOED, Req
 from .state import State
 
 __all__ = ["ApiError", "Emulator", "supported_functions"]
@@ -62,7 +62,7 @@ class Emulator:
         req = Req(self, params, func_name, lang, remote)
         req.browser = not out and func_name in ("", "auth")
         fmt = out if out in FORMATS else "xml"
-        tparams = [(k, v) for k, v in params.items() if k not in SECRET_PARAMS]
+        tparams = [(k, v) for k, v in params.items() if k not in NOT_ECHOED]
         ctx = Ctx(fmt, lang, func_name, host, binary, tparams)
         state = self.state
         with state.lock:

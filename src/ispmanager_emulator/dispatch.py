@@ -8,7 +8,7 @@ from .auth import SESSION_COOKIE, check_password, func_auth, session_actor
 from .errors import ApiError, err_access, err_badpassword, err_missed, err_unknown_func
 from .pages import logged_in_page, login_page
 from .paging import apply_paging
-from .render import Doc
+from .render import Doc, Node
 from .request import Actor, Req
 
 Handler = Callable[[Req], Doc]
@@ -114,4 +114,40 @@ def dispatch(req: Req, cookies: dict[str, str], auth_broken: bool) -> Doc:
         raise err_access(req.lang, req.func)
     if info.superuser and actor.real not in req.app.superusers:
         raise err_access(req.lang, req.func)
-    return apply_paging(req, info.fn(req))
+    return apply_paging(req, answer_commit(req, call(req, info)))
+
+
+FORM_FUNCS = frozenset({"usrparam", "srvparam", "dnsparam", "user.add", "user.add.finish"})
+
+
+def is_form(func_name: str) -> bool:
+    return func_name.endswith(".edit") or func_name in FORM_FUNCS
+
+
+def call(req: Req, info: FuncInfo) -> Doc:
+    """Run the handler. As a real panel does, reading the form of an element that does not exist
+    is not an error: the answer is the empty form carrying the asked ``elid``."""
+    try:
+        return info.fn(req)
+    except ApiError as exc:
+        elid = req.p("elid").strip()
+        if req.sok or not elid or not is_form(req.func) or exc.etype != "missed" or exc.value != elid:
+            raise
+    req.params = {k: v for k, v in req.params.items() if k != "elid"}
+    doc = info.fn(req)
+    if doc.kind == "form":
+        doc.items.insert(0, ("elid", elid))
+    return doc
+
+
+def answer_commit(req: Req, doc: Doc) -> Doc:
+    """A committed form answers ``ok``, the element's ``id`` and the ``msg_ok`` message."""
+    if doc.kind != "ok" or not req.sok or not is_form(req.func):
+        return doc
+    if not any(name == "id" for name, _ in doc.items):
+        elid = req.p("elid").strip()
+        if elid:
+            doc.items.append(("id", elid))
+    text = "Изменения успешно сохранены" if req.lang == "ru" else "Changes saved successfully"
+    doc.items.append(("messages", Node(children=[("msg", Node({"name": "msg_ok"}, text))])))
+    return doc

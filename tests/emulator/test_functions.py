@@ -195,6 +195,10 @@ STEPS: list[tuple[str, str, dict[str, str]]] = [
     ("email.suspend", "ok", {"elid": "info@mail{n}.example.test"}),
     ("email.resume", "ok", {"elid": "info@mail{n}.example.test"}),
     ("db.server", "list", {}),
+    ("db.server.edit", "form", {}),
+    ("db.server.edit", "ok", {"sok": "ok", "name": "mysql-8-{n}", "type": "mysql", "host": "db{n}.local:3306"}),
+    ("db.server.edit", "form", {"elid": "mysql-8-{n}"}),
+    ("db.server.delete", "ok", {"elid": "mysql-8-{n}"}),
     ("db.edit", "form", {}),
     (
         "db.edit",
