@@ -86,16 +86,7 @@ DEFAULT_PAGE_SIZE = 1000
 class Doc:
     """A response document. ``kind`` is one of ok, list, form, data, error, html."""
 
-    __slots__ = (
-        "kind",
-        "items",
-        "rows",
-        "row_key",
-        "bare",
-        "error",
-        "html",
-        "status",
-        "headers",
+    __slots__ = ("kind", "items", "rows", "row_key", "bare", "error", "html", "status", "headers") + (
         "p_cnt",
         "p_num",
         "p_elems",

@@ -63,6 +63,21 @@ def f_domain(req: Req) -> Doc:
 DOMAIN_FIELDS = ("ip", "ns", "mx", "email", "dtype", "dnssec", "reversezone", "ipsrc")
 
 
+def zone_records(name: str, ip: str, ns_list: list[str], mx: str, ttl: str) -> list[dict[str, Any]]:
+    """The records a new zone starts with: NS, A/AAAA for the zone, www and mail, and MX."""
+    a_type = "aaaa" if ":" in ip else "a"
+    records: list[dict[str, Any]] = [
+        {"name": f"{name}.", "rtype": "ns", "value": ns if ns.endswith(".") else ns + ".", "ttl": ttl} for ns in ns_list
+    ]
+    records += [
+        {"name": f"{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
+        {"name": f"www.{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
+        {"name": f"mail.{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
+        {"name": f"{name}.", "rtype": "mx", "value": mx if mx.endswith(".") else mx + ".", "prio": "10", "ttl": ttl},
+    ]
+    return records
+
+
 @func("domain.edit")
 def f_domain_edit(req: Req) -> Doc:
     state = req.state
@@ -123,29 +138,7 @@ def f_domain_edit(req: Req) -> Doc:
         "active": "on",
         "records": [],
     }
-    a_type = "aaaa" if ":" in ip else "a"
-    records = [
-        {
-            "name": f"{name}.",
-            "rtype": "ns",
-            "value": ns if ns.endswith(".") else ns + ".",
-            "ttl": ttl,
-        }
-        for ns in ns_list
-    ]
-    records += [
-        {"name": f"{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
-        {"name": f"www.{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
-        {"name": f"mail.{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
-        {
-            "name": f"{name}.",
-            "rtype": "mx",
-            "value": mx if mx.endswith(".") else mx + ".",
-            "prio": "10",
-            "ttl": ttl,
-        },
-    ]
-    zone["records"] = records
+    zone["records"] = zone_records(name, ip, ns_list, mx, ttl)
     state.put("domains", name, zone)
     return Doc.ok(name)
 
