@@ -136,3 +136,8 @@ def test_user_edit_accepts_lang(api: Api) -> None:
     api.ok("user.edit", sok="ok", elid="bob", lang="en")
     assert val(api("usrparam", su="bob")["doc"]["lang"]) == "en"
     assert api.error("user.edit", sok="ok", elid="bob", lang="../etc")["$object"] == "lang"
+
+
+def test_data_only_formats_keep_the_id_and_drop_the_message(api: Api) -> None:
+    assert api("user.edit", out="JSONdata", sok="ok", name="bob", passwd="pw-123456") == {"ok": "", "id": "bob"}
+    assert api("user.edit", out="text", sok="ok", elid="bob", comment="x") == "OK\nid=bob\n"
