@@ -94,7 +94,9 @@ class RunResult:
 
 
 def _housekeeping(now: dt.datetime) -> dict[str, int]:
-    """Wake workers for job and notification rows that lost their wake-up; finish order deletions."""
+    """Wake workers for job and notification rows that lost their wake-up; finish order deletions;
+    end the cancelled add-ons whose paid time is over."""
+    from moorage.addons.actions import end_due_addons
     from moorage.notifications.delivery import mark_stale_sending, requeue_lost
     from moorage.orders.deletion import order_finish_deletions
     from moorage.payments.autopay import auto_charge_requeue
@@ -119,6 +121,7 @@ def _housekeeping(now: dt.datetime) -> dict[str, int]:
         "emails_requeued": mails,
         "emails_unknown": unknown,
         "orders_deleted": order_finish_deletions(now=now),
+        "addons_ended": end_due_addons(now=now),
     }
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from moorage.addons.actions import apply_paid_addons
 from moorage.billing.actions import (
     apply_credit,
     apply_payment,
@@ -87,6 +88,7 @@ def after_invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None
         return
     if invoice.kind == Invoice.Kind.UPGRADE:
         apply_paid_change(invoice, now=now, actor=actor)  # Automatic Upgrades: after receiving payment
+        apply_paid_addons(invoice, now=now, actor=actor)  # an add-on bought later starts when paid
     defaults = BillingDefaults.load()
     today = local_date(now)
     service_ids = sorted(set(invoice.lines.filter(service__isnull=False).values_list("service_id", flat=True)))

@@ -27,6 +27,7 @@ LABELS = {
     "emails_requeued": "emails re-queued",
     "emails_unknown": "emails left sending by a stopped worker (now unknown: check and resend)",
     "orders_deleted": "order deletions completed",
+    "addons_ended": "cancelled add-ons ended",
     "failures": "failures",
 }
 
