@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from moorage.addons.queries import service_addons
 from moorage.billing.manual_renew import manual_renew_refusal, service_manual_renew
 from moorage.clientarea.forms import add_domain_error
 from moorage.clientarea.functions import function_service
@@ -318,6 +319,8 @@ def service_related_services(request: HttpRequest, pk: int) -> HttpResponse:
         service,
         _("Related Services"),
         related=related,
+        addons=service_addons(service),
+        can_add_addons=service.product.addons.filter(visible=True).exists(),
         order=order_item.order if order_item is not None and order_item.order.client_id == client.pk else None,
         open_statuses=OPEN_SERVICE_STATUSES,
     )

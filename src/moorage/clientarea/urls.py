@@ -5,6 +5,7 @@ from django.urls import path
 from moorage.clientarea import (
     cancellations,
     emails,
+    fn_addons,
     fn_extras,
     fn_service,
     ordering,
@@ -79,6 +80,12 @@ urlpatterns = [
     path("services/<int:pk>/direct-link/", fn_service.service_direct_link_view, name="service_direct_link"),
     path("s/<str:token>/", fn_service.direct_link_open, name="direct_link_open"),
     path("services/<int:pk>/related/", fn_service.service_related_services, name="service_related_services"),
+    path("services/<int:pk>/addons/", fn_addons.service_addons_page, name="service_addons"),
+    path(
+        "services/<int:pk>/addons/<int:addon_pk>/cancel/",
+        fn_addons.service_addon_cancel_view,
+        name="service_addon_cancel",
+    ),
     path("services/<int:pk>/reset-password/", fn_service.service_reset_password, name="service_reset_password"),
     path("credit-notes/", cancellations.credit_note_list, name="credit_notes"),
     path("credit-notes/<int:number>/", cancellations.credit_note_detail, name="credit_note"),
