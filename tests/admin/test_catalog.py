@@ -112,6 +112,11 @@ def _product_form(page, **overrides):  # noqa: ANN001, ANN003, ANN202
         "prices-INITIAL_FORMS": 0,
         "prices-MIN_NUM_FORMS": 0,
         "prices-MAX_NUM_FORMS": 1000,
+        # The Components tab's inlines (catalog.admin.product_inlines): add-ons.
+        "Addon_products-TOTAL_FORMS": 0,
+        "Addon_products-INITIAL_FORMS": 0,
+        "Addon_products-MIN_NUM_FORMS": 0,
+        "Addon_products-MAX_NUM_FORMS": 1000,
     }
     data.update(overrides)
     return data

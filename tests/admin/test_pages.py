@@ -123,6 +123,7 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows, set
     )
     update.products.set([world.starter])
     _payments_rows(world)
+    _addons_rows(world)
     product_download_add(
         product_id=world.starter.pk,
         title="Guide",
@@ -131,6 +132,27 @@ def full_world(world, other_client, staff, provisioning_rows, metering_rows, set
         actor=staff,
     )
     return world
+
+
+def _addons_rows(world) -> None:  # noqa: ANN001
+    """An add-on of the catalog, assigned to Starter, and the service's add-on row."""
+    from moorage.addons.models import Addon, AddonPrice, ServiceAddon
+    from moorage.services.models import ServiceComponent
+
+    addon = Addon.objects.create(name="Extra disk", code="disk", limits={"limit_quota": 1024})
+    AddonPrice.objects.create(addon=addon, cycle="monthly", amount="1.00")
+    addon.products.set([world.starter])
+    component = ServiceComponent.objects.create(
+        service=world.service,
+        kind="addon",
+        source=addon.source,
+        description="Add-on: Extra disk",
+        recurring_amount="1.00",
+        created_at=world.order.created_at,
+    )
+    ServiceAddon.objects.create(
+        service=world.service, addon=addon, component=component, origin="order", created_at=world.order.created_at
+    )
 
 
 def _payments_rows(world) -> None:  # noqa: ANN001
