@@ -111,6 +111,27 @@ def _elems(doc: dict[str, Any]) -> list[dict[str, str]]:
     return elems(doc)
 
 
+def _demo_addons() -> None:
+    """Two add-ons assigned to the shared hosting plans (created once)."""
+    from decimal import Decimal
+
+    from moorage.addons.models import Addon, AddonPrice
+
+    plans = list(Product.objects.filter(order_page__slug="shared-hosting"))
+    demo = [
+        ("Extra disk 10 GB", "extra-disk-10g", {"limit_quota": 10240}, "", ("2.00", "20.00")),
+        ("Dedicated IP", "dedicated-ip", {}, "Assign a dedicated IPv4 address in the panel", ("3.00", "30.00")),
+    ]
+    with transaction.atomic():
+        for name, code, limits, task, (monthly, yearly) in demo:
+            if Addon.objects.filter(code=code).exists():
+                continue
+            addon = Addon.objects.create(name=name, code=code, limits=limits, staff_task=task)
+            AddonPrice.objects.create(addon=addon, cycle="monthly", amount=Decimal(monthly))
+            AddonPrice.objects.create(addon=addon, cycle="annually", amount=Decimal(yearly))
+            addon.products.set(plans)
+
+
 def load_demo_data(
     *, staff_password: str, panel: dict[str, Any] | None = None, site_url: str | None = None
 ) -> dict[str, Any]:
@@ -135,6 +156,7 @@ def load_demo_data(
             premade=PREMADE_SHARED4,
             description="Fast, reliable web hosting on ispmanager, ready in minutes.",
         )
+    _demo_addons()
     if not User.objects.filter(email=CLIENT_EMAIL).exists():
         client_register(
             email=CLIENT_EMAIL,
