@@ -242,7 +242,7 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["order_page", "price_type", "billing_type", "visible", "module"]
     search_fields = ["name", "code", "tags", "description"]
     list_select_related = ["order_page", "order_page__parent"]
-    filter_horizontal = ["available_upgrades"]
+    filter_horizontal = ["available_upgrades", "other_products"]
     inlines = [PriceInline]
     actions = ["export_selected"]
 
@@ -296,6 +296,14 @@ class ProductAdmin(admin.ModelAdmin):
             {"fields": ["stock_enabled", "stock", "limit_per_customer", "available_upgrades", "out_of_stock_upgrade"]},
         ),
         ("Hostname", {"fields": ["hostname_required", "hostname_validation"]}),
+        (
+            "Other services",
+            {
+                "fields": ["other_products"],
+                "description": "Products offered on this product's order form for an additional fee; each "
+                "one the client picks is placed as a separate order with its own invoice and service.",
+            },
+        ),
     ]
 
     # Set through the App settings page, which checks the module and its options.
@@ -320,9 +328,10 @@ class ProductAdmin(admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Product | None = None, change: bool = False, **kwargs: Any):  # noqa: ANN201
         form = super().get_form(request, obj, change, **kwargs)
-        upgrades = form.base_fields.get("available_upgrades")
-        if upgrades is not None and obj is not None:
-            upgrades.queryset = upgrades.queryset.exclude(pk=obj.pk)  # type: ignore[attr-defined]
+        for name in ("available_upgrades", "other_products"):
+            related = form.base_fields.get(name)
+            if related is not None and obj is not None:
+                related.queryset = related.queryset.exclude(pk=obj.pk)  # type: ignore[attr-defined]
         return form
 
     @admin.display(description=_("Prices"))
