@@ -4,7 +4,6 @@ prices, Import products / Export, and the system's billing defaults."""
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from typing import Any
 
@@ -27,7 +26,7 @@ from moorage.catalog.admin_forms import (
     export_filename,
 )
 from moorage.catalog.models import BillingDefaults, OrderPage, Price, Product
-from moorage.catalog.transfer import export_product
+from moorage.catalog.transfer import export_json
 from moorage.core import clock
 from moorage.core.admin_views import PageHooks, add_domain_error, form_page
 from moorage.core.errors import DomainError
@@ -362,7 +361,7 @@ class ProductAdmin(admin.ModelAdmin):
     def _json_response(products: list[Product]) -> HttpResponse:
         if len(products) == 1:
             product = products[0]
-            body = json.dumps(export_product(product), indent=2, ensure_ascii=False)
+            body = export_json(product)
             response = HttpResponse(body, content_type="application/json")
             filename = export_filename(product.name, product.pk)
         else:
@@ -371,7 +370,7 @@ class ProductAdmin(admin.ModelAdmin):
                 for product in products:
                     archive.writestr(
                         export_filename(product.name, product.pk),
-                        json.dumps(export_product(product), indent=2, ensure_ascii=False),
+                        export_json(product),
                     )
             response = HttpResponse(buffer.getvalue(), content_type="application/zip")
             filename = "products.zip"
