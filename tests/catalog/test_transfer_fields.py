@@ -16,7 +16,8 @@ from moorage.catalog.actions import product_import
 from moorage.catalog.models import OrderPage, Product
 from moorage.catalog.transfer import EXCLUDED, FIELDS, Section, export_json, export_product, kind_of, parse_product
 from moorage.core.errors import DomainError
-from moorage.notifications.models import NotificationTemplate
+from moorage.metering.models import MeteredPrice, MeteredTier
+from moorage.notifications.models import NotificationTemplate, ProductNotificationTemplate
 from moorage.provisioning.models import AppConnection, ProductApp, ServerGroup
 from tests import factories
 
@@ -128,6 +129,16 @@ def configured(page):  # noqa: ANN001, ANN201
     ProductApp.objects.create(
         product=product, connection=connection, options={"preset": "basic", "limit_db": 5, "limit_shell": True}
     )
+    welcome = NotificationTemplate.objects.create(
+        event="account_created", name="Welcome", created_at=NOW, updated_at=NOW
+    )
+    ProductNotificationTemplate.objects.create(product_id=product.pk, event="account_created", template=welcome)
+    disk = MeteredPrice.objects.create(
+        product=product, resource="disk_mib", unit_price=Decimal("0.05"), included=Decimal("10"), unit_size=1024
+    )
+    MeteredTier.objects.create(price=disk, up_to=Decimal("100"), unit_price=Decimal("0.04"))
+    MeteredTier.objects.create(price=disk, up_to=None, unit_price=Decimal("0.0025"))
+    MeteredPrice.objects.create(product=product, resource="websites", unit_price=Decimal("1.5"), unit_label="site")
     return product
 
 
@@ -149,6 +160,25 @@ def test_a_fully_configured_product_survives_export_import_export_byte_for_byte(
         "group": None,
         "options": {"limit_db": 5, "limit_shell": True, "preset": "basic"},
     }
+    assert doc["emails"] == {"account_created": "Welcome"}
+    assert doc["metered_prices"] == [
+        {
+            "resource": "disk_mib",
+            "unit_price": "0.05",
+            "included": "10",
+            "unit_size": "1024",
+            "unit_label": "",
+            "tiers": [{"up_to": "100", "unit_price": "0.04"}, {"up_to": None, "unit_price": "0.0025"}],
+        },
+        {
+            "resource": "websites",
+            "unit_price": "1.5",
+            "included": "0",
+            "unit_size": "1",
+            "unit_label": "site",
+            "tiers": [],
+        },
+    ]
     assert [p["cycle"] for p in doc["prices"]] == ["monthly", "annually"]  # the cycles' order, not the rows'
 
     target = OrderPage.objects.create(name="Elsewhere", slug="elsewhere")
@@ -205,6 +235,22 @@ def test_a_version_1_file_keeps_the_defaults_it_does_not_mention(page):
         (lambda d: d["app"]["options"].update(limit_db=[1]), "product.app.options.limit_db", "whole number"),
         (lambda d: d.update(module="cpanel"), "product.module", "cpanel"),
         (lambda d: d.update(late_fee_percent="10.5.1"), "product.late_fee_percent", "decimal"),
+        (lambda d: d["emails"].update(account_created="Long"), "product.emails.account_created", "Long"),
+        (lambda d: d["emails"].update(acount_created="Welcome"), "product.emails.acount_created", "unknown key"),
+        (lambda d: d["emails"].update(password_reset="Default"), "product.emails.password_reset", "per product"),
+        (lambda d: d["metered_prices"][0].update(unit_prize="1"), "product.metered_prices[0].unit_prize", "unknown"),
+        (lambda d: d["metered_prices"][1].update(resource="disk_mib"), "product.metered_prices[1].resource", "twice"),
+        (lambda d: d["metered_prices"][0].update(unit_size="0"), "product.metered_prices[0].unit_size", "more than"),
+        (
+            lambda d: d["metered_prices"][0]["tiers"][0].update(up_to=None),
+            "product.metered_prices[0].tiers[1].up_to",
+            "twice",
+        ),
+        (
+            lambda d: d["metered_prices"][0]["tiers"][1].update(unit_price="0.0000001"),
+            "product.metered_prices[0].tiers[1].unit_price",
+            "decimal places",
+        ),
     ],
 )
 def test_references_on_the_importing_installation_must_exist(configured, page, unchanged, change, field, words):
