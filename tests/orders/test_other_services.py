@@ -260,3 +260,37 @@ def test_staff_set_other_services_on_the_product_page(client, staff, hosting, ss
     url = reverse("admin:catalog_product_change", args=[hosting.pk])
     page = client.get(url).content.decode()
     assert 'name="other_products"' in page
+
+
+def test_staff_save_other_services_from_the_product_form(client, staff, shared_page, ssl, backup):
+    client.force_login(staff)
+    data = {
+        "order_page": shared_page.pk,
+        "name": "Custom",
+        "code": "cus",
+        "visible": "on",
+        "sort_order": 0,
+        "price_type": "recurring",
+        "billing_type": "prepaid",
+        "auto_create": "on_payment",
+        "adjust_initial_period": "unknown",
+        "stock": 0,
+        "hostname_required": "on",
+        "hostname_validation": "domain",
+        "other_products": [ssl.pk, backup.pk],
+        "prices-TOTAL_FORMS": 1,
+        "prices-INITIAL_FORMS": 0,
+        "prices-MIN_NUM_FORMS": 0,
+        "prices-MAX_NUM_FORMS": 1000,
+        "prices-0-cycle": "monthly",
+        "prices-0-amount": "5.00",
+        "prices-0-setup_fee": "0",
+        "prices-0-upgrade_fee": "0",
+    }
+    response = client.post(reverse("admin:catalog_product_add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    product = shared_page.products.get(code="cus")
+    assert set(product.other_products.all()) == {ssl, backup}
+    # The product page does not offer the product itself.
+    page = client.get(reverse("admin:catalog_product_change", args=[product.pk])).content.decode()
+    assert f'<option value="{product.pk}"' not in page.split('name="other_products"')[1].split("</select>")[0]

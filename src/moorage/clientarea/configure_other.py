@@ -72,6 +72,7 @@ def section(product: Product, data: QueryDict | None, client: Client | None) -> 
             raw_id = key[len(PREFIX) :]
             if not raw_id.isdigit() or int(raw_id) not in by_id:
                 errors.append(_("An other service you chose is not offered with this product."))
+                break  # once is enough, however many were posted
     offers = []
     for other in products:
         prices = list(other.prices.all())
