@@ -33,7 +33,7 @@ def _doc(product: Product) -> dict:
 
 def test_export_is_plain_json_with_decimal_strings(business):
     doc = _doc(business)
-    assert doc["format"] == "moorage.product" and doc["version"] == 1
+    assert doc["format"] == "moorage.product" and doc["version"] == 2
     assert doc["product"]["prices"] == [
         {"cycle": "monthly", "amount": "9.99", "setup_fee": "5.00", "upgrade_fee": "1.50"},
         {"cycle": "annually", "amount": "99.90", "setup_fee": "0.00", "upgrade_fee": "0.00"},
@@ -52,11 +52,12 @@ def test_round_trip_gives_the_same_product(business, now, staff):
     assert imported.prices.count() == 2
 
 
-def test_a_minimal_file(shared_page, now):
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_minimal_file(shared_page, now, version):
     raw = json.dumps(
         {
             "format": "moorage.product",
-            "version": 1,
+            "version": version,
             "product": {"name": "Tiny", "price_type": "free"},
         }
     )
@@ -94,7 +95,34 @@ def _delete(path):  # noqa: ANN001, ANN202
 
 BAD_FILES = [
     (_set(["format"], "other"), "format"),
-    (_set(["version"], 2), "version"),
+    (_set(["version"], 3), "version"),
+    (_set(["version"], "2"), "version"),
+    (_set(["version"], True), "version"),
+    (_set(["extra"], 1), "file.extra"),
+    (_set(["product", "suspend_dayz"], 3), "product.suspend_dayz"),
+    (_set(["product", "prices", 0, "amout"], "1.00"), "product.prices[0].amout"),
+    (_set(["product", "suspend_days"], -3), "product.suspend_days"),
+    (_set(["product", "suspend_enabled"], "no"), "product.suspend_enabled"),
+    (_set(["product", "renew_on"], "sometimes"), "product.renew_on"),
+    (_set(["product", "late_fee_percent"], 10.5), "product.late_fee_percent"),
+    (_set(["product", "late_fee_percent"], "10000.00"), "product.late_fee_percent"),
+    (_set(["product", "late_fee_percent"], "1.234"), "product.late_fee_percent"),
+    (_set(["product", "custom_reminders"], [{"days": 0}]), "product.custom_reminders"),
+    (_set(["product", "custom_reminders"], [{"days": 3, "whenn": "after"}]), "product.custom_reminders"),
+    (_set(["product", "custom_reminders"], "3 days"), "product.custom_reminders"),
+    (_set(["product", "custom_reminders"], [{"days": 1}] * 101), "product.custom_reminders"),
+    (_set(["product", "expiration_notices"], [{"days": 7, "template": "no_such_event"}]), "product.expiration_notices"),
+    (
+        _set(["product", "expiration_notices"], [{"days": 7, "variant": "No such template"}]),
+        "product.expiration_notices",
+    ),
+    (_set(["product", "visible"], None), "product.visible"),
+    (_set(["product", "client_functions"], ["no_such_function"]), "product.client_functions"),
+    (_set(["product", "available_upgrades"], [{"code": "nosuch", "name": "X"}]), "product.available_upgrades[0]"),
+    (_set(["product", "other_products"], [{"code": "starter", "nam": "X"}]), "product.other_products[0].nam"),
+    (_set(["product", "other_products"], [{"code": "", "name": ""}]), "product.other_products[0]"),
+    (_set(["product", "other_products"], {"code": "starter"}), "product.other_products"),
+    (_set(["product", "other_products"], None), "product.other_products"),
     (_set(["product"], []), "product"),
     (_delete(["product", "name"]), "product.name"),
     (_set(["product", "name"], "  "), "product.name"),
@@ -219,7 +247,7 @@ def test_factory_product_has_its_prices(shared_page):
 
 
 def _minimal(**product) -> str:
-    return json.dumps({"format": "moorage.product", "version": 1, "product": {"price_type": "free", **product}})
+    return json.dumps({"format": "moorage.product", "version": 2, "product": {"price_type": "free", **product}})
 
 
 @pytest.mark.parametrize(

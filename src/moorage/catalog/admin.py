@@ -4,7 +4,6 @@ prices, Import products / Export, and the system's billing defaults."""
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from typing import Any
 
@@ -27,7 +26,7 @@ from moorage.catalog.admin_forms import (
     export_filename,
 )
 from moorage.catalog.models import BillingDefaults, OrderPage, Price, Product
-from moorage.catalog.transfer import export_product
+from moorage.catalog.transfer import export_json
 from moorage.core import clock
 from moorage.core.admin_views import PageHooks, add_domain_error, form_page
 from moorage.core.errors import DomainError
@@ -242,7 +241,7 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["order_page", "price_type", "billing_type", "visible", "module"]
     search_fields = ["name", "code", "tags", "description"]
     list_select_related = ["order_page", "order_page__parent"]
-    filter_horizontal = ["available_upgrades"]
+    filter_horizontal = ["available_upgrades", "other_products"]
     inlines = [PriceInline]
     actions = ["export_selected"]
 
@@ -296,6 +295,14 @@ class ProductAdmin(admin.ModelAdmin):
             {"fields": ["stock_enabled", "stock", "limit_per_customer", "available_upgrades", "out_of_stock_upgrade"]},
         ),
         ("Hostname", {"fields": ["hostname_required", "hostname_validation"]}),
+        (
+            "Other services",
+            {
+                "fields": ["other_products"],
+                "description": "Products offered on this product's order form for an additional fee; each "
+                "one the client picks is placed as a separate order with its own invoice and service.",
+            },
+        ),
     ]
 
     # Set through the App settings page, which checks the module and its options.
@@ -320,9 +327,10 @@ class ProductAdmin(admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Product | None = None, change: bool = False, **kwargs: Any):  # noqa: ANN201
         form = super().get_form(request, obj, change, **kwargs)
-        upgrades = form.base_fields.get("available_upgrades")
-        if upgrades is not None and obj is not None:
-            upgrades.queryset = upgrades.queryset.exclude(pk=obj.pk)  # type: ignore[attr-defined]
+        for name in ("available_upgrades", "other_products"):
+            related = form.base_fields.get(name)
+            if related is not None and obj is not None:
+                related.queryset = related.queryset.exclude(pk=obj.pk)  # type: ignore[attr-defined]
         return form
 
     @admin.display(description=_("Prices"))
@@ -353,7 +361,7 @@ class ProductAdmin(admin.ModelAdmin):
     def _json_response(products: list[Product]) -> HttpResponse:
         if len(products) == 1:
             product = products[0]
-            body = json.dumps(export_product(product), indent=2, ensure_ascii=False)
+            body = export_json(product)
             response = HttpResponse(body, content_type="application/json")
             filename = export_filename(product.name, product.pk)
         else:
@@ -362,7 +370,7 @@ class ProductAdmin(admin.ModelAdmin):
                 for product in products:
                     archive.writestr(
                         export_filename(product.name, product.pk),
-                        json.dumps(export_product(product), indent=2, ensure_ascii=False),
+                        export_json(product),
                     )
             response = HttpResponse(buffer.getvalue(), content_type="application/zip")
             filename = "products.zip"

@@ -290,6 +290,16 @@ class Product(models.Model):
     )
 
     available_upgrades = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="+")
+    # Other services: products offered on this product's configure page, each placed as a separate
+    # order with its own invoice and service (docs/other-services.md).
+    other_products = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="offered_with",
+        verbose_name="Other services",
+        help_text="Products offered with this one at checkout; each is placed as a separate order",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -70,6 +70,29 @@ def _unavailable(product: Product) -> str:
     return ""
 
 
+class _ExtraError(Exception):
+    """An other service chosen on the configure page cannot be ordered: shown on top, naming it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _priced_extras(others: list[CartItem]) -> list[CartItem]:
+    """The other services chosen with a product, checked by checkout's rules (cycle and hostname as
+    checkout will store them); the first that fails raises _ExtraError naming its product."""
+    result = []
+    for i, other in enumerate(others):
+        try:
+            priced = price_item(other, index=i + 1)
+        except DomainError as exc:
+            product = Product.objects.filter(pk=other.product_id).first()
+            name = product.name if product else _("Other service")
+            raise _ExtraError(f"{name}: {exc.message}") from exc
+        result.append(dataclasses.replace(other, cycle=priced.cycle, hostname=priced.hostname))
+    return result
+
+
 def product_configure(request: HttpRequest, product_id: int) -> HttpResponse:
     product = get_object_or_404(Product.objects.select_related("order_page"), pk=product_id)
     form = ConfigureForm(
@@ -87,11 +110,12 @@ def product_configure(request: HttpRequest, product_id: int) -> HttpResponse:
         item = CartItem(product.pk, form.cleaned_data.get("cycle", ""), form.cleaned_data.get("hostname", ""), **fields)
         try:
             priced = price_item(item)
-            others = [e for part in parts for e in part.extra_items]
-            extra = [price_item(other, index=i + 1).item or other for i, other in enumerate(others)]
+            extra = _priced_extras([e for part in parts for e in part.extra_items])
             cart.add(request.session, dataclasses.replace(item, cycle=priced.cycle, hostname=priced.hostname))
             for other in extra:
                 cart.add(request.session, other)
+        except _ExtraError as exc:
+            form.add_error(None, exc.message)
         except DomainError as exc:
             if exc.code in UNAVAILABLE:
                 unavailable = exc.message
@@ -203,11 +227,14 @@ def _checkout(request: HttpRequest) -> HttpResponse:
 @client_required
 def order_complete(request: HttpRequest, number: int) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("invoice"), number=number, client=request.client)  # type: ignore[attr-defined]
+    # Other services chosen with the products were placed as separate orders of the same checkout.
+    separate = order.separate_orders.filter(client=order.client).select_related("invoice").order_by("number")
     return render(
         request,
         "clientarea/order_complete.html",
         {
             "order": order,
+            "separate_orders": [(o, o.items.select_related("product", "service")) for o in separate],
             "items": order.items.select_related("product", "service"),
             "bank": gateways.bank_transfer(),
             "pay_options": pay_options(order.invoice),

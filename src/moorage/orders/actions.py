@@ -32,7 +32,7 @@ from moorage.provisioning.registry import is_active
 from moorage.services import actions as service_steps
 from moorage.services import lifecycle
 from moorage.services.components import CartItem, Charge, PricedItem
-from moorage.services.locks import lock_row
+from moorage.services.locks import lock_row, lock_rows
 from moorage.services.models import Service, ServiceComponent
 
 COUNTED_STATUSES = [s for s in Service.Status.values if s not in (Service.Status.CANCELLED, Service.Status.TERMINATED)]
@@ -268,28 +268,83 @@ def checkout(
                 )
 
     order_date = local_date(now)
-    order = Order.objects.create(
-        number=next_number("order"),
-        client=client,
-        created_at=now,
-        notes=notes,
-        ip_address=ip_address,
-        checkout_key=checkout_key or None,
-    )
-    contracts.record(
-        client=client,
-        products=[p.product for p in priced],
-        accepted=accept_contracts,
-        order_id=order.pk,
-        ip_address=ip_address,
-        now=now,
-    )
-    if promo_code:
-        promotions.redeem(promo_code, client_id=client.pk, order_id=order.pk, now=now)
     defaults = BillingDefaults.load()
+    groups = order_groups(items)
+    orders: list[Order] = []
+    for group in groups:
+        order = Order.objects.create(
+            number=next_number("order"),
+            client=client,
+            created_at=now,
+            notes=notes,
+            ip_address=ip_address,
+            # The main order carries the key; its separate orders are found through it (`parent`).
+            checkout_key=(checkout_key or None) if not orders else None,
+            parent=orders[0] if orders else None,
+        )
+        if not orders:
+            contracts.record(
+                client=client,
+                products=[p.product for p in priced],
+                accepted=accept_contracts,
+                order_id=order.pk,
+                ip_address=ip_address,
+                now=now,
+            )
+            if promo_code:
+                promotions.redeem(promo_code, client_id=client.pk, order_id=order.pk, now=now)
+        _fill_order(
+            order,
+            group=group,
+            priced=priced,
+            items=items,
+            discounts=discounts,
+            now=now,
+            order_date=order_date,
+            defaults=defaults,
+            actor=actor,
+        )
+        orders.append(order)
+    main = orders[0]
+    if len(orders) > 1:
+        # Settling several new orders takes their rows in the money lock order first (orders → services
+        # → invoices), so crediting or fulfilling the second never locks a service after the client.
+        lock_rows(Order, [o.pk for o in orders])
+        lock_rows(Service, OrderItem.objects.filter(order__in=orders).values_list("service_id", flat=True))
+        lock_rows(Invoice, [o.invoice_id for o in orders if o.invoice_id])
+    for order in orders:
+        _settle_new_order(order, now=now, order_date=order_date, defaults=defaults, actor=actor)
+    return main
+
+
+def order_groups(items: list[CartItem]) -> list[list[int]]:
+    """The cart's item indexes by the order each goes to: the items the client configured together
+    first, then one order per other service (`separate_order`). A cart of other services alone makes
+    one order per item, the first of them the main one."""
+    together = [i for i, item in enumerate(items) if not item.separate_order]
+    separate = [[i] for i, item in enumerate(items) if item.separate_order]
+    return [together, *separate] if together else separate
+
+
+def _fill_order(
+    order: Order,
+    *,
+    group: list[int],
+    priced: list[PricedItem],
+    items: list[CartItem],
+    discounts: dict[int, list[Charge]],
+    now: dt.datetime,
+    order_date: dt.date,
+    defaults: BillingDefaults,
+    actor: User | None,
+) -> None:
+    """Inner step of checkout: the new order's cart items `group` (indexes into the whole cart, so
+    errors and discounts keep naming the cart's items), their services and the first invoice."""
+    client = order.client
     lines: list[LineSpec] = []
     due_days: list[int] = []
-    for index, p in enumerate(priced):
+    for index in group:
+        p = priced[index]
         service = Service.objects.create(
             client=client,
             product=p.product,
@@ -371,7 +426,7 @@ def checkout(
             kind=Invoice.Kind.ORDER,
             lines=lines,
             issue_date=order_date,
-            due_date=first_invoice_due(order_date, min(due_days)),
+            due_date=first_invoice_due(order_date, min(due_days, default=int(defaults.first_invoice_due_days))),
             now=now,
             actor=actor,
         )
@@ -392,8 +447,19 @@ def checkout(
         action="order_checkout",
         obj=order,
         now=now,
-        data={"items": len(priced), "invoice": order.invoice.number if order.invoice else None},
+        data={
+            "items": len(group),
+            "invoice": order.invoice.number if order.invoice else None,
+            **({"parent": order.parent.number} if order.parent else {}),
+        },
     )
+
+
+def _settle_new_order(
+    order: Order, *, now: dt.datetime, order_date: dt.date, defaults: BillingDefaults, actor: User | None
+) -> None:
+    """Inner step of checkout: a new order with nothing to pay is settled as placed; else the client's
+    credit pays its invoice when Settings say so."""
     if order.invoice is None or order.invoice.total == 0:
         # Nothing to pay (free products, zero prices): the order is settled as placed.
         if order.invoice is not None:
@@ -406,7 +472,6 @@ def checkout(
         apply_credit(invoice=order.invoice, now=now, paid_on=order_date, actor=actor)
         if order.invoice.status == Invoice.Status.PAID:
             fulfil_paid_order(order, now=now, paid_on=order_date, actor=actor)
-    return order
 
 
 @transaction.atomic(durable=True)

@@ -33,6 +33,12 @@ class Order(models.Model):
     delete_requested_at = models.DateTimeField(null=True, blank=True)
     # The client's checkout attempt (a form token, an API Idempotency-Key): one order per key.
     checkout_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # Set on an order placed for another service chosen with a product (Other services): the order the
+    # client checked out, in the same checkout. Such an order has no checkout_key of its own; the
+    # parent's key makes the whole set once. Deleting the parent leaves them standing (own invoices).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="separate_orders", editable=False
+    )
 
     class Meta:
         ordering = ["-number"]
