@@ -12,6 +12,7 @@ from django.urls import reverse
 from moorage.catalog.models import BillingDefaults, OrderPage, Price, Product
 from moorage.catalog.transfer import export_product
 from moorage.core.models import AuditEntry
+from tests.product_form import inline_management_data
 
 pytestmark = pytest.mark.django_db
 
@@ -112,11 +113,8 @@ def _product_form(page, **overrides):  # noqa: ANN001, ANN003, ANN202
         "prices-INITIAL_FORMS": 0,
         "prices-MIN_NUM_FORMS": 0,
         "prices-MAX_NUM_FORMS": 1000,
-        # The Components tab's inlines (catalog.admin.product_inlines): add-ons.
-        "Addon_products-TOTAL_FORMS": 0,
-        "Addon_products-INITIAL_FORMS": 0,
-        "Addon_products-MIN_NUM_FORMS": 0,
-        "Addon_products-MAX_NUM_FORMS": 1000,
+        # The Components tab's inlines (catalog.admin.product_inlines: add-ons, order form, …).
+        **inline_management_data(),
     }
     data.update(overrides)
     return data

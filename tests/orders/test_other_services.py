@@ -18,6 +18,7 @@ from moorage.orders.models import Order
 from moorage.services.models import Service
 from tests import factories
 from tests.factories import invoice_lines
+from tests.product_form import inline_management_data
 
 D = dt.date
 
@@ -286,6 +287,7 @@ def test_staff_save_other_services_from_the_product_form(client, staff, shared_p
         "prices-0-amount": "5.00",
         "prices-0-setup_fee": "0",
         "prices-0-upgrade_fee": "0",
+        **inline_management_data(),
     }
     response = client.post(reverse("admin:catalog_product_add"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
