@@ -107,8 +107,9 @@ def test_an_unknown_registrar_is_a_permanent_configuration_error(client_account,
 
 
 def test_the_same_payment_twice_queues_one_job(client_account, com, registry, now):
-    from moorage.domains.actions import invoice_paid
     from django.db import transaction
+
+    from moorage.domains.actions import invoice_paid
 
     domain = ordered(client_account)
     with transaction.atomic():
