@@ -25,6 +25,7 @@ class FakeRegistry:
         self.crash_after_next = False  # the call reaches the registry, the answer is lost
         self.pending_transfers: set[str] = set()
         self.today = dt.date(2026, 1, 15)
+        self.creates = 0  # names the registry really created
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
@@ -44,8 +45,11 @@ class FakeRegistrar(RegistrarModule):
         r = self.registry
         r.calls.append(("register", name, years, contact.handle, tuple(nameservers)))
         r._maybe_fail()
-        if name in r.domains or name in r.taken:
+        if name in r.taken:
             raise RegistrarError("2302 object exists", kind=PERMANENT, code="2302")
+        if name in r.domains:  # ours already (an earlier answer was lost): like the EPP module, say so
+            return r.domains[name]
+        r.creates += 1
         info = DomainInfo(name, r.today + relativedelta(years=years), ("ok",), tuple(nameservers))
         r.domains[name] = info
         if r.crash_after_next:
@@ -57,6 +61,8 @@ class FakeRegistrar(RegistrarModule):
         r = self.registry
         r.calls.append(("transfer", name, auth_code, years))
         r._maybe_fail()
+        if name in r.domains:  # the losing registrar let it go: the name is ours now
+            return r.domains[name]
         if auth_code != "s3cret-AUTH":
             raise RegistrarError("2202 invalid authorization information", kind=PERMANENT, code="2202")
         r.pending_transfers.add(name)
@@ -86,6 +92,8 @@ class FakeRegistrar(RegistrarModule):
         r._maybe_fail()
         if name in r.domains:
             return r.domains[name]
+        if name in r.taken:  # someone else's: the registry still answers, with less (as EPP does)
+            return DomainInfo(name, None, ("ok",))
         raise RegistrarError("2303 object does not exist", kind=PERMANENT, code="2303")
 
 

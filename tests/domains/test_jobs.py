@@ -36,7 +36,8 @@ def test_a_lost_answer_is_retried_by_asking_info_first_never_a_second_register(c
     later = now + dt.timedelta(minutes=2)
     job = run_job(None, now=later)
     assert job.status == "done"
-    assert [c[0] for c in registry.calls] == ["register", "info"]
+    assert [c[0] for c in registry.calls] == ["register", "info", "register"]
+    assert registry.creates == 1
     domain.refresh_from_db()
     assert (domain.status, domain.expires_on) == ("active", dt.date(2027, 1, 15))
 
@@ -77,7 +78,7 @@ def test_a_transfer_waits_for_the_losing_registrar_then_completes(client_account
 
     # Still pending at the next poll: not transferred again.
     run_job(None, now=now + dt.timedelta(hours=7))
-    assert [c[0] for c in registry.calls] == ["transfer", "info"]
+    assert [c[0] for c in registry.calls] == ["transfer", "transfer"]
 
     # The losing registrar let it go: the registry now shows it as ours.
     registry.domains["moving.com"] = DomainInfo(
@@ -88,7 +89,7 @@ def test_a_transfer_waits_for_the_losing_registrar_then_completes(client_account
     assert (job.status, domain.status, domain.expires_on) == ("done", "active", dt.date(2027, 6, 1))
     assert domain.nameservers == ["ns1.old.test", "ns2.old.test"]
     assert domain.auth_code == ""  # spent, not kept
-    assert [c[0] for c in registry.calls] == ["transfer", "info", "info"]
+    assert [c[0] for c in registry.calls] == ["transfer", "transfer", "transfer"]
 
 
 def test_a_wrong_auth_code_fails_for_good(client_account, com, registry, now):
@@ -126,5 +127,18 @@ def test_registrar_permanent_info_error_on_retry_leads_to_register(client_accoun
     job = run_job(None, now=now + dt.timedelta(minutes=5))
     assert job.status == "done"
     assert [c[0] for c in registry.calls] == ["register", "info", "register"]
+    assert registry.creates == 1
     assert Domain.objects.get().status == "active"
     assert PERMANENT == "permanent"
+
+
+def test_a_retry_never_adopts_a_name_someone_else_took_meanwhile(client_account, com, registry, now):
+    domain = ordered(client_account, name="raced.com")
+    registry.fail_next = [RegistrarError("busy")]
+    run_job(None, now=now)
+    registry.taken.add("raced.com")  # registered elsewhere before our retry
+    job = run_job(None, now=now + dt.timedelta(minutes=5))
+    domain.refresh_from_db()
+    assert (job.status, job.error_code, domain.status) == ("failed", "2302", "failed")
+    assert [c[0] for c in registry.calls] == ["register", "info", "register"]
+    assert registry.creates == 0

@@ -140,14 +140,21 @@ def claim(job_id: int | None, *, now: dt.datetime) -> DomainJob | None:
 
 
 def _ours(module: RegistrarModule, name: str) -> DomainInfo | None:
-    """The registry's record of `name` if our account holds it; None if not (or it does not exist)."""
+    """The registry's record of `name` when it says the name is ours; None otherwise.
+
+    `DomainInfo` carries no sponsor yet, so only a module that sets an `ours` attribute on it lets a
+    retry adopt on `info()` alone; otherwise the retry repeats the call, and the module (the EPP one
+    does) answers a repeated create or transfer of a name already ours with that name's record, and
+    refuses it (object exists) when it is someone else's. Either way nothing is registered twice: the
+    registry itself never creates a name twice.
+    """
     try:
         info = module.info(name)
     except RegistrarError as exc:
         if exc.kind == PERMANENT:
             return None  # not found, or someone else's (authorization error)
         raise
-    return info
+    return info if getattr(info, "ours", False) else None
 
 
 def _perform(job: DomainJob, domain: Domain) -> tuple[str, DomainInfo | None]:
@@ -165,19 +172,20 @@ def _perform(job: DomainJob, domain: Domain) -> tuple[str, DomainInfo | None]:
             domain.name, years=years, contact=contact_for(domain), nameservers=nameservers
         )
     if job.operation == Op.TRANSFER:
-        if params.get("requested") or params.get("retry"):
-            info = _ours(module, domain.name)
-            if info is not None:
-                return ("pending" if info.pending else "transferred"), info
-            if params.get("requested"):
-                return "pending", None
+        # A retry, or a poll of a pending transfer, asks again: the module answers a request already
+        # made (pending, or completed) with its state instead of a second transfer.
         info = module.transfer(domain.name, auth_code=domain.auth_code, years=years, contact=contact_for(domain))
         return ("pending" if info.pending else "transferred"), info
     if job.operation == Op.RENEW:
         current = dt.date.fromisoformat(params["from"])
         target = current + relativedelta(years=years)
         if params.get("retry"):
-            info = _ours(module, domain.name)
+            try:
+                info = module.info(domain.name)  # our own domain: its expiry says whether it was renewed
+            except RegistrarError as exc:
+                if exc.kind != PERMANENT:
+                    raise
+                info = None
             if info is not None and info.expires_on is not None and info.expires_on >= target:
                 return "adopted: already renewed", info
         return "renewed", module.renew(domain.name, years=years, current_expiry=current)
