@@ -12,6 +12,7 @@ from moorage.domains import registrar as registrar_module
 from moorage.domains.models import ProductDomainOptions, Tld
 from moorage.domains.registrar import PERMANENT, DomainInfo, RegistrarError, RegistrarModule
 from tests import factories
+from tests.registrars.conftest import make_standin, registry_now  # noqa: F401  (the EPP stand-in fixtures)
 
 
 class FakeRegistry:

@@ -15,7 +15,7 @@ from moorage.domains.renewal import DomainRenewals
 from moorage.orders.actions import order_checkout
 from moorage.services.components import CartItem, as_pairs
 from tests import factories
-from tests.registrars.conftest import make_standin, registry_now, settings_for  # noqa: F401
+from tests.registrars.conftest import settings_for
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the stand-in runs in its own thread
 
@@ -45,7 +45,7 @@ def pay_and_run(invoice, now):  # noqa: ANN001, ANN201
 
 def test_registration_with_hosting_through_epp_then_renewal_a_year_later(
     make_standin, client_with_address, now, shared_page
-):  # noqa: F811
+):
     from moorage.domains.models import ProductDomainOptions
 
     server = make_standin()
@@ -84,7 +84,7 @@ def test_registration_with_hosting_through_epp_then_renewal_a_year_later(
     assert server.registry.domains["petrova.com"].expires.date() == dt.date(2028, 1, 15)
 
 
-def test_transfer_alone_through_epp_with_the_auth_code(make_standin, client_with_address, now):  # noqa: F811
+def test_transfer_alone_through_epp_with_the_auth_code(make_standin, client_with_address, now):
     server = make_standin()
     epp_tld(server, "test")
     domain = domain_order(
@@ -99,7 +99,7 @@ def test_transfer_alone_through_epp_with_the_auth_code(make_standin, client_with
 def test_a_pending_transfer_through_epp_completes_when_the_losing_registrar_approves(
     make_standin,
     client_with_address,
-    now,  # noqa: F811
+    now,
 ):
     server = make_standin(transfer_mode="pending")
     epp_tld(server, "test")
@@ -116,7 +116,7 @@ def test_a_pending_transfer_through_epp_completes_when_the_losing_registrar_appr
     assert (domain.status, domain.expires_on) == ("active", dt.date(2028, 1, 15))
 
 
-def test_a_wrong_auth_code_through_epp_fails_the_transfer(make_standin, client_with_address, now):  # noqa: F811
+def test_a_wrong_auth_code_through_epp_fails_the_transfer(make_standin, client_with_address, now):
     server = make_standin()
     epp_tld(server, "test")
     domain = domain_order(
