@@ -19,7 +19,7 @@ from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.customers.models import Client
 from moorage.domains import names
-from moorage.domains.jobs import default_nameservers, queue_job
+from moorage.domains.jobs import default_nameservers, lock_domain, queue_job
 from moorage.domains.models import Domain, DomainInvoice, DomainJob, Tld
 from moorage.notifications.actions import notify
 
@@ -182,7 +182,7 @@ def invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None) -> N
     """Inner step of the payment-received flow: a paid domain invoice queues its registrar job (the
     registration or transfer of a domain ordered alone, or one renewal)."""
     for link in DomainInvoice.objects.filter(invoice=invoice).select_related("domain__tld").order_by("pk"):
-        domain = Domain.objects.select_for_update().select_related("tld", "service").get(pk=link.domain_id)
+        domain = lock_domain(link.domain_id)
         if link.kind == DomainInvoice.Kind.RENEW:
             if domain.status in (Domain.Status.ACTIVE, Domain.Status.EXPIRED):
                 queue_job(

@@ -45,6 +45,13 @@ def backoff(attempt: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(60 * 2 ** max(attempt - 1, 0), 6 * 3600))
 
 
+def lock_domain(pk: int) -> Domain:
+    """Lock one domain row (by pk alone: a join would lock the client's row too, or fail on PostgreSQL
+    for a nullable one), then read it with what its callers need."""
+    list(Domain.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+    return Domain.objects.select_related("tld", "client__user", "service").get(pk=pk)
+
+
 def registrar_for(domain: Domain) -> RegistrarModule:
     return get_registrar(domain.tld.registrar, domain.tld.get_settings())
 
@@ -225,7 +232,7 @@ def _record(
 ) -> DomainJob:
     with transaction.atomic():
         job = DomainJob.objects.select_for_update().get(pk=job_id)
-        domain = Domain.objects.select_for_update().select_related("client__user", "tld").get(pk=job.domain_id)
+        domain = lock_domain(job.domain_id)
         job.locked_until = None
         job.error_code = code
         today = local_date(now)
@@ -333,7 +340,7 @@ def domain_job_retry(*, job_id: int, now: dt.datetime, actor: User | None) -> Do
     job = DomainJob.objects.select_for_update().get(pk=job_id)
     if job.status not in (J.FAILED, J.ERRORED):
         raise DomainError("only a failed or waiting job can be retried", field="job", code="job_not_retryable")
-    domain = Domain.objects.select_for_update().get(pk=job.domain_id)
+    domain = lock_domain(job.domain_id)
     if job.status == J.FAILED and domain.status == Domain.Status.FAILED:
         domain.status = Domain.Status.PENDING
         try:

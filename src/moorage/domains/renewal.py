@@ -20,7 +20,7 @@ from django.db import transaction
 from moorage.billing.actions import LineSpec, cancel_invoice, issue_invoice, lock_invoice
 from moorage.billing.models import Invoice, InvoiceLine
 from moorage.domains.actions import domain_line
-from moorage.domains.jobs import _due, domain_data
+from moorage.domains.jobs import _due, domain_data, lock_domain
 from moorage.domains.models import Domain, DomainInvoice, DomainJob
 from moorage.notifications.actions import notify
 
@@ -44,10 +44,6 @@ def grace_days() -> int:
 
 def _ids(qs) -> Iterator[int]:  # noqa: ANN001
     yield from qs.values_list("pk", flat=True).order_by("pk").iterator(chunk_size=BATCH)
-
-
-def _lock(pk: int) -> Domain:
-    return Domain.objects.select_for_update().select_related("tld", "client__user").get(pk=pk)
 
 
 def issue_renewal(domain: Domain, *, today: dt.date, now: dt.datetime) -> Invoice | None:
@@ -100,7 +96,7 @@ class DomainRenewals:
         )
 
     def apply(self, ctx: Any, pk: int) -> str | None:
-        domain = _lock(pk)
+        domain = lock_domain(pk)
         if domain.status not in (Domain.Status.ACTIVE, Domain.Status.EXPIRED) or not domain.auto_renew:
             return None
         if domain.expires_on is None or domain.expires_on > ctx.today + dt.timedelta(days=renew_days()):
@@ -126,7 +122,12 @@ class DomainExpiry:
         )
 
     def apply(self, ctx: Any, pk: int) -> str | None:
-        domain = _lock(pk)
+        # Invoices before the domain: the order a payment of its renewal invoice takes them in.
+        renewals = DomainInvoice.objects.filter(
+            domain_id=pk, kind=DomainInvoice.Kind.RENEW, invoice__status=Invoice.Status.UNPAID
+        )
+        unpaid = [lock_invoice(i) for i in sorted(renewals.values_list("invoice_id", flat=True))]
+        domain = lock_domain(pk)
         today = ctx.today
         if domain.expires_on is None or domain.status not in (Domain.Status.ACTIVE, Domain.Status.EXPIRED):
             return None
@@ -145,11 +146,8 @@ class DomainExpiry:
         if domain.status == Domain.Status.EXPIRED:
             if domain.expires_on + dt.timedelta(days=grace_days()) >= today:
                 return None
-            for link in DomainInvoice.objects.filter(domain=domain, kind=DomainInvoice.Kind.RENEW).select_related(
-                "invoice"
-            ):
-                if link.invoice.status == Invoice.Status.UNPAID:
-                    invoice = lock_invoice(link.invoice_id)
+            for invoice in unpaid:
+                if invoice.status == Invoice.Status.UNPAID:
                     cancel_invoice(
                         invoice=invoice, now=ctx.now, cancelled_on=today, reason="domain expired and not renewed"
                     )
