@@ -208,3 +208,13 @@ def test_the_domain_tlds_of_a_product_limit_the_choice(client_account, hosting, 
         order(client_account, hosting, {"action": "register", "name": "a.com"})
     placed = order(client_account, hosting, {"action": "register", "name": "a.net"})
     assert placed.invoice.lines.get(kind="domain").amount == Decimal("15.00")
+
+
+def test_a_cancelled_order_frees_its_domain_name(client_account, hosting, com, now, staff):
+    from moorage.orders.actions import order_cancel
+
+    first = order(client_account, hosting, {"action": "register", "name": "again.com"})
+    order_cancel(order_id=first.pk, now=now, actor=staff)
+    second = order(client_account, hosting, {"action": "register", "name": "again.com"})
+    assert sorted(Domain.objects.values_list("status", flat=True)) == ["cancelled", "pending"]
+    assert Domain.objects.get(status="pending").service == second.items.get().service

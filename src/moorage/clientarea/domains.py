@@ -3,6 +3,8 @@ the client's Domains page (expiry, auto-renew switch, name servers)."""
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +25,7 @@ from moorage.domains import names
 from moorage.domains.models import Domain, DomainInvoice, Tld
 from moorage.domains.registrar import RegistrarError, get_registrar
 
+log = logging.getLogger(__name__)
 SEARCH_LIMIT = 30  # availability searches per visitor per window (each one asks the registry)
 SEARCH_WINDOW = 600
 MAX_TLDS_PER_SEARCH = 20
@@ -75,6 +78,9 @@ def search(query: str) -> tuple[list[dict], str]:
         try:
             answer = get_registrar(tld.registrar, tld.get_settings()).check([n for n, _t in group])
         except RegistrarError:
+            answer = {}
+        except Exception:  # a module's bug must not break the order page: shown as "could not check"
+            log.exception("availability check of %s failed", tld)
             answer = {}
         for name, tld in group:
             taken_here = Domain.objects.filter(name=name, status__in=Domain.LIVE).exists()

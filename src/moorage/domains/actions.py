@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from moorage.billing.actions import LineSpec, apply_credit, issue_invoice
@@ -22,6 +23,7 @@ from moorage.domains import names
 from moorage.domains.jobs import default_nameservers, lock_domain, queue_job
 from moorage.domains.models import Domain, DomainInvoice, DomainJob, Tld
 from moorage.notifications.actions import notify
+from moorage.services.models import Service
 
 ORDER_ACTIONS = ("register", "transfer")
 MAX_AUTH_CODE = 64
@@ -53,9 +55,26 @@ def check_years(tld: Tld, raw: object, *, field: str) -> int:
     return years
 
 
+def stale_pending() -> Q:
+    """Pending domains that will never be registered: their order was cancelled (the hosting service
+    cancelled, or the invoice of a domain ordered alone cancelled). They no longer hold their name."""
+    dead_service = Q(service__status__in=[Service.Status.CANCELLED, Service.Status.TERMINATED])
+    dead_invoice = Q(
+        invoices__kind__in=[DomainInvoice.Kind.REGISTER, DomainInvoice.Kind.TRANSFER],
+        invoices__invoice__status=Invoice.Status.CANCELLED,
+    )
+    return Q(status=Domain.Status.PENDING) & (dead_service | dead_invoice)
+
+
+def release_stale(name: str) -> None:
+    """Inner step: let go the stale pending rows of `name` so it can be ordered again."""
+    stale = Domain.objects.filter(stale_pending(), name=name).values_list("pk", flat=True)
+    Domain.objects.filter(pk__in=list(stale)).update(status=Domain.Status.CANCELLED)
+
+
 def check_free_with_us(name: str, *, field: str) -> None:
     """Refuse a name that is a live domain of Moorage already (anyone's)."""
-    if Domain.objects.filter(name=name, status__in=Domain.LIVE).exists():
+    if Domain.objects.filter(name=name, status__in=Domain.LIVE).exclude(stale_pending()).exists():
         raise DomainError(
             _("%(name)s is already registered with us") % {"name": name}, field=field, code="domain_taken"
         )
@@ -94,6 +113,7 @@ def create_pending(
     field: str = "name",
 ) -> Domain:
     """Inner step: the pending domain row; the live-name unique key refuses a name taken meanwhile."""
+    release_stale(name)
     try:
         with transaction.atomic():
             return Domain.objects.create(
