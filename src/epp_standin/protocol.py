@@ -35,7 +35,7 @@ def parse(data: bytes) -> ET.Element:
 
 
 def serialize(root: ET.Element) -> bytes:
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return ET.tostring(root, encoding="UTF-8", xml_declaration=True)  # type: ignore[no-any-return]
 
 
 def read_exact(sock: socket.socket, size: int) -> bytes:

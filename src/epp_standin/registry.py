@@ -117,6 +117,7 @@ class Registry:
         tlds: tuple[str, ...] = DEFAULT_TLDS,
         transfer_mode: str = "approve",
         server_id: str = "EPP stand-in",
+        offer: tuple[str, ...] = (DOMAIN, CONTACT, HOST),
     ) -> None:
         if transfer_mode not in ("approve", "pending"):
             raise ValueError("transfer_mode is 'approve' (completes at once) or 'pending'")
@@ -124,6 +125,7 @@ class Registry:
         self.tlds = tuple(t.lower() for t in tlds)
         self.transfer_mode = transfer_mode
         self.server_id = server_id
+        self.offer = offer  # the object URIs the greeting lists and login accepts
         self.lock = threading.RLock()
         self.domains: dict[str, Domain] = {}
         self.contacts: dict[str, Contact] = {}
@@ -206,7 +208,7 @@ def greeting(registry: Registry, now: dt.datetime) -> bytes:
     menu = _sub(greet, EPP, "svcMenu")
     _sub(menu, EPP, "version", "1.0")
     _sub(menu, EPP, "lang", "en")
-    for uri in (DOMAIN, CONTACT, HOST):
+    for uri in registry.offer:
         _sub(menu, EPP, "objURI", uri)
     ext = _sub(menu, EPP, "svcExtension")
     _sub(ext, EPP, "extURI", SECDNS)
@@ -330,7 +332,7 @@ class Session:
         if options is None or _text(options, EPP, "version") != "1.0":
             raise EppError(2100, "Unimplemented protocol version")
         svcs = verb.find(q(EPP, "svcs"))
-        offered = {DOMAIN, CONTACT, HOST}
+        offered = set(self.registry.offer)
         asked = {e.text for e in svcs.iter(q(EPP, "objURI"))} if svcs is not None else set()
         if not asked or not asked <= offered:
             raise EppError(2307, "Unimplemented object service")

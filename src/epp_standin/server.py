@@ -29,6 +29,7 @@ FAULTS = {
     "short": "answer with a frame header smaller than the header itself",
     "truncated": "answer half a frame, then close",
     "garbage": "answer a frame that is not XML",
+    "drip": "answer one byte every 50 ms (a client's overall read deadline ends it)",
     "bomb": "answer an XML document with an entity-expansion DTD",
     "2400": "answer 2400 Command failed (without doing the command)",
     "2502": "answer 2502 Session limit exceeded; server closing connection, then close",
@@ -98,6 +99,11 @@ class _Handler(socketserver.BaseRequestHandler):
             elif fault == "truncated":
                 whole = frame(reply)
                 conn.sendall(whole[: len(whole) // 2])
+            elif fault == "drip":
+                pause = threading.Event()
+                for byte in frame(reply):
+                    conn.sendall(bytes([byte]))
+                    pause.wait(0.05)
             elif fault == "garbage":
                 conn.sendall(frame(b"this is not XML at all <<<"))
             elif fault == "bomb":
@@ -138,6 +144,7 @@ class EppStandin:
         require_client_cert: bool = False,
         clock: Callable[[], dt.datetime] | None = None,
         tlds: tuple[str, ...] = DEFAULT_TLDS,
+        offer: tuple[str, ...] | None = None,
         cert_dir: Path | None = None,
         idle_timeout: float = 60.0,
         verbose: bool = False,
@@ -150,6 +157,8 @@ class EppStandin:
         self.idle_timeout = idle_timeout
         self.verbose = verbose
         self.registry = Registry(clock=clock, tlds=tlds, transfer_mode=transfer_mode)
+        if offer is not None:
+            self.registry.offer = offer
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if cert_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="epp-standin-")

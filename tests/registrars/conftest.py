@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from epp_standin import EppStandin
+from epp_standin.testing import module_settings
 from moorage.domains.registrar import Contact
 from moorage.registrars.epp import EppRegistrar
 
@@ -44,16 +45,7 @@ def epp_standin(make_standin: Callable[..., EppStandin]) -> EppStandin:
 
 
 def settings_for(server: EppStandin, **overrides: Any) -> dict[str, Any]:
-    settings: dict[str, Any] = {
-        "host": "127.0.0.1",
-        "port": server.port,
-        "login": server.login,
-        "password": server.password,
-        "ca_file": server.ca_file,
-        "timeout": 5,
-    }
-    settings.update(overrides)
-    return settings
+    return module_settings(server, **overrides)
 
 
 @pytest.fixture

@@ -69,6 +69,9 @@ class DomainInfo:
     nameservers: tuple[str, ...] = ()
     # A transfer request is acknowledged, not done: pending until the losing registrar lets it go.
     pending: bool = False
+    # The domain's transfer code (EPP authInfo) when the module set or read it (register sets one);
+    # "" when unknown. Secret: stored encrypted, shown to the owner only.
+    auth_code: str = ""
 
 
 class RegistrarModule(ABC):

@@ -573,6 +573,7 @@ class EppRegistrar(RegistrarModule):
                 expires_on=_date(text_of(data, DOMAIN, "exDate")),
                 nameservers=hosts,
                 pending=response.code == 1001,
+                auth_code=auth,
             )
 
     def transfer(self, name: str, *, auth_code: str, years: int, contact: Contact) -> DomainInfo:

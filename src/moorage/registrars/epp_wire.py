@@ -15,6 +15,7 @@ import secrets
 import socket
 import ssl
 import struct
+import time
 import xml.etree.ElementTree as ET  # noqa: S405 - building only; parsing goes through defusedxml
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -191,13 +192,13 @@ class Connection:
     """One TLS connection: the greeting on connect, then one response per command (RFC 5734)."""
 
     def __init__(
-        self, host: str, port: int, context: ssl.SSLContext, timeout: float, max_frame: int = MAX_FRAME
+        self, host: str, port: int, context: ssl.SSLContext, timeout: float, max_frame: int | None = None
     ) -> None:
         self.host = host
         self.port = port
         self.context = context
         self.timeout = timeout
-        self.max_frame = max_frame
+        self.max_frame = max_frame or MAX_FRAME
         self.sock: ssl.SSLSocket | None = None
         self.broken = False
 
@@ -235,11 +236,15 @@ class Connection:
         except OSError as error:
             raise self._fail(f"the EPP server closed the connection ({error})", "closed") from None
 
-    def _read_exact(self, size: int) -> bytes:
+    def _read_exact(self, size: int, deadline: float) -> bytes:
         assert self.sock is not None
         buffer = bytearray()
         while len(buffer) < size:
+            remaining = deadline - time.monotonic()
             try:
+                if remaining <= 0:
+                    raise TimeoutError
+                self.sock.settimeout(remaining)
                 chunk = self.sock.recv(min(65536, size - len(buffer)))
             except TimeoutError:
                 raise self._fail("the EPP server did not answer in time", "timeout") from None
@@ -251,16 +256,18 @@ class Connection:
         return bytes(buffer)
 
     def read_frame(self) -> bytes:
+        """One frame, whole, within the timeout: a server that trickles bytes cannot hold us longer."""
         if self.sock is None or self.broken:
             raise RegistrarError("the EPP connection is closed", code="closed")
-        (total,) = HEADER.unpack(self._read_exact(HEADER.size))
+        deadline = time.monotonic() + self.timeout
+        (total,) = HEADER.unpack(self._read_exact(HEADER.size, deadline))
         if total <= HEADER.size:
             raise self._fail(f"the EPP server sent a frame length of {total}", "frame")
         if total - HEADER.size > self.max_frame:
             raise self._fail(
                 f"the EPP server announced a frame of {total} bytes, over the limit of {self.max_frame}", "frame"
             )
-        return self._read_exact(total - HEADER.size)
+        return self._read_exact(total - HEADER.size, deadline)
 
     def close(self) -> None:
         sock, self.sock = self.sock, None

@@ -102,16 +102,17 @@ class CartItem:
         return dict(self.domain)
 
     def as_session(self) -> dict:
-        """The JSON-safe row the session cart keeps."""
-        return {
-            "product_id": self.product_id,
-            "cycle": self.cycle,
-            "hostname": self.hostname,
-            "form": [list(pair) for pair in self.form],
-            "addons": list(self.addons),
-            "domain": [list(pair) for pair in self.domain],
-            "separate_order": self.separate_order,
-        }
+        """The JSON-safe row the session cart keeps (components' keys only when chosen)."""
+        row: dict = {"product_id": self.product_id, "cycle": self.cycle, "hostname": self.hostname}
+        if self.form:
+            row["form"] = [list(pair) for pair in self.form]
+        if self.addons:
+            row["addons"] = list(self.addons)
+        if self.domain:
+            row["domain"] = [list(pair) for pair in self.domain]
+        if self.separate_order:
+            row["separate_order"] = True
+        return row
 
     @classmethod
     def from_session(cls, row: dict) -> CartItem:
