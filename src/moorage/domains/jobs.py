@@ -213,8 +213,11 @@ def _apply(job: DomainJob, domain: Domain, info: DomainInfo | None, *, today: dt
             domain.nameservers = list(info.nameservers)
         elif job.operation == Op.REGISTER and job.params.get("nameservers"):
             domain.nameservers = list(job.params["nameservers"])
-        if job.operation == Op.TRANSFER:
-            domain.auth_code = ""  # spent: never kept longer than needed
+        # The transfer code the registry now holds (set by a registration, changed by a transfer),
+        # kept encrypted for the owner; a spent transfer code is never kept.
+        domain.auth_code = (info.auth_code if info else "") or (
+            "" if job.operation == Op.TRANSFER else domain.auth_code
+        )
     elif job.operation == Op.RENEW:
         current = dt.date.fromisoformat(job.params["from"])
         new = (info.expires_on if info else None) or current + relativedelta(years=years)
