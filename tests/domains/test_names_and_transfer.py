@@ -131,3 +131,28 @@ def test_staff_pages_render(client, staff, com, client_account, now, hosting):
         f"/admin/catalog/product/{hosting.pk}/change/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_staff_retry_a_failed_job_from_the_admin(client, staff, com, client_account, registry, now):
+    from moorage.domains.actions import domain_order
+    from moorage.domains.jobs import run_job
+    from moorage.domains.models import DomainJob
+    from tests import factories
+
+    registry.taken.add("late.com")
+    domain = domain_order(client=client_account, action="register", name="late.com", years="1", now=now)
+    invoice = domain.invoices.get().invoice
+    factories.pay(invoice, str(invoice.total), transaction_id="T-late", now=now)
+    job = run_job(None, now=now)
+    assert job.status == "failed"
+
+    registry.taken.clear()
+    client.force_login(staff)
+    response = client.post("/admin/domains/domainjob/", {"action": "retry", "_selected_action": [job.pk]})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "queued"
+    domain.refresh_from_db()
+    assert domain.status == "pending"
+    assert DomainJob.objects.count() == 1
