@@ -4,6 +4,7 @@ the client's Domains page (expiry, auto-renew switch, name servers)."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -52,7 +53,7 @@ def _throttled(request: HttpRequest) -> bool:
     return count > SEARCH_LIMIT
 
 
-def search(query: str) -> tuple[list[dict], str]:
+def search(query: str) -> tuple[list[dict[str, Any]], str]:
     """The names to show for a query ("shop" → shop.<each visible TLD>; "shop.com" → that name) with
     their availability from the registrar (outside any transaction) and prices; or an error text."""
     query = query.strip().lower()
@@ -61,8 +62,8 @@ def search(query: str) -> tuple[list[dict], str]:
         return [], str(_("No domains are offered at the moment."))
     try:
         if "." in query:
-            _label, tld = names.split(query, tlds)
-            wanted = [(names.normalize_domain(query), tlds[tld])]
+            _label, suffix = names.split(query, tlds)
+            wanted = [(names.normalize_domain(query), tlds[suffix])]
         else:
             label = names.normalize_domain(query + ".com").removesuffix(".com")
             names.split(label + "." + next(iter(tlds)), tlds)
@@ -72,15 +73,15 @@ def search(query: str) -> tuple[list[dict], str]:
     by_registrar: dict[tuple[str, int], list[tuple[str, Tld]]] = {}
     for name, tld in wanted:
         by_registrar.setdefault((tld.registrar, tld.pk), []).append((name, tld))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for group in by_registrar.values():
-        tld = group[0][1]
+        first = group[0][1]
         try:
-            answer = get_registrar(tld.registrar, tld.get_settings()).check([n for n, _t in group])
+            answer = get_registrar(first.registrar, first.get_settings()).check([n for n, _t in group])
         except RegistrarError:
             answer = {}
         except Exception:  # a module's bug must not break the order page: shown as "could not check"
-            log.exception("availability check of %s failed", tld)
+            log.exception("availability check of %s failed", first)
             answer = {}
         for name, tld in group:
             taken_here = Domain.objects.filter(name=name, status__in=Domain.LIVE).exists()
@@ -100,7 +101,8 @@ def search(query: str) -> tuple[list[dict], str]:
 def domain_order(request: HttpRequest) -> HttpResponse:
     """Search (anyone, throttled) and order (a signed-in client) a domain alone."""
     query = request.GET.get("q", "")[:253]
-    rows, error = [], ""
+    rows: list[dict[str, Any]] = []
+    error = ""
     form = DomainOrderForm(request.POST or None)
     if request.method == "POST":
         client = client_of(request.user)
