@@ -27,6 +27,7 @@ from moorage.catalog.models import BillingDefaults, Product, product_setting
 from moorage.core.clock import business_tz, local_date
 from moorage.core.cycles import Cycle
 from moorage.core.money import round_money
+from moorage.domains.renewal import STEPS as DOMAIN_STEPS
 from moorage.metering.actions import SYNC_EVERY, usage_sync_queue
 from moorage.metering.invoicing import usage_lines
 from moorage.notifications.actions import notify
@@ -656,4 +657,5 @@ STEPS: tuple[Step, ...] = (
     ExpirationNotices(),
     UsageSync(),
     DowngradeCredits(),
+    *DOMAIN_STEPS,
 )

@@ -4,6 +4,7 @@ from django.urls import path
 
 from moorage.clientarea import (
     cancellations,
+    domains,
     emails,
     fn_addons,
     fn_extras,
@@ -40,11 +41,15 @@ urlpatterns = [
     path("stop-impersonation/", views.stop_impersonation, name="stop_impersonation"),
     path("order/", ordering.order_index, name="order"),
     path("order/product/<int:product_id>/", ordering.product_configure, name="product"),
+    path("order/domains/", domains.domain_order, name="domain_order"),
     path("order/<slug:slug>/", ordering.order_page, name="order_page"),
     path("cart/", ordering.cart_view, name="cart"),
     path("cart/remove/<int:index>/", ordering.cart_remove, name="cart_remove"),
     path("checkout/", ordering.checkout, name="checkout"),
     path("orders/<int:number>/complete/", ordering.order_complete, name="order_complete"),
+    path("domains/", domains.domain_list, name="domains"),
+    path("domains/<int:pk>/auto-renew/", domains.domain_auto_renew, name="domain_auto_renew"),
+    path("domains/<int:pk>/nameservers/", domains.domain_nameservers, name="domain_nameservers"),
     path("services/", views.service_list, name="services"),
     path("services/<int:pk>/", views.service_detail, name="service"),
     path(

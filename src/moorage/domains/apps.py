@@ -7,3 +7,9 @@ class DomainsConfig(AppConfig):
     name = "moorage.domains"
     label = "domains"
     verbose_name = "Domains"
+
+    def ready(self) -> None:
+        from moorage.catalog.transfer import Section, register_section
+        from moorage.domains import transfer
+
+        register_section(Section(transfer.KEY, transfer.export, transfer.parse, transfer.apply))

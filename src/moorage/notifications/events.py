@@ -64,6 +64,13 @@ PAYMENT_VARS = {
     "payment.date": _("Date received (use |date)"),
     "payment.invoice": _("Number of the invoice it pays"),
 }
+DOMAIN_VARS = {
+    "domain.name": _("Domain name"),
+    "domain.status": _("Status"),
+    "domain.expires_on": _("Expiry date (use |date)"),
+    "domain.auto_renew": _("True when it renews automatically"),
+    "domain.nameservers": _("Name servers: a list for {% for %}"),
+}
 STAFF_VARS = {"staff.name": _("The staff member's name"), "staff.email": _("The staff member's email")}
 
 _DAY = dt.date(2026, 3, 1)
@@ -127,6 +134,13 @@ SAMPLE_PAYMENT = {
     "invoice": "000088",
 }
 SAMPLE_LOGIN = {"panel_url": "https://panel.example.com:1500/", "username": "anna1042", "password": "s3cret-Pa55"}
+SAMPLE_DOMAIN = {
+    "name": "petrova-studio.com",
+    "status": "Active",
+    "expires_on": _DAY + dt.timedelta(days=30),
+    "auto_renew": True,
+    "nameservers": ["ns1.example-hosting.net", "ns2.example-hosting.net"],
+}
 SAMPLE_STAFF = {"name": "Ivan Admin", "email": "admin@example.com"}
 SAMPLE_COMMON = {"company": "Moorage Hosting", "site_url": "https://billing.example.com"}
 
@@ -302,6 +316,29 @@ EVENTS: dict[str, Event] = {
             _("Account not created"),
             SERVICE_VARS | {"error": _("Why")},
             {**_S, "error": "the ispmanager module is not active"},
+        ),
+        _client(
+            "domain_registered",
+            _("Domain registered or transferred"),
+            DOMAIN_VARS,
+            {"domain": SAMPLE_DOMAIN},
+            per_product=False,
+        ),
+        _client("domain_renewed", _("Domain renewed"), DOMAIN_VARS, {"domain": SAMPLE_DOMAIN}, per_product=False),
+        _client(
+            "domain_expiry",
+            _("Domain expiry reminder"),
+            DOMAIN_VARS | {"days": _("Days left before expiry")},
+            {"domain": SAMPLE_DOMAIN, "days": 30},
+            per_product=False,
+            description=_("Sent 30, 7 and 1 days before a domain expires (MOORAGE_DOMAIN_REMINDER_DAYS)."),
+        ),
+        _client("domain_expired", _("Domain expired"), DOMAIN_VARS, {"domain": SAMPLE_DOMAIN}, per_product=False),
+        _staff(
+            "staff_domain_job_failed",
+            _("Domain registrar call failed"),
+            DOMAIN_VARS | {"operation": _("Register, Transfer, …"), "error": _("What went wrong")},
+            {"domain": SAMPLE_DOMAIN, "operation": "Register", "error": "2302 object exists"},
         ),
         _staff(
             "staff_payment_held",

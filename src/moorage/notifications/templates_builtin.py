@@ -341,6 +341,69 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
             "Клиент оплатил услугу; создайте аккаунт со страницы услуги, когда причина будет устранена.\n",
         },
     },
+    "domain_registered": {
+        "en": {
+            "subject": "Your domain {{ domain.name }} is registered",
+            "text": HELLO_EN + "your domain {{ domain.name }} is now registered with us, until "
+            "{{ domain.expires_on|date }}." + SIGN_EN,
+        },
+        "ru": {
+            "subject": "Домен {{ domain.name }} зарегистрирован",
+            "text": HELLO_RU + "Ваш домен {{ domain.name }} теперь обслуживается у нас, срок регистрации до "
+            "{{ domain.expires_on|date('j E Y') }}." + SIGN_RU,
+        },
+    },
+    "domain_renewed": {
+        "en": {
+            "subject": "Your domain {{ domain.name }} was renewed",
+            "text": HELLO_EN
+            + "your domain {{ domain.name }} was renewed until {{ domain.expires_on|date }}."
+            + SIGN_EN,
+        },
+        "ru": {
+            "subject": "Домен {{ domain.name }} продлён",
+            "text": HELLO_RU + "Регистрация домена {{ domain.name }} продлена до "
+            "{{ domain.expires_on|date('j E Y') }}." + SIGN_RU,
+        },
+    },
+    "domain_expiry": {
+        "en": {
+            "subject": "Your domain {{ domain.name }} expires on {{ domain.expires_on|date }}",
+            "text": HELLO_EN + "your domain {{ domain.name }} expires in {{ days }} day(s), on "
+            "{{ domain.expires_on|date }}.{% if domain.auto_renew %} Its renewal invoice is in your client area."
+            "{% else %} It does not renew automatically.{% endif %}\n{{ site_url }}" + SIGN_EN,
+        },
+        "ru": {
+            "subject": "Срок регистрации домена {{ domain.name }} истекает {{ domain.expires_on|date('j E Y') }}",
+            "text": HELLO_RU + "Срок регистрации домена {{ domain.name }} истекает через {{ days }} дн. — "
+            "{{ domain.expires_on|date('j E Y') }}.{% if domain.auto_renew %} Счёт на продление — в личном кабинете."
+            "{% else %} Автопродление выключено.{% endif %}\n{{ site_url }}" + SIGN_RU,
+        },
+    },
+    "domain_expired": {
+        "en": {
+            "subject": "Your domain {{ domain.name }} has expired",
+            "text": HELLO_EN + "your domain {{ domain.name }} expired on {{ domain.expires_on|date }}. "
+            "Pay its renewal invoice soon to keep it." + SIGN_EN,
+        },
+        "ru": {
+            "subject": "Срок регистрации домена {{ domain.name }} истёк",
+            "text": HELLO_RU + "Срок регистрации домена {{ domain.name }} истёк {{ domain.expires_on|date('j E Y') }}. "
+            "Оплатите счёт на продление, чтобы сохранить домен." + SIGN_RU,
+        },
+    },
+    "staff_domain_job_failed": {
+        "en": {
+            "subject": "Domain {{ operation }} failed: {{ domain.name }}",
+            "text": "{{ operation }} of the domain {{ domain.name }} ({{ client.name }}) failed: {{ error }}\n\n"
+            "Retry it from the domain's page in the staff area once this is fixed.\n",
+        },
+        "ru": {
+            "subject": "Ошибка операции с доменом {{ domain.name }}: {{ operation }}",
+            "text": "Операция «{{ operation }}» для домена {{ domain.name }} ({{ client.name }}) не выполнена: "
+            "{{ error }}\n\nПовторите её со страницы домена в панели сотрудника, когда причина будет устранена.\n",
+        },
+    },
     "staff_payment_held": {
         "en": {
             "subject": "Payment held for review: {{ payment.amount|money(payment.currency) }}"

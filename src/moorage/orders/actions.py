@@ -23,6 +23,7 @@ from moorage.core.cycles import CYCLE_LABELS, Cycle, first_of_next_month, period
 from moorage.core.errors import DomainError, NotFound
 from moorage.core.models import User
 from moorage.customers.models import Client
+from moorage.domains.checkout import provides_hostname
 from moorage.notifications.actions import notify, notify_staff
 from moorage.orders.components import components
 from moorage.orders.models import Order, OrderItem
@@ -75,7 +76,7 @@ def price_item(item: CartItem, *, index: int = 0) -> PricedItem:
         cycle, amount, setup = price.cycle, price.amount, price.setup_fee
     hostname = (item.hostname or "").strip()
     if not hostname:
-        if product.hostname_required:
+        if product.hostname_required and not provides_hostname(product, item):
             raise DomainError(
                 _("%(name)s needs a hostname") % {"name": product.name}, field=prefix + "hostname", code="required"
             )
@@ -361,7 +362,7 @@ def _fill_order(
             created_at=now,
             actor=actor if actor and actor.pk else None,
         )
-        OrderItem.objects.create(
+        order_item = OrderItem.objects.create(
             order=order,
             product=p.product,
             cycle=p.cycle,
@@ -382,9 +383,12 @@ def _fill_order(
                 now=now,
                 actor=actor,
             )
+        if service.hostname != p.hostname:  # set by a component (the domain, an auto-generated hostname)
+            order_item.hostname = service.hostname
+            order_item.save(update_fields=["hostname"])
         if p.product.price_type == Product.PriceType.FREE:
             continue
-        label = p.product.name + (f" - {p.hostname}" if p.hostname else "")
+        label = p.product.name + (f" - {service.hostname}" if service.hostname else "")
         if p.cycle == Cycle.ONE_TIME:
             lines.append(
                 LineSpec(

@@ -23,6 +23,7 @@ from moorage.core.actions import audit
 from moorage.core.clock import business_tz, local_date
 from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
+from moorage.domains.actions import invoice_paid as domain_invoice_paid
 from moorage.orders.actions import fulfil_paid_order
 from moorage.orders.models import Order
 from moorage.payments import registry
@@ -81,6 +82,7 @@ def after_invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None
     """Inner step: what follows a settled invoice. An order's first invoice starts its services; a
     renewal moves the service's next due date on (renew after payment) and lifts an overdue
     suspension once nothing of the service is overdue any more (Automatic Unsuspension)."""
+    domain_invoice_paid(invoice, now=now, actor=actor)  # a domain ordered alone, or a domain renewal
     found = Order.objects.filter(invoice=invoice).values_list("pk", flat=True).first()
     order = lock_row(Order, found) if found is not None else None  # held already: the orders come first
     if order is not None:
