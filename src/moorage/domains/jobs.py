@@ -149,10 +149,10 @@ def claim(job_id: int | None, *, now: dt.datetime) -> DomainJob | None:
 def _ours(module: RegistrarModule, name: str) -> DomainInfo | None:
     """The registry's record of `name` when it says the name is ours; None otherwise.
 
-    `DomainInfo` carries no sponsor yet, so only a module that sets an `ours` attribute on it lets a
-    retry adopt on `info()` alone; otherwise the retry repeats the call, and the module (the EPP one
-    does) answers a repeated create or transfer of a name already ours with that name's record, and
-    refuses it (object exists) when it is someone else's. Either way nothing is registered twice: the
+    A retry adopts on `info()` only when the module says this registrar account sponsors the name
+    (`DomainInfo.ours`, which the EPP module sets from the record's sponsor); when it cannot tell, the
+    retry repeats the call, and the module answers a repeated create or transfer of a name already
+    ours with that name's record, and refuses it (object exists) when it is someone else's. Either way nothing is registered twice: the
     registry itself never creates a name twice.
     """
     try:
@@ -161,7 +161,7 @@ def _ours(module: RegistrarModule, name: str) -> DomainInfo | None:
         if exc.kind == PERMANENT:
             return None  # not found, or someone else's (authorization error)
         raise
-    return info if getattr(info, "ours", False) else None
+    return info if info.ours else None
 
 
 def _perform(job: DomainJob, domain: Domain) -> tuple[str, DomainInfo | None]:

@@ -72,6 +72,9 @@ class DomainInfo:
     # The domain's transfer code (EPP authInfo) when the module set or read it (register sets one);
     # "" when unknown. Secret: stored encrypted, shown to the owner only.
     auth_code: str = ""
+    # Whether this registrar account sponsors the domain (None: the module cannot tell). A retried
+    # register or transfer adopts a name only when this is True.
+    ours: bool | None = None
 
 
 class RegistrarModule(ABC):

@@ -137,7 +137,7 @@ class DomainRecord:
     statuses: tuple[str, ...]
     nameservers: tuple[str, ...]
 
-    def as_info(self) -> DomainInfo:
+    def as_info(self, *, login: str = "") -> DomainInfo:
         pending = any(s in ("pendingTransfer", "pendingCreate") for s in self.statuses)
         return DomainInfo(
             name=self.name,
@@ -145,6 +145,7 @@ class DomainRecord:
             statuses=self.statuses,
             nameservers=self.nameservers,
             pending=pending,
+            ours=(self.sponsor == login) if login else None,
         )
 
 
@@ -657,7 +658,7 @@ class EppRegistrar(RegistrarModule):
     def info(self, name: str) -> DomainInfo:
         domain = ace_name(name)
         with self.session() as session:
-            return session.domain_info(domain).as_info()
+            return session.domain_info(domain).as_info(login=session.login)
 
     def _nameservers(self, nameservers: tuple[str, ...]) -> tuple[str, ...]:
         hosts = tuple(dict.fromkeys(ace_name(h, what="name server") for h in nameservers or ()))
