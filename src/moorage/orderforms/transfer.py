@@ -277,8 +277,9 @@ class _SafeLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def read_file(content: bytes, filename: str = "") -> list[dict[str, Any]]:
-    """A form file (JSON, or YAML for .yml/.yaml) read and checked; raises DomainError, writes nothing."""
+def read_file(content: bytes, filename: str = "") -> Any:
+    """A form file (JSON, or YAML for .yml/.yaml) read safely into plain data, for `parse_form` (which
+    `actions.form_import` calls) to check; raises DomainError, writes nothing."""
     if len(content) > MAX_FILE_BYTES:
         raise _bad("file", gettext("the file is larger than %(kb)s KB") % {"kb": MAX_FILE_BYTES // 1024}, "too_large")
     try:
@@ -303,7 +304,7 @@ def read_file(content: bytes, filename: str = "") -> list[dict[str, Any]]:
         kind = "YAML" if is_yaml else "JSON"
         detail = str(exc).splitlines()[0][:200] if str(exc) else ""
         raise _bad("file", gettext("not valid %(kind)s: %(detail)s") % {"kind": kind, "detail": detail}) from None
-    return parse_form(data)
+    return data
 
 
 def _no_constant(name: str) -> None:
