@@ -165,3 +165,35 @@ def test_the_service_page_shows_the_answers(browser, client_account, product, no
     page = browser.get(reverse("admin:services_service_change", args=[service.pk])).content.decode()
     assert 'data-testid="form-answers"' in page
     assert "Priority" in page and "&lt;b&gt;hi&lt;/b&gt;" in page and "limit_quota: +3072" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"code": "a b"}, "code"),
+        ({"limits": '{"LIMIT": 1}'}, "limits"),
+        ({"limits": '{"limit_quota": "big"}'}, "limits"),
+        ({"limits": "[1]"}, "limits"),
+        ({"type": "select", "recurring_price": "1.00"}, "recurring_price"),
+        ({"type": "number", "min_value": "5", "max_value": "2"}, "max_value"),
+        ({"type": "checkbox", "default": "yes"}, "default"),
+        ({"one_time_price": "-1.00"}, "one_time_price"),
+    ],
+)
+def test_add_new_form_field_checks_what_staff_type(product, data, field):
+    from moorage.orderforms.admin import FormFieldForm
+
+    base = {
+        "product": product.pk,
+        "code": "extra",
+        "label": "Extra",
+        "type": "text",
+        "sort": "0",
+        "one_time_price": "0",
+        "recurring_price": "0",
+        "limits": "{}",
+    }
+    form = FormFieldForm({**base, **data})
+    assert not form.is_valid()
+    assert field in form.errors
+    assert FormFieldForm({**base, "limits": '{"limit_quota": 512}'}).is_valid()

@@ -7,7 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import BaseModelAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -105,6 +107,26 @@ class FormFieldInline(admin.TabularInline):
     show_change_link = True  # the options of a select or radio field are on the field's page
     verbose_name = _("order form field")
     verbose_name_plural = _("Order form (select and radio fields: open a field to add its options)")
+
+    # Not on the Add product page: the form is built once the product exists (Import and Copy need it).
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and super().has_change_permission(request, obj)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and super().has_view_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and super().has_delete_permission(request, obj)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FormField]:
+        # Django asks the permissions here without the product; the answer is the model's.
+        queryset = BaseModelAdmin.get_queryset(self, request)
+        if not (super().has_view_permission(request) or super().has_change_permission(request)):
+            queryset = queryset.none()
+        return queryset
 
 
 product_inlines.append(FormFieldInline)
