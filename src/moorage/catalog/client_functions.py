@@ -57,7 +57,6 @@ FUNCTIONS: tuple[ClientFunction, ...] = (
         "edit_forms",
         gettext_noop("Edit Forms"),
         "View and edit the answers of the order form.",
-        unavailable="order forms are not available yet",
     ),
     ClientFunction("emails", gettext_noop("Emails"), "Manage the account's mailboxes on the panel."),
     ClientFunction("ftp_users", gettext_noop("FTP Users"), "Manage the account's FTP users on the panel."),

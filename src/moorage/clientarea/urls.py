@@ -17,6 +17,7 @@ from moorage.clientarea import (
     usage,
     views,
 )
+from moorage.clientarea.fn_forms import service_edit_forms
 from moorage.clientarea.fn_panel import service_databases, service_emails, service_ftp_users
 
 app_name = "clientarea"
@@ -81,6 +82,7 @@ urlpatterns = [
         name="service_change_ownership_withdraw",
     ),
     path("services/<int:pk>/logs/", fn_service.service_logs, name="service_logs"),
+    path("services/<int:pk>/forms/", service_edit_forms, name="service_edit_forms"),
     path("services/<int:pk>/renew/", fn_service.service_manual_renew_view, name="service_manual_renew"),
     path("services/<int:pk>/direct-link/", fn_service.service_direct_link_view, name="service_direct_link"),
     path("s/<str:token>/", fn_service.direct_link_open, name="direct_link_open"),

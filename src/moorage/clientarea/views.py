@@ -310,6 +310,7 @@ def service_menu(
         "upgrades": open_change and service.product.available_upgrades.exists(),
         "change_billing_cycle": open_change and service.product.prices.count() > 1,
         "cancellation": service.status in CANCELLABLE or cancellation_pending,
+        "edit_forms": service.form_answers.exists(),
     }
     entries = []
     for item in enabled:

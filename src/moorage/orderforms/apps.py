@@ -7,3 +7,18 @@ class OrderformsConfig(AppConfig):
     name = "moorage.orderforms"
     label = "orderforms"
     verbose_name = "Order forms"
+
+    def ready(self) -> None:
+        # A product export carries its order form under "form" (catalog never imports this app).
+        from moorage.catalog.transfer import Section, register_section
+        from moorage.orderforms.actions import create_fields
+        from moorage.orderforms.transfer import export_form, parse_form
+
+        register_section(
+            Section(
+                key="form",
+                export=export_form,
+                parse=parse_form,
+                apply=lambda product, clean: create_fields(product, clean),
+            )
+        )
