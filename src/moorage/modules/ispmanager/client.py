@@ -13,6 +13,7 @@ import ssl
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpcore
 import httpx
@@ -146,6 +147,8 @@ def _shared_http(verify_tls: bool, fingerprint: str, timeout: float) -> httpx.Cl
         follow_redirects=False,
     )
 
+
+Transport = httpx.BaseTransport  # what a module may be given instead of HTTP (replay tests)
 
 # A real panel pages every list: `p_cnt` rows per page (1,000 unless asked), page `p_num` from 1.
 PAGE_SIZE = 1000
@@ -321,6 +324,39 @@ class IspManagerClient:
         if error:
             raise _panel_error(func, error)
         return doc
+
+
+class ReplayTransport(httpx.BaseTransport):
+    """Answers the module's requests with the recorded replies, one exchange per request, in order.
+
+    A request must carry exactly the recorded parameters (masked values match anything); `out` is
+    not compared. What was sent is kept in `sent`; `unused` tells which recorded exchanges were left.
+    """
+
+    IGNORED = {"out"}
+
+    def __init__(self, exchanges: list[dict[str, Any]]):
+        self.exchanges = list(exchanges)
+        self.position = 0
+        self.sent: list[dict[str, str]] = []
+
+    @property
+    def unused(self) -> list[dict[str, Any]]:
+        return self.exchanges[self.position :]
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        params = dict(parse_qsl(request.content.decode(), keep_blank_values=True))
+        self.sent.append(params)
+        if self.position >= len(self.exchanges):
+            raise AssertionError(f"request {len(self.sent)} was not recorded: {recording.mask(params)}")
+        expected = self.exchanges[self.position]
+        self.position += 1
+        problem = recording.request_difference(expected["request"], params, self.IGNORED)
+        if problem:
+            raise AssertionError(f"request {len(self.sent)} differs from the recording: {problem}")
+        if expected.get("lost"):
+            raise httpx.ReadTimeout("the recorded reply was lost", request=request)
+        return httpx.Response(int(expected.get("status", 200)), json=expected.get("reply"), request=request)
 
 
 def _count(field: Any) -> int | None:

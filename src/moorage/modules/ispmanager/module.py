@@ -14,9 +14,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-
-from moorage.modules.ispmanager.client import PAGE_SIZE, TRANSPORT_TYPES, IspManagerClient, flat, value
+from moorage.modules.ispmanager.client import PAGE_SIZE, TRANSPORT_TYPES, IspManagerClient, Transport, flat, value
 from moorage.modules.ispmanager.fields import (
     RESOURCE_FIELDS,
     add_limits,
@@ -85,7 +83,7 @@ class IspManagerModule(PanelObjects, ProvisioningModule):
 
     capabilities = frozenset({DATABASES, MAILBOXES, FTP_USERS})
 
-    def __init__(self, *, page_size: int = PAGE_SIZE, transport: httpx.BaseTransport | None = None):
+    def __init__(self, *, page_size: int = PAGE_SIZE, transport: Transport | None = None):
         # `page_size`: the `p_cnt` of every list read; `transport`: instead of HTTP (replay tests).
         self.page_size = page_size
         self.transport = transport

@@ -6,7 +6,7 @@ arguments, each request and reply, and the method's result or error. Secrets are
 anything is written: request parameters and reply fields named passwd, confirm, password, key,
 authinfo or anything with "pass" in it, and ``key=``/``password=`` in returned URLs.
 
-Replaying: ``ReplayTransport`` answers the module's requests from such a file, in order, and fails on
+Replaying: ``client.ReplayTransport`` answers the module's requests from such a file, in order, and fails on
 any request that differs from the recorded one (masked values are not compared). The format is
 documented in docs/recorded-conversations.md.
 """
@@ -24,9 +24,6 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
-
-import httpx
 
 ENV = "MOORAGE_ISPMANAGER_RECORD"
 MASK = "***"
@@ -157,39 +154,6 @@ def _error_facts(exc: Exception) -> dict[str, Any]:
         if getattr(exc, attr, ""):
             facts[attr] = getattr(exc, attr)
     return facts
-
-
-class ReplayTransport(httpx.BaseTransport):
-    """Answers the module's requests with the recorded replies, one exchange per request, in order.
-
-    A request must carry exactly the recorded parameters (masked values match anything); `out` is
-    not compared. What was sent is kept in `sent`; `unused` tells which recorded exchanges were left.
-    """
-
-    IGNORED = {"out"}
-
-    def __init__(self, exchanges: list[dict[str, Any]]):
-        self.exchanges = list(exchanges)
-        self.position = 0
-        self.sent: list[dict[str, str]] = []
-
-    @property
-    def unused(self) -> list[dict[str, Any]]:
-        return self.exchanges[self.position :]
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        params = dict(parse_qsl(request.content.decode(), keep_blank_values=True))
-        self.sent.append(params)
-        if self.position >= len(self.exchanges):
-            raise AssertionError(f"request {len(self.sent)} was not recorded: {mask(params)}")
-        expected = self.exchanges[self.position]
-        self.position += 1
-        problem = request_difference(expected["request"], params, self.IGNORED)
-        if problem:
-            raise AssertionError(f"request {len(self.sent)} differs from the recording: {problem}")
-        if expected.get("lost"):
-            raise httpx.ReadTimeout("the recorded reply was lost", request=request)
-        return httpx.Response(int(expected.get("status", 200)), json=expected.get("reply"), request=request)
 
 
 def request_difference(recorded_params: Mapping[str, Any], sent: Mapping[str, str], ignored: set[str]) -> str:
