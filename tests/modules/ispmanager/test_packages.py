@@ -51,10 +51,8 @@ def test_product_overrides_still_win_over_an_unlimited_preset(panel, module):
 def test_preset_limits_keep_empty_limits_and_drop_the_presets_own_fields():
     form = {"name": "p", "level": "16", "limit_db": "", "limit_quota": "100", "backup": "", "php_enable": "on"}
     assert preset_limits(form) == {"limit_db": "", "limit_quota": "100", "php_enable": "on"}
-    assert add_limits({"limit_db": "", "limit_quota": "100"}, {"limit_additions": {"limit_db": 2, "limit_quota": 1}}) == {
-        "limit_db": "",
-        "limit_quota": "101",
-    }
+    additions = {"limit_additions": {"limit_db": 2, "limit_quota": 1}}
+    assert add_limits({"limit_db": "", "limit_quota": "100"}, additions) == {"limit_db": "", "limit_quota": "101"}
 
 
 def test_the_clients_language_goes_with_every_call_and_the_login_link(panel, spy, module):
