@@ -110,6 +110,7 @@ def recorded(method: Callable[..., Any]) -> Callable[..., Any]:
             "title": f"{method.__name__} (recorded)",
             "source": "recorded by the module's test mode",
             "connection": _connection_facts(conn),
+            "page_size": getattr(self, "page_size", 1000),
             "call": {"method": method.__name__, "args": _arguments(method, args, kwargs)},
         }
         try:
@@ -132,6 +133,7 @@ def recorded(method: Callable[..., Any]) -> Callable[..., Any]:
 
 def _connection_facts(conn: Any) -> dict[str, Any]:
     facts = {
+        "url": conn.url,
         "username": conn.username,
         "ip_address": conn.ip_address,
         "generation": conn.generation,
