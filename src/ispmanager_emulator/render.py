@@ -80,12 +80,26 @@ class Row(dict[str, Any]):
 
 
 SHARED_PREFIX = "limit_"
+DEFAULT_PAGE_SIZE = 1000
 
 
 class Doc:
     """A response document. ``kind`` is one of ok, list, form, data, error, html."""
 
-    __slots__ = ("kind", "items", "rows", "row_key", "bare", "error", "html", "status", "headers")
+    __slots__ = (
+        "kind",
+        "items",
+        "rows",
+        "row_key",
+        "bare",
+        "error",
+        "html",
+        "status",
+        "headers",
+        "p_cnt",
+        "p_num",
+        "p_elems",
+    )
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -97,6 +111,18 @@ class Doc:
         self.html = ""
         self.status = 200
         self.headers: list[tuple[str, str]] = []
+        # paging of a list: page size, page number (from 1), number of elements in the whole list
+        self.p_cnt = DEFAULT_PAGE_SIZE
+        self.p_num = 1
+        self.p_elems = 0
+
+    def page_rows(self, p_cnt: int, p_num: int) -> None:
+        """Keep only page ``p_num`` (from 1) of ``p_cnt`` rows; remember the whole list's size."""
+        self.p_elems = len(self.rows)
+        self.p_cnt = p_cnt
+        self.p_num = p_num
+        start = (p_num - 1) * p_cnt
+        self.rows = self.rows[start : start + p_cnt]
 
     # -- constructors -----------------------------------------------------
     @classmethod
@@ -111,6 +137,7 @@ class Doc:
     def listing(cls, rows: list[Row], key: str = "name") -> Doc:
         doc = cls("list")
         doc.rows = rows
+        doc.p_elems = len(rows)
         doc.row_key = key
         return doc
 
@@ -225,11 +252,10 @@ def _top_children(doc: Doc, ctx: Ctx, with_meta: bool) -> list[tuple[str, Any]]:
                 ),
             )
         )
-        n = str(len(doc.rows))
         tail += [
-            ("p_cnt", n),
-            ("p_elems", n),
-            ("p_num", "1"),
+            ("p_cnt", str(doc.p_cnt)),
+            ("p_elems", str(doc.p_elems)),
+            ("p_num", str(doc.p_num)),
             ("p_order", "asc"),
             ("p_sort", doc.row_key),
         ]

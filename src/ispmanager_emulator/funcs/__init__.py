@@ -1,0 +1,5 @@
+"""The panel's functions, one module per topic; importing this package registers them all."""
+
+from . import control, databases, dns, ftp, ips, mail, presets, session, sites, users
+
+__all__ = ["control", "databases", "dns", "ftp", "ips", "mail", "presets", "session", "sites", "users"]
