@@ -102,3 +102,17 @@ def test_every_list_the_module_reads_is_asked_page_by_page(panel, spy, module):
     assert seen == lists
     # Forms and changes are not lists: no paging parameters on them.
     assert all("p_num" not in p for p in spy.sent if p["func"].endswith(".edit"))
+
+
+def test_small_pages_on_the_emulator_read_every_object(panel, spy):
+    module = IspManagerModule(page_size=2, transport=spy)
+    conn = connection(panel)
+    for i in range(5):
+        panel.call("user.edit", sok="ok", name=f"u{i}", passwd="Pw-123456789", confirm="Pw-123456789", preset="basic")
+    for i in range(3):
+        panel.call("preset.edit", sok="ok", name=f"extra{i}", limit_db=1)
+    assert module.list_usernames(conn) == {f"u{i}" for i in range(5)}
+    assert module.list_presets(conn) == ["basic", "extra0", "extra1", "extra2", "unlimited"]
+    assert module.account_state(conn, "u4").exists
+    pages = [p["p_num"] for p in spy.of("user")]
+    assert pages[:3] == ["1", "2", "3"]
