@@ -1,4 +1,4 @@
-"""A standalone emulator of the ispmanager 6 HTTP API (``/ispmgr``) for tests and demos.
+"""A standalone emulator of the ispmanager 5 and 6 HTTP API (``/ispmgr``) for tests and demos.
 
 It imports nothing from Moorage. See ``docs/ispmanager-emulator.md``.
 

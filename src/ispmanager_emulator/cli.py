@@ -15,7 +15,7 @@ from .server import EmulatorServer
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="moorage-ispmanager-emulator",
-        description="Serve an emulation of the ispmanager 6 HTTP API on /ispmgr and /manager/ispmgr.",
+        description="Serve an emulation of the ispmanager 5 or 6 HTTP API on /ispmgr and /manager/ispmgr.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=1500, help="port (default 1500; 0 = any free port)")
@@ -28,6 +28,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="USER:PASS",
         action="append",
         help="administrator login (repeatable; default root:secret)",
+    )
+    parser.add_argument(
+        "--version",
+        type=int,
+        choices=(5, 6),
+        default=6,
+        help="ispmanager version to answer as (default 6): 5 creates sites with webdomain.edit and has "
+        "domain.sublist; 6 creates them with site.edit and has domain.record",
+    )
+    parser.add_argument(
+        "--superuser",
+        metavar="USER",
+        action="append",
+        help="administrator with superuser rights, the only kind allowed session.newkey (repeatable; "
+        "default root if it is an administrator, else the first --admin)",
     )
     faults = parser.add_argument_group("faults (global unless given per function with --fault)")
     faults.add_argument("--latency", type=float, metavar="MS", help="added latency per request in ms")
@@ -90,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             faults=rules,
             verbose=args.verbose,
+            version=args.version,
+            superusers=args.superuser,
         )
         server._bind()
     except (ValueError, OSError, RuntimeError) as exc:
@@ -98,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ispmanager emulator listening on {server.url}", flush=True)
     if server.fingerprint:
         print(f"TLS certificate SHA-256 fingerprint: {server.fingerprint}", flush=True)
-    print(f"admins: {', '.join(server.admins)}; state: {args.state or 'in memory'}", flush=True)
+    supers = ", ".join(sorted(server.emulator.superusers))
+    print(f"ispmanager {args.version}; admins: {', '.join(server.admins)} (superuser: {supers}); ", end="")
+    print(f"state: {args.state or 'in memory'}", flush=True)
 
     def _terminate(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

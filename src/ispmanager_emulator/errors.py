@@ -103,6 +103,11 @@ def err_value(lang: str, param: str, value: str, why: str = "") -> ApiError:
     return ApiError("value", param, value, msg, detail=(msg + (f": {why}" if why else "")))
 
 
+def err_unknown_func(lang: str, name: str) -> ApiError:
+    msg = f"Функция '{name}' не найдена" if is_ru(lang) else f"Unknown function '{name}'"
+    return ApiError("missed", "func", name, msg)
+
+
 def err_access(lang: str, what: str = "") -> ApiError:
     msg = "Доступ запрещён" if is_ru(lang) else "Access denied"
     return ApiError("access", what, "", msg)

@@ -86,16 +86,7 @@ DEFAULT_PAGE_SIZE = 1000
 class Doc:
     """A response document. ``kind`` is one of ok, list, form, data, error, html."""
 
-    __slots__ = (
-        "kind",
-        "items",
-        "rows",
-        "row_key",
-        "bare",
-        "error",
-        "html",
-        "status",
-        "headers",
+    __slots__ = ("kind", "items", "rows", "row_key", "bare", "error", "html", "status", "headers") + (
         "p_cnt",
         "p_num",
         "p_elems",
@@ -531,7 +522,7 @@ def render_jsondata(doc: Doc, ctx: Ctx) -> str:
         return "[" + ",".join(rendered) + "]"
     data: dict[str, Any] = {}
     for name, value in doc.items:
-        if name == "slist":
+        if name in ("slist", "messages"):  # data only: no option lists, no UI messages
             continue
         data[name] = _flat(value)
     return json.dumps(data, ensure_ascii=False)
@@ -571,7 +562,7 @@ def render_text(doc: Doc, ctx: Ctx) -> str:
         return "\n".join(lines) + ("\n" if lines else "")
     if doc.kind == "ok":
         lines = ["OK"]
-        lines += [f"{k}={_t(v)}" for k, v in doc.items if k != "ok"]
+        lines += [f"{k}={_t(v)}" for k, v in doc.items if k not in ("ok", "messages")]
         return "\n".join(lines) + "\n"
     lines = []
     for name, value in doc.items:

@@ -11,7 +11,11 @@ if TYPE_CHECKING:
 
 ADMIN_LEVEL = "29"
 USER_LEVEL = "16"
+RESELLER_LEVEL = "24"
 SECRET_PARAMS = frozenset({"authinfo", "auth", "password", "passwd", "confirm"})
+# not echoed in ``tparams``: the secrets, and ``username`` (a real session.newkey reply echoes
+# func, key and out but not the username it was sent)
+NOT_ECHOED = SECRET_PARAMS | {"username"}
 FORMATS = frozenset({"xml", "devel", "json", "sjson", "JSONdata", "text"})
 
 

@@ -251,6 +251,8 @@ class EmulatorServer:
         seed: int | None = None,
         faults: Iterable[tuple[str, dict[str, Any]]] | None = None,
         verbose: bool = False,
+        version: int = 6,
+        superusers: Iterable[str] | None = None,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -264,7 +266,8 @@ class EmulatorServer:
         for target, settings in faults or ():
             self.faults.set(target, **settings)
         self.state = State(state_path)
-        self.emulator = Emulator(self.state, self.admins, self.faults)
+        self.emulator = Emulator(self.state, self.admins, self.faults, version=version, superusers=superusers)
+        self.version = version
         self.fingerprint: str | None = None
         self.cert_pem: bytes | None = None
         self._httpd: _HTTPServer | None = None

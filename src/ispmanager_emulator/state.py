@@ -65,6 +65,10 @@ DEFAULT_SETTINGS: dict[str, dict[str, Any]] = {
         "dnssec": "off",
     },
     "counters": {"webdomain": 0},
+    "dbservers": {
+        "MySQL": {"type": "mysql", "host": "localhost:3306", "remote": "off"},
+        "PostgreSQL": {"type": "postgresql", "host": "localhost:5432", "remote": "off"},
+    },
 }
 
 

@@ -53,8 +53,8 @@ def test_user_logs_in_with_own_password_and_rights(api: Api) -> None:
     for func in ("user", "user.edit", "preset", "license.info", "session.newkey", "emulator.reset"):
         assert api.error(func, auth=bob)["$type"] == "access", func
     # his own objects: owner is implied, others' objects are invisible
-    api.ok("webdomain.edit", auth=bob, sok="ok", name="bob.example.test")
-    api.ok("webdomain.edit", sok="ok", name="eve.example.test", owner="eve")
+    api.ok("site.edit", auth=bob, sok="ok", name="bob.example.test")
+    api.ok("site.edit", sok="ok", name="eve.example.test", owner="eve")
     names = [e["name"]["$"] for e in api.elems("webdomain", auth=bob)]
     assert names == ["bob.example.test"]
     assert api.error("webdomain.delete", auth=bob, elid="eve.example.test")["$type"] == "missed"
@@ -70,8 +70,8 @@ def test_user_logs_in_with_own_password_and_rights(api: Api) -> None:
 def test_su_acts_as_user(api: Api) -> None:
     make_user(api)
     make_user(api, "eve", "eve-pw-123")
-    api.ok("webdomain.edit", sok="ok", su="bob", name="bob.example.test")
-    api.ok("webdomain.edit", sok="ok", name="eve.example.test", owner="eve")
+    api.ok("site.edit", sok="ok", su="bob", name="bob.example.test")
+    api.ok("site.edit", sok="ok", name="eve.example.test", owner="eve")
     assert [e["name"]["$"] for e in api.elems("webdomain", su="bob")] == ["bob.example.test"]
     assert api("whoami", su="bob")["doc"]["user"]["$name"] == "bob"
     assert api.error("user", su="bob")["$type"] == "access"

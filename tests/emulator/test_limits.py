@@ -73,7 +73,7 @@ def test_preset_applies_and_change_preset_reapplies(api: Api) -> None:
 
 
 COUNTABLE_CASES = [
-    ("limit_webdomains", "webdomain.edit", lambda i: {"name": f"s{i}.example.test"}),
+    ("limit_webdomains", "site.edit", lambda i: {"name": f"s{i}.example.test"}),
     ("limit_domains", "domain.edit", lambda i: {"name": f"z{i}.example.test"}),
     ("limit_emaildomains", "emaildomain.edit", lambda i: {"name": f"m{i}.example.test"}),
     ("limit_db", "db.edit", lambda i: {"name": f"db{i}"}),

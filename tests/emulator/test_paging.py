@@ -56,6 +56,6 @@ def test_hostile_paging_values_are_refused(api: Api) -> None:
 def test_paging_applies_to_every_list(api: Api) -> None:
     api.ok("user.edit", sok="ok", name="acme", passwd="pw-123456")
     for n in range(3):
-        api.ok("webdomain.edit", sok="ok", name=f"site{n}.test", owner="acme")
+        api.ok("site.edit", sok="ok", name=f"site{n}.test", owner="acme")
     doc = api("webdomain", p_cnt="1", p_num="2")["doc"]
     assert [val(e["name"]) for e in doc["elem"]] == ["site1.test"] and val(doc["p_elems"]) == "3"

@@ -84,7 +84,7 @@ def test_webdomain_list_matches_sample(emu: EmulatorServer, api: Api) -> None:
     api.ok("user.edit", sok="ok", name="user0", passwd="pw-123456")
     api.ok("ipaddr.edit", sok="ok", name="192.168.0.1", owner="user0", iprole="assigned")
     api.ok(
-        "webdomain.edit",
+        "site.edit",
         sok="ok",
         name="testsite.ru",
         owner="user0",

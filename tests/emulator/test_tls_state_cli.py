@@ -57,7 +57,7 @@ def test_state_file_survives_restart(tmp_path: Path) -> None:
         srv.call("preset.edit", sok="ok", name="basic", limit_db="3")
         srv.call("user.edit", sok="ok", name="bob", passwd="pw-123456", preset="basic")
         srv.call("user.edit", sok="ok", name="eve", passwd="pw-123456")
-        srv.call("webdomain.edit", sok="ok", name="bob.example.test", owner="bob")
+        srv.call("site.edit", sok="ok", name="bob.example.test", owner="bob")
         srv.call("domain.edit", sok="ok", name="bob.example.test", owner="bob")
         srv.call("db.edit", sok="ok", name="bobdb", owner="bob", username="bobdbu", password="db-pw-1")
         srv.call("emulator.usage.set", elid="bob", quota_used="77")
@@ -70,7 +70,7 @@ def test_state_file_survives_restart(tmp_path: Path) -> None:
         assert [(u["name"], u["active"], u["limit_db"], u["quota_used"]) for u in users] == [("bob", "off", "3", "77")]
         srv.call("user.resume", elid="bob")
         # a new site gets the next id, not a reused one
-        srv.call("webdomain.edit", sok="ok", name="two.example.test", owner="bob")
+        srv.call("site.edit", sok="ok", name="two.example.test", owner="bob")
         ids = sorted(int(s["id"]) for s in srv.call("webdomain", out="JSONdata"))
         assert ids == [1, 2]
     with EmulatorServer(port=0, state_path=path) as srv:

@@ -9,8 +9,7 @@ from ..dispatch import func
 from ..errors import err_exists, err_missed, err_value
 from ..render import Doc, Row
 from ..request import Req
-
-DB_SERVERS = {"MySQL": ("mysql", "localhost:3306"), "PostgreSQL": ("postgresql", "localhost:5432")}
+from .dbservers import db_servers, default_server
 
 
 def db_lookup(req: Req, ident: str) -> dict[str, Any]:
@@ -42,11 +41,6 @@ def db_row(req: Req, db: dict[str, Any]) -> Row:
 @func("db")
 def f_db(req: Req) -> Doc:
     return Doc.listing([db_row(req, d) for d in req.state.dbs.values() if visible(req, d)], key="key")
-
-
-@func("db.server")
-def f_db_server(req: Req) -> Doc:
-    return Doc.listing([Row(name=name, type=t, host=h, remote="off") for name, (t, h) in DB_SERVERS.items()])
 
 
 def new_dbuser(
@@ -102,7 +96,7 @@ def f_db_edit(req: Req) -> Doc:
             [
                 ("name", ""),
                 ("owner", ""),
-                ("server", "MySQL"),
+                ("server", default_server(req)),
                 ("charset", "utf8mb4"),
                 ("user", "*"),
                 ("username", ""),
@@ -120,8 +114,9 @@ def f_db_edit(req: Req) -> Doc:
     if not DBNAME_RE.match(name):
         raise err_value(req.lang, "name", name)
     owner = resolve_owner(req)
-    server = req.p("server").strip() or "MySQL"
-    if server not in DB_SERVERS:
+    server = req.p("server").strip() or default_server(req)
+    servers = db_servers(req)
+    if server not in servers:
         raise err_value(req.lang, "server", server, "unknown database server")
     key = f"{name}->{server}"
     if key in state.dbs:
@@ -141,7 +136,7 @@ def f_db_edit(req: Req) -> Doc:
         "name": name,
         "owner": owner,
         "server": server,
-        "type": DB_SERVERS[server][0],
+        "type": servers[server]["type"],
         "charset": req.p("charset") or "utf8mb4",
         "size": "0",
     }

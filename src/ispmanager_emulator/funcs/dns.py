@@ -63,6 +63,21 @@ def f_domain(req: Req) -> Doc:
 DOMAIN_FIELDS = ("ip", "ns", "mx", "email", "dtype", "dnssec", "reversezone", "ipsrc")
 
 
+def zone_records(name: str, ip: str, ns_list: list[str], mx: str, ttl: str) -> list[dict[str, Any]]:
+    """The records a new zone starts with: NS, A/AAAA for the zone, www and mail, and MX."""
+    a_type = "aaaa" if ":" in ip else "a"
+    records: list[dict[str, Any]] = [
+        {"name": f"{name}.", "rtype": "ns", "value": ns if ns.endswith(".") else ns + ".", "ttl": ttl} for ns in ns_list
+    ]
+    records += [
+        {"name": f"{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
+        {"name": f"www.{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
+        {"name": f"mail.{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
+        {"name": f"{name}.", "rtype": "mx", "value": mx if mx.endswith(".") else mx + ".", "prio": "10", "ttl": ttl},
+    ]
+    return records
+
+
 @func("domain.edit")
 def f_domain_edit(req: Req) -> Doc:
     state = req.state
@@ -123,29 +138,7 @@ def f_domain_edit(req: Req) -> Doc:
         "active": "on",
         "records": [],
     }
-    a_type = "aaaa" if ":" in ip else "a"
-    records = [
-        {
-            "name": f"{name}.",
-            "rtype": "ns",
-            "value": ns if ns.endswith(".") else ns + ".",
-            "ttl": ttl,
-        }
-        for ns in ns_list
-    ]
-    records += [
-        {"name": f"{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
-        {"name": f"www.{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
-        {"name": f"mail.{name}.", "rtype": a_type, "value": ip, "ttl": ttl},
-        {
-            "name": f"{name}.",
-            "rtype": "mx",
-            "value": mx if mx.endswith(".") else mx + ".",
-            "prio": "10",
-            "ttl": ttl,
-        },
-    ]
-    zone["records"] = records
+    zone["records"] = zone_records(name, ip, ns_list, mx, ttl)
     state.put("domains", name, zone)
     return Doc.ok(name)
 
@@ -158,7 +151,7 @@ def f_domain_delete(req: Req) -> Doc:
 def zone_for(req: Req) -> dict[str, Any]:
     zone_name = (req.p("plid") or "").strip().rstrip(".")
     if not zone_name:
-        zone_name = req.p("elid").strip().rstrip(".") if req.func == "domain.record" else ""
+        zone_name = req.p("elid").strip().rstrip(".") if req.func in ("domain.record", "domain.sublist") else ""
     if not zone_name:
         raise err_missed(req.lang, "plid")
     return find(req, "domains", zone_name, "domain")
@@ -177,7 +170,8 @@ def record_row(rec: dict[str, Any]) -> Row:
     )
 
 
-@func("domain.record", "domain.sublist")
+@func("domain.record", versions=(6,))
+@func("domain.sublist", versions=(5,))
 def f_domain_record(req: Req) -> Doc:
     zone = zone_for(req)
     return Doc.listing([record_row(r) for r in zone["records"]], key="rkey")
@@ -191,7 +185,8 @@ def find_record(req: Req, zone: dict[str, Any], key: str) -> dict[str, Any]:
     raise err_missed(req.lang, "record", key)
 
 
-@func("domain.record.edit", "domain.sublist.edit")
+@func("domain.record.edit", versions=(6,))
+@func("domain.sublist.edit", versions=(5,))
 def f_domain_record_edit(req: Req) -> Doc:
     state = req.state
     zone = zone_for(req)
@@ -266,7 +261,8 @@ def f_domain_record_edit(req: Req) -> Doc:
     return Doc.ok(new_key)
 
 
-@func("domain.record.delete", "domain.sublist.delete")
+@func("domain.record.delete", versions=(6,))
+@func("domain.sublist.delete", versions=(5,))
 def f_domain_record_delete(req: Req) -> Doc:
     zone = zone_for(req)
     keys = req.elids()

@@ -157,15 +157,17 @@ def f_email(req: Req) -> Doc:
 
 
 def check_maxsize(req: Req, owner: str, maxsize: str) -> str:
+    """A mailbox size in MiB; ``0`` means unlimited, which a user with a mailbox size limit
+    cannot have; empty means the user's limit (or unlimited without one)."""
     user = req.state.users.get(owner, {})
     cap = parse_limit(user.get("limit_email_quota"))
     if maxsize and not NUMBER_RE.match(maxsize):
         raise err_value(req.lang, "maxsize", maxsize, "a number of MiB is expected")
     if cap is None:
-        return maxsize
+        return maxsize or "0"
     if not maxsize:
         return str(cap)
-    if float(maxsize) > cap:
+    if float(maxsize) == 0 or float(maxsize) > cap:
         raise err_limit(req.lang, "limit_email_quota", cap)
     return maxsize
 

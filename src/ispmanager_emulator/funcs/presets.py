@@ -9,7 +9,7 @@ from ..dispatch import func
 from ..errors import err_exists, err_value
 from ..limits import default_limits, is_limit_param
 from ..render import Doc, Row
-from ..request import USER_LEVEL, Req
+from ..request import ADMIN_LEVEL, RESELLER_LEVEL, USER_LEVEL, Req
 
 
 def preset_row(preset: dict[str, Any]) -> Row:
@@ -18,6 +18,17 @@ def preset_row(preset: dict[str, Any]) -> Row:
         if is_limit_param(k):
             row[k] = v
     return row
+
+
+# a template is for users (16), resellers (24) or administrators (29)
+PRESET_LEVELS = {USER_LEVEL: "user", RESELLER_LEVEL: "reseller", ADMIN_LEVEL: "admin"}
+
+
+def preset_level(req: Req) -> str:
+    level = req.p("level").strip() or USER_LEVEL
+    if level not in PRESET_LEVELS:
+        raise err_value(req.lang, "level", level, "16 (user), 24 (reseller) or 29 (admin)")
+    return level
 
 
 @func("preset", admin=True)
@@ -47,7 +58,7 @@ def f_preset_edit(req: Req) -> Doc:
             raise err_value(req.lang, "name", name)
         if name in state.presets:
             raise err_exists(req.lang, "preset", name)
-        preset = {"name": name, "level": req.p("level", USER_LEVEL) or USER_LEVEL}
+        preset = {"name": name, "level": preset_level(req)}
         preset.update(default_limits())
         preset.update(limit_params(req))
         state.put("presets", name, preset)
@@ -57,7 +68,7 @@ def f_preset_edit(req: Req) -> Doc:
         raise err_value(req.lang, "name", req.p("name"), "a template cannot be renamed")
     preset.update(limit_params(req))
     if req.has("level"):
-        preset["level"] = req.p("level")
+        preset["level"] = preset_level(req)
     state.touch("presets", elid)
     return Doc.ok()
 

@@ -106,7 +106,7 @@ def f_whoami(req: Req) -> Doc:
     return Doc.data([("user", Node({"name": req.actor.name, "level": req.actor.level}))])
 
 
-@func("session.newkey", real_admin=True)
+@func("session.newkey", superuser=True)
 def f_session_newkey(req: Req) -> Doc:
     username = req.required("username")
     key = req.required("key")
@@ -122,13 +122,16 @@ def f_session_newkey(req: Req) -> Doc:
 # server information
 
 
+PANEL_VERSIONS = {5: "5.398.0", 6: "6.100.0"}
+
+
 @func("license.info", admin=True)
 def f_license_info(req: Req) -> Doc:
     return Doc.form(
         [
             ("mgr", "ispmgr"),
-            ("panel_name", "ispmanager 6 Business (emulator)"),
-            ("version", "6.100.0"),
+            ("panel_name", f"ispmanager {req.app.version} Business (emulator)"),
+            ("version", PANEL_VERSIONS[req.app.version]),
             ("licid", "emulator"),
             ("lictype", "business"),
             ("expire", "2099-12-31"),

@@ -20,7 +20,7 @@ from ..common import (
 )
 from ..dispatch import func
 from ..edit import EditSpec, edit
-from ..errors import err_exists, err_missed, err_value, is_ru
+from ..errors import err_exists, err_missed, err_unknown_func, err_value, is_ru
 from ..render import Doc, Loc, Row
 from ..request import Req
 
@@ -169,6 +169,10 @@ def site_head(prefix: str) -> Callable[[Req, dict[str, Any] | None], list[tuple[
 
 def site_creator(prefix: str) -> Callable[[Req], str]:
     def create(req: Req) -> str:
+        if not prefix and req.app.version >= 6:
+            # ispmanager 6 still lists and changes sites through webdomain.edit, but creates them
+            # with site.edit only
+            raise err_unknown_func(req.lang, req.func)
         state = req.state
         values = site_params(req)
         if not values.get("name", "").strip():
@@ -226,7 +230,7 @@ def f_webdomain_edit(req: Req) -> Doc:
     return edit(req, WEBDOMAIN_EDIT)
 
 
-@func("site.edit")
+@func("site.edit", versions=(6,))
 def f_site_edit(req: Req) -> Doc:
     return edit(req, SITE_EDIT)
 
@@ -241,6 +245,7 @@ def f_webdomain_resume(req: Req) -> Doc:
     return group_set_active(req, "webdomains", "webdomain", "on")
 
 
-@func("webdomain.delete", "site.delete")
+@func("webdomain.delete")
+@func("site.delete", versions=(6,))
 def f_webdomain_delete(req: Req) -> Doc:
     return group_delete(req, "webdomains", "webdomain")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import re
 from typing import Any
 
 from ..common import (
@@ -144,6 +145,7 @@ def user_form(req: Req, user: dict[str, Any] | None, elid: str = "") -> Doc:
         items = [("elid", user["name"])]
     for field in ("name", "fullname", "email", "owner", "preset", "comment"):
         items.append((field, values.get(field, "")))
+    items.append(("lang", values.get("lang") or "en"))
     if user is not None:
         items.append(("create_time", user.get("create_time", "")))
         items.append(("active", user.get("active", "on")))
@@ -183,6 +185,17 @@ def check_downgrade(req: Req, user: dict[str, Any], new_limits: dict[str, str]) 
             raise err_limit(req.lang, limit, maximum, used)
 
 
+LANG_RE = re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
+
+
+def user_lang(req: Req) -> str:
+    """``lang`` of user.edit: the user's interface language (it also sets the reply's language)."""
+    lang = req.p("lang").strip() or "en"
+    if not LANG_RE.match(lang):
+        raise err_value(req.lang, "lang", lang, "a language code such as en or ru")
+    return lang
+
+
 def new_user_record(req: Req) -> dict[str, Any]:
     """Validate the create parameters and build (not store) the user record."""
     state = req.state
@@ -210,6 +223,7 @@ def new_user_record(req: Req) -> dict[str, Any]:
         "owner": owner,
         "preset": preset,
         "comment": req.p("comment"),
+        "lang": user_lang(req),
         "create_time": now_str(state),
         "active": "on",
         "level": USER_LEVEL,
@@ -256,6 +270,8 @@ def f_user_edit(req: Req) -> Doc:
     for field in ("fullname", "email", "comment", "owner"):
         if req.has(field):
             updates[field] = req.p(field)
+    if req.has("lang"):
+        updates["lang"] = user_lang(req)
     if passwd is not None:
         updates["passwd"] = passwd
     user.update(updates)
