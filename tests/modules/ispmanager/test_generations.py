@@ -7,7 +7,7 @@ import pytest
 
 from moorage.modules.ispmanager.module import IspManagerModule
 from moorage.modules.ispmanager.sites import generation_of
-from moorage.provisioning.interface import AccountSpec
+from moorage.provisioning.interface import AccountSpec, ModuleError
 from tests.modules.ispmanager.conftest import FAKE, PagingPanel, connection
 
 SPEC = AccountSpec(
@@ -35,11 +35,13 @@ def test_the_site_is_made_the_generations_way(panel, spy, module):
         assert not spy.of("webdomain.edit")
 
 
-def test_the_v5_path_on_a_panel_told_it_is_5(panel, spy, module):
-    # A connection stored as generation 5 uses webdomain.edit (the emulator accepts it on either).
-    module.create(connection(panel, generation="5"), SPEC)
-    assert spy.of("webdomain.edit") and not spy.of("site.edit")
-    assert panel.state.webdomains["shop.example.com"]["owner"] == "shop"
+def test_a_wrong_stored_generation_fails_with_the_panels_words(panel, spy, module):
+    # The panel was upgraded (or the generation set by hand) and Test Configuration not run again.
+    wrong = "6" if panel.generation == "5" else "5"
+    with pytest.raises(ModuleError) as caught:
+        module.create(connection(panel, generation=wrong), SPEC)
+    assert caught.value.panel_type == "missed" and caught.value.panel_object == "func"
+    assert "shop.example.com" not in panel.state.webdomains
 
 
 def test_the_product_ip_goes_with_the_v5_site():
