@@ -90,3 +90,31 @@ def test_the_module_gets_the_stored_generation_and_the_language(connection):
     connection.panel_generation = "5"
     conn = connection_info(connection, get_module("ispmanager"), lang="ru")
     assert conn.generation == "5" and conn.lang == "ru"
+
+
+def test_an_ispmanager_5_panel_is_detected_and_a_paid_order_gets_its_website(starter, client_account, now):  # noqa: ANN001
+    from ispmanager_emulator import EmulatorServer
+    from moorage.catalog.models import Product
+    from moorage.provisioning.models import ModuleState, PanelAccount, ProductApp
+    from moorage.provisioning.runner import run_due_jobs
+    from tests.provisioning.conftest import make_connection
+    from tests.provisioning.test_provisioning import order_and_pay
+
+    with EmulatorServer(port=0, admin=ADMIN, version=5) as panel5:
+        panel5.call("preset.edit", sok="ok", name="basic", level=16, limit_db=2, limit_quota=1024)
+        check = connection_check(
+            module_name="ispmanager", ip_address="127.0.0.1", username=ADMIN[0], password=ADMIN[1], path=panel5.url
+        )
+        assert check.generation == "5" and not check.warning
+        conn = make_connection(panel5, panel_generation=check.generation)
+        ModuleState.objects.create(name="ispmanager", active=True)
+        Product.objects.filter(pk=starter.pk).update(module="ispmanager", auto_create=Product.AutoCreate.ON_PAYMENT)
+        ProductApp.objects.create(product=starter, connection=conn, options={"preset": "basic"})
+        client_account.language = "ru"
+        client_account.save(update_fields=["language"])
+        service = order_and_pay(client_account, Product.objects.get(pk=starter.pk), now)
+        assert run_due_jobs(now=now) == 1
+        account = PanelAccount.objects.get(service=service)
+        assert account.exists_on_panel
+        assert panel5.state.webdomains["shop.example.com"]["owner"] == account.username
+        assert panel5.state.users[account.username]["lang"] == "ru"  # the client's language

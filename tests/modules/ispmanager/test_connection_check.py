@@ -43,3 +43,15 @@ def test_an_account_that_cannot_create_keys_is_told_plainly():
     assert "cannot create login keys" in check.warning and "superuser" in check.warning
     assert "Insufficient privileges" in check.warning
     assert module.test_connection(FAKE).endswith(check.warning)
+
+
+def test_an_administrator_without_superuser_rights_on_the_emulator():
+    from ispmanager_emulator import EmulatorServer
+
+    with EmulatorServer(port=0, admin={"root": "r00t-pw-1234", "billing": "b1ll-pw-1234"}) as panel:
+        conn = connection(panel, username="billing", password="b1ll-pw-1234", generation="")
+        check = IspManagerModule().check_connection(conn)
+        assert check.message == "Success: connected to ispmanager 6 as billing."
+        assert "cannot create login keys" in check.warning
+        root = IspManagerModule().check_connection(connection(panel, username="root", password="r00t-pw-1234"))
+        assert root.warning == ""

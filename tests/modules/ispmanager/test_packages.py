@@ -61,6 +61,7 @@ def test_the_clients_language_goes_with_every_call_and_the_login_link(panel, spy
     url = module.sso_url(conn, "shop")
     assert spy.sent and all(p.get("lang") == "ru" for p in spy.sent)
     assert "lang=ru" in url
+    assert panel.state.users["shop"]["lang"] == "ru"  # the panel user speaks the client's language
     spy.sent.clear()
     module.list_usernames(connection(panel))
     assert all("lang" not in p for p in spy.sent)
