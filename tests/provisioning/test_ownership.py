@@ -109,11 +109,11 @@ def test_dns_zone_of_another_owner_fails_the_create(panel, hosting, client_accou
 def test_site_taken_between_the_look_and_the_create_is_a_failure_not_a_success(
     panel, hosting, client_account, now, monkeypatch
 ):
-    from moorage.modules.ispmanager.module import IspManagerModule
+    from moorage.modules.ispmanager import module
 
     victim_on_panel(panel, name="other", site="shop.example.com")
     # The race: our look saw no site, the stranger's appeared before our site.edit.
-    monkeypatch.setattr(IspManagerModule, "_check_domain_free", lambda self, c, conn, spec: None)
+    monkeypatch.setattr(module, "check_domain_free", lambda c, conn, spec: None)
     service = order_and_pay(client_account, hosting, now)
     run_due_jobs(now=now)
     job = ProvisioningJob.objects.get(service=service)

@@ -18,8 +18,9 @@ _PLACEHOLDER = re.compile(r"\{(client_id|service_id|hostname|random)(?::(\d+))?\
 _ALPHABET = string.ascii_lowercase + string.digits
 
 
-def connection_info(conn: AppConnection, module: ProvisioningModule) -> Connection:
-    """The plain connection values a module needs (password decrypted)."""
+def connection_info(conn: AppConnection, module: ProvisioningModule, *, lang: str = "") -> Connection:
+    """The plain connection values a module needs (password decrypted); `lang`: the language of the
+    client on whose behalf the calls are made (the panel answers in it)."""
     return Connection(
         url=conn.path or module.default_url(conn.ip_address, conn.api_port),
         username=conn.username,
@@ -30,6 +31,8 @@ def connection_info(conn: AppConnection, module: ProvisioningModule) -> Connecti
         tls_fingerprint=conn.tls_fingerprint,
         timeout=float(conn.timeout),
         nameservers=tuple((ns.get("name", ""), ns.get("ip", "")) for ns in conn.nameservers if ns.get("name")),
+        generation=conn.panel_generation,
+        lang=lang,
     )
 
 

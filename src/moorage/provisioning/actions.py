@@ -20,7 +20,7 @@ from moorage.provisioning.accounts import (
     new_marker,
     new_password,
 )
-from moorage.provisioning.interface import ABSENT, OURS, Field, ModuleError
+from moorage.provisioning.interface import ABSENT, OURS, ConnectionCheck, Field, ModuleError
 from moorage.provisioning.models import (
     AppConnection,
     PanelAccount,
@@ -187,7 +187,7 @@ def job_retry(*, job_id: int, now: dt.datetime, actor: User | None) -> Provision
     return job
 
 
-def connection_test(
+def connection_check(
     *,
     module_name: str,
     ip_address: str,
@@ -199,8 +199,9 @@ def connection_test(
     verify_tls: bool = True,
     tls_fingerprint: str = "",
     timeout: int = 15,
-) -> tuple[bool, str]:
-    """Test Configuration: try the values without saving. Returns (ok, Success or the panel's error)."""
+) -> ConnectionCheck:
+    """Test Configuration: try the values without saving. Returns what the module found (its text,
+    the panel's generation, a warning); raises ModuleError with the panel's error."""
     module = get_module(module_name)
     conn = connection_info(
         AppConnection(
@@ -217,10 +218,38 @@ def connection_test(
         ),
         module,
     )
+    return module.check_connection(conn)
+
+
+def connection_test(**values: Any) -> tuple[bool, str]:
+    """Test Configuration as (ok, Success or the panel's error); a warning follows the success text."""
     try:
-        return True, module.test_connection(conn)
+        check = connection_check(**values)
     except ModuleError as exc:
         return False, exc.message
+    return True, f"{check.message} {check.warning}".strip()
+
+
+@transaction.atomic(durable=True)
+def connection_set_generation(
+    *, connection_id: int, generation: str, now: dt.datetime, actor: User | None
+) -> AppConnection:
+    """Store the panel generation Test Configuration detected on a saved connection."""
+    if generation not in ("", "5", "6"):
+        raise DomainError(f"unknown panel generation {generation!r}", field="panel_generation", code="invalid")
+    connection = AppConnection.objects.select_for_update().get(pk=connection_id)
+    if connection.panel_generation != generation:
+        before = connection.panel_generation
+        connection.panel_generation = generation
+        connection.save(update_fields=["panel_generation"])
+        audit(
+            actor=actor,
+            action="connection_generation",
+            obj=connection,
+            now=now,
+            message=f"panel generation {before or 'unknown'} -> {generation or 'unknown'}",
+        )
+    return connection
 
 
 def fetch_presets(*, connection: AppConnection) -> list[str]:
@@ -242,7 +271,7 @@ def sso_url(*, service: Service, actor: User | None = None, now: dt.datetime | N
     if service.status != Service.Status.ACTIVE:
         raise DomainError(f"the service is {service.get_status_display().lower()}", code="not_active")
     module = get_module(account.connection.module)
-    conn = connection_info(account.connection, module)
+    conn = connection_info(account.connection, module, lang=service.client.language)
     url = ""
     try:
         # A login key only for an account that is provably ours, never for a namesake on the panel.

@@ -74,6 +74,21 @@ class Connection:
     tls_fingerprint: str = ""
     timeout: float = 30.0
     nameservers: tuple[tuple[str, str], ...] = ()
+    # The panel's generation as Test Configuration detected it ("5", "6"); "" = not known yet (the
+    # module finds out itself when it needs to).
+    generation: str = ""
+    # The language the panel should answer in (the client's, "en"/"ru"), for calls made on behalf of
+    # one client; "" = the panel's default.
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """What Test Configuration found: a text for staff, facts to store on the connection, a warning."""
+
+    message: str
+    generation: str = ""  # the panel's generation ("5", "6"), "" if the module has no such notion
+    warning: str = ""  # it works, but staff must know this (e.g. single sign-on cannot work)
 
 
 @dataclass(frozen=True)
@@ -179,6 +194,10 @@ class ProvisioningModule(ABC):
     @abstractmethod
     def test_connection(self, conn: Connection) -> str:
         """Check address, TLS and credentials; return a short success text or raise ModuleError."""
+
+    def check_connection(self, conn: Connection) -> ConnectionCheck:
+        """Test Configuration with facts: by default `test_connection`'s text alone."""
+        return ConnectionCheck(message=self.test_connection(conn))
 
     @abstractmethod
     def list_presets(self, conn: Connection) -> list[str]:

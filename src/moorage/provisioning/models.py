@@ -58,6 +58,13 @@ class AppConnection(models.Model):
         help_text="For a self-signed panel certificate: hex SHA-256, with or without colons",
     )
     timeout = models.PositiveIntegerField("Timeout (seconds)", default=30)
+    panel_generation = models.CharField(
+        "Panel generation",
+        max_length=8,
+        blank=True,
+        choices=[("", "Not detected yet"), ("5", "ispmanager 5"), ("6", "ispmanager 6")],
+        help_text="Detected and stored by Test Configuration; empty: the module asks the panel when it needs to",
+    )
     nameservers = models.JSONField(default=list, blank=True, help_text='[{"name": "ns1.example.com", "ip": "…"}]')
     monthly_cost = models.DecimalField(**MONEY, default=0)
     group = models.ForeignKey(ServerGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="connections")

@@ -118,7 +118,8 @@ def _target(service: Service, code: str) -> _Target:
             f"the control panel of this service ({module.display_name or module.name}) does not offer this function",
             code="function_unsupported",
         )
-    return _Target(service, account, module, connection_info(account.connection, module), what)
+    conn = connection_info(account.connection, module, lang=service.client.language)
+    return _Target(service, account, module, conn, what)
 
 
 def refusal(*, service: Service, code: str) -> str | None:

@@ -77,7 +77,7 @@ def claim(job_id: int | None, *, now: dt.datetime) -> ProvisioningJob | None:
 
 def _perform(job: ProvisioningJob, account: PanelAccount, service: Service) -> dict[str, Any]:
     module = get_module(account.connection.module)
-    conn = connection_info(account.connection, module)
+    conn = connection_info(account.connection, module, lang=service.client.language)
     # A password no configured key opens reads as "": say so instead of sending it to the panel.
     require(conn.password, f"the password of app connection {account.connection.name}")
     if job.operation in (Op.CREATE, Op.CHANGE_PASSWORD):

@@ -7,14 +7,18 @@ The panel answers API errors with HTTP 200 and an `error` element: every such an
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import ssl
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpcore
 import httpx
 
+from moorage.modules.ispmanager import recording
 from moorage.provisioning.interface import PERMANENT, TRANSIENT, UNKNOWN, ModuleError
 
 log = logging.getLogger(__name__)
@@ -115,14 +119,19 @@ def flat(elem: dict[str, Any]) -> dict[str, str]:
     return {k: value(v) for k, v in elem.items() if not k.startswith("$") and isinstance(v, dict | str | list)}
 
 
-def elems(doc: dict[str, Any]) -> list[dict[str, str]]:
-    """The rows of a list reply; a missing `elem` is an empty list, a lone object one row."""
+def raw_elems(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of a list reply as given; a missing `elem` is an empty list, a lone object one row."""
     raw = doc.get("elem")
     if raw is None:
         return []
     if isinstance(raw, dict):
         raw = [raw]
-    return [flat(e) for e in raw]
+    return [e for e in raw if isinstance(e, dict)]
+
+
+def elems(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """The rows of one list reply (one page) as plain strings."""
+    return [flat(e) for e in raw_elems(doc)]
 
 
 @lru_cache(maxsize=64)
@@ -139,6 +148,23 @@ def _shared_http(verify_tls: bool, fingerprint: str, timeout: float) -> httpx.Cl
     )
 
 
+Transport = httpx.BaseTransport  # what a module may be given instead of HTTP (replay tests)
+
+# A real panel pages every list: `p_cnt` rows per page (1,000 unless asked), page `p_num` from 1.
+PAGE_SIZE = 1000
+MAX_PAGES = 10_000
+
+
+@dataclass(frozen=True)
+class Commit:
+    """The reply to a form commit or group operation: success is the absence of `error`. A real panel
+    may answer with an `id` (the new element's) and `messages` (the interface's texts) instead of
+    `ok`; neither is an error."""
+
+    id: str = ""
+    ok: bool = False
+
+
 class IspManagerClient:
     """Calls ispmanager functions with `authinfo` in the POST body and `out=json`."""
 
@@ -151,13 +177,26 @@ class IspManagerClient:
         verify_tls: bool = True,
         tls_fingerprint: str = "",
         timeout: float = 30.0,
+        lang: str = "",
+        page_size: int = PAGE_SIZE,
+        transport: httpx.BaseTransport | None = None,
     ):
         self.url = url
+        self.username = username
         self._authinfo = f"{username}:{password}"
-        self._http = _shared_http(verify_tls, normalize_fingerprint(tls_fingerprint), float(timeout))
+        self.lang = lang
+        self.page_size = max(1, int(page_size))
+        self.generation = ""  # set once known (stored on the connection, or detected)
+        self._own_http = transport is not None
+        if transport is not None:
+            self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
+        else:
+            self._http = _shared_http(verify_tls, normalize_fingerprint(tls_fingerprint), float(timeout))
 
     def close(self) -> None:
-        """Nothing to release: the HTTP client (and its keep-alive connections) is shared per process."""
+        """The shared HTTP client (and its keep-alive connections) stays open for the process."""
+        if self._own_http:
+            self._http.close()
 
     def __enter__(self) -> IspManagerClient:
         return self
@@ -182,15 +221,69 @@ class IspManagerClient:
                     raise
         raise AssertionError("unreachable")
 
+    def rows(self, func: str, params: dict[str, Any] | None = None) -> list[dict[str, str]]:
+        """Every row of a list as plain strings, page after page (see `raw_rows`)."""
+        return [flat(e) for e in self.raw_rows(func, params)]
+
+    def raw_rows(self, func: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every row of a list as the panel gives it, page after page (`p_cnt` rows each), until the
+        panel's count (`p_elems`) is reached or a page comes back short. A row seen twice (the list
+        changed between two pages) is kept once."""
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        previous: list[dict[str, Any]] | None = None
+        for page in range(1, MAX_PAGES + 1):
+            doc = self.call(func, {**(params or {}), "p_cnt": self.page_size, "p_num": page})
+            got = raw_elems(doc)
+            if previous is not None and got and got == previous:
+                raise ModuleError(
+                    f"{func}: the panel answered page {page} with page {page - 1} again; the list cannot be read whole",
+                    kind=PERMANENT,
+                    panel_type="format",
+                )
+            for row in got:
+                ident = json.dumps(row, sort_keys=True, default=str)
+                if ident not in seen:
+                    seen.add(ident)
+                    out.append(row)
+            total = _count(doc.get("p_elems"))
+            if len(got) < self.page_size or (total is not None and len(out) >= total):
+                return out
+            previous = got
+        raise ModuleError(f"{func}: more than {MAX_PAGES} pages", kind=PERMANENT, panel_type="format")
+
+    def commit(self, func: str, params: dict[str, Any] | None = None) -> Commit:
+        """Send a change (never repeated); its reply as a Commit."""
+        doc = self.call(func, params, mutating=True)
+        return Commit(id=value(doc.get("id")), ok="ok" in doc)
+
     def _call_once(self, func: str, params: dict[str, Any] | None, *, mutating: bool) -> dict[str, Any]:
         body = {"func": func, "out": "json", "authinfo": self._authinfo}
+        if self.lang:
+            body["lang"] = self.lang
         for key, val in (params or {}).items():
             if val is None:
                 continue
             body[key] = "on" if val is True else "off" if val is False else str(val)
+        recorder = recording.current()
+        try:
+            response = self._post(func, body, mutating=mutating)
+        except ModuleError as exc:
+            if recorder is not None:
+                recorder.add(body, None, None, lost=exc.panel_type or "lost")
+            raise
+        if recorder is not None:
+            try:
+                reply: Any = response.json()
+            except ValueError:
+                reply = response.text[:2000]
+            recorder.add(body, response.status_code, reply)
+        return self._doc(func, response, mutating=mutating)
+
+    def _post(self, func: str, body: dict[str, str], *, mutating: bool) -> httpx.Response:
         lost = UNKNOWN if mutating else TRANSIENT
         try:
-            response = self._http.post(self.url, data=body)
+            return self._http.post(self.url, data=body)
         except FingerprintMismatch as exc:
             raise ModuleError(str(exc), kind=PERMANENT, panel_type="tls") from None
         except httpx.ConnectTimeout:
@@ -210,6 +303,9 @@ class IspManagerClient:
             raise ModuleError(
                 f"{func}: the connection was dropped ({type(exc).__name__})", kind=lost, panel_type="dropped"
             ) from None
+
+    def _doc(self, func: str, response: httpx.Response, *, mutating: bool) -> dict[str, Any]:
+        lost = UNKNOWN if mutating else TRANSIENT
         if response.status_code >= 500:
             raise ModuleError(f"{func}: the panel answered HTTP {response.status_code}", kind=lost, panel_type="http")
         if response.status_code != 200:
@@ -228,6 +324,46 @@ class IspManagerClient:
         if error:
             raise _panel_error(func, error)
         return doc
+
+
+class ReplayTransport(httpx.BaseTransport):
+    """Answers the module's requests with the recorded replies, one exchange per request, in order.
+
+    A request must carry exactly the recorded parameters (masked values match anything); `out` is
+    not compared. What was sent is kept in `sent`; `unused` tells which recorded exchanges were left.
+    """
+
+    IGNORED = {"out"}
+
+    def __init__(self, exchanges: list[dict[str, Any]]):
+        self.exchanges = list(exchanges)
+        self.position = 0
+        self.sent: list[dict[str, str]] = []
+
+    @property
+    def unused(self) -> list[dict[str, Any]]:
+        return self.exchanges[self.position :]
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        params = dict(parse_qsl(request.content.decode(), keep_blank_values=True))
+        self.sent.append(params)
+        if self.position >= len(self.exchanges):
+            raise AssertionError(f"request {len(self.sent)} was not recorded: {recording.mask(params)}")
+        expected = self.exchanges[self.position]
+        self.position += 1
+        problem = recording.request_difference(expected["request"], params, self.IGNORED)
+        if problem:
+            raise AssertionError(f"request {len(self.sent)} differs from the recording: {problem}")
+        if expected.get("lost"):
+            raise httpx.ReadTimeout("the recorded reply was lost", request=request)
+        return httpx.Response(int(expected.get("status", 200)), json=expected.get("reply"), request=request)
+
+
+def _count(field: Any) -> int | None:
+    try:
+        return int(value(field))
+    except ValueError:
+        return None
 
 
 def _panel_error(func: str, error: dict[str, Any]) -> ModuleError:

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +20,9 @@ from moorage.core.admin_views import ReadOnlyAdmin, form_page, readonly_fields_o
 from moorage.core.crypto import UNREADABLE, is_unreadable
 from moorage.core.errors import DomainError
 from moorage.provisioning.accounts import LIVE
-from moorage.provisioning.actions import connection_test
+from moorage.provisioning.actions import connection_check, connection_set_generation
 from moorage.provisioning.admin.base import module_choices
+from moorage.provisioning.interface import ModuleError
 from moorage.provisioning.models import AppConnection, PanelAccount
 
 # ---------------------------------------------------------------- Apps Connections
@@ -65,6 +67,7 @@ class AppConnectionForm(forms.ModelForm):
             "verify_tls",
             "tls_fingerprint",
             "timeout",
+            "panel_generation",
             "monthly_cost",
             "group",
             "active",
@@ -146,15 +149,16 @@ def _nameservers(formset: forms.BaseFormSet) -> list[dict[str, str]]:
     ]
 
 
-def _test_configuration(form: AppConnectionForm) -> tuple[bool, str]:
-    """Run Test Configuration on the form's values, without saving anything."""
+def _test_configuration(form: AppConnectionForm, request: HttpRequest, obj: AppConnection | None) -> tuple[bool, str]:
+    """Run Test Configuration on the form's values. Nothing typed is saved; the panel generation it
+    detects is put in the form (saved with it) and, on a saved connection, stored at once."""
     form.is_valid()
     missing = [form.fields[name].label or name for name in TEST_FIELDS if name in form.errors]
     if missing:
         return False, "Correct these fields to test the connection: " + ", ".join(str(label) for label in missing)
     d = form.cleaned_data
     try:
-        return connection_test(
+        check = connection_check(
             module_name=d["module"],
             ip_address=d["ip_address"],
             username=d["username"],
@@ -166,8 +170,18 @@ def _test_configuration(form: AppConnectionForm) -> tuple[bool, str]:
             tls_fingerprint=d["tls_fingerprint"],
             timeout=d["timeout"],
         )
+    except ModuleError as exc:
+        return False, exc.message
     except DomainError as exc:
         return False, exc.message
+    if check.generation:
+        form.data = form.data.copy()
+        form.data["panel_generation"] = check.generation
+        if obj is not None:
+            connection_set_generation(
+                connection_id=obj.pk, generation=check.generation, now=timezone.now(), actor=request.user
+            )
+    return True, f"{check.message} {check.warning}".strip()
 
 
 @admin.register(AppConnection)
@@ -240,7 +254,7 @@ class AppConnectionAdmin(admin.ModelAdmin):
             form = AppConnectionForm(request.POST, instance=obj)
             nameservers = _nameserver_formset(request, obj, add_row="_add_ns" in request.POST)
             if "_test" in request.POST:
-                test_result = _test_configuration(form)
+                test_result = _test_configuration(form, request, obj)
                 if wants_json:
                     return JsonResponse({"ok": test_result[0], "message": test_result[1]})
             elif "_add_ns" in request.POST:
@@ -291,6 +305,7 @@ def _connection_sections(form: forms.BaseForm) -> list[tuple[str, list[forms.Bou
                 "verify_tls",
                 "tls_fingerprint",
                 "timeout",
+                "panel_generation",
             ],
         ),
     ]
