@@ -82,7 +82,10 @@ def _off(promo: PromoCode, base: Decimal) -> Decimal:
 
 def _label(promo: PromoCode) -> str:
     if promo.kind == PromoCode.Kind.PERCENT:
-        return _("Promotional code %(code)s: %(value)s%% off") % {"code": promo.code, "value": promo.value.normalize()}
+        return _("Promotional code %(code)s: %(value)s%% off") % {
+            "code": promo.code,
+            "value": format(promo.value.normalize(), "f"),
+        }
     return _("Promotional code %(code)s: %(value)s off") % {"code": promo.code, "value": promo.value}
 
 
