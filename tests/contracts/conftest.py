@@ -26,3 +26,22 @@ def site_terms(db, now):  # noqa: ANN001, ANN201
     template = ContractTemplate.objects.create(name="Terms of Service", code="tos", terms=True, created_at=now)
     contract_version_add(template_id=template.pk, text="The rules.", publish=True, now=now, actor=None)
     return template
+
+
+@pytest.fixture
+def test_clock(settings):  # noqa: ANN001, ANN201
+    """Views take "now" from the clock; fix it at the suite's moment."""
+    settings.MOORAGE_CLOCK_DATE = "2026-01-15"
+
+
+@pytest.fixture
+def signed_in(client, client_account, test_clock):  # noqa: ANN001, ANN201
+    client.force_login(client_account.user)
+    return client
+
+
+@pytest.fixture
+def captcha_on(settings, monkeypatch):  # noqa: ANN001, ANN201
+    """MOORAGE_CAPTCHA on, with the package's test mode (the answer "PASSED" is always right)."""
+    settings.MOORAGE_CAPTCHA = True
+    monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)

@@ -230,7 +230,7 @@ class ProductContractInline(admin.StackedInline):
 
     model = ProductContract
     fields = ["template"]
-    extra = 0
+    extra = 1  # the choice is shown at once; left empty, nothing is saved
     max_num = 1
     verbose_name = _("contract template")
     verbose_name_plural = _("contract template (checkout requires accepting it)")
