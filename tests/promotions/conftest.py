@@ -17,3 +17,14 @@ def make_code(db, now):  # noqa: ANN001, ANN201
         return promo
 
     return make
+
+
+@pytest.fixture
+def test_clock(settings):  # noqa: ANN001, ANN201
+    settings.MOORAGE_CLOCK_DATE = "2026-01-15"
+
+
+@pytest.fixture
+def signed_in(client, client_account, test_clock):  # noqa: ANN001, ANN201
+    client.force_login(client_account.user)
+    return client
