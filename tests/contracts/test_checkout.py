@@ -9,7 +9,13 @@ import pytest
 
 from moorage.catalog.transfer import SECTIONS
 from moorage.contracts import checkout as contracts
-from moorage.contracts.actions import contract_version_add, contract_version_update, terms_accept, terms_required
+from moorage.contracts.actions import (
+    clean_ip,
+    contract_version_add,
+    contract_version_update,
+    terms_accept,
+    terms_required,
+)
 from moorage.contracts.models import Acceptance, ContractTemplate, ProductContract
 from moorage.core.errors import DomainError
 from moorage.orders.actions import CartItem, order_checkout
@@ -112,8 +118,11 @@ def test_two_products_with_the_same_contract_need_one_acceptance(
 
 
 def test_a_junk_address_is_stored_as_unknown(client_account, starter_with_terms, now):
-    order(client_account, starter_with_terms, now=now, accept=True, ip="not-an-ip")
+    contracts.record(
+        client=client_account, products=[starter_with_terms], accepted=True, order_id=7, ip_address="not-an-ip", now=now
+    )
     assert Acceptance.objects.get().ip_address is None
+    assert clean_ip(" 2001:db8::1 ") == "2001:db8::1" and clean_ip("") is None and clean_ip(None) is None
 
 
 def test_terms_acceptance_is_stored_once_per_version(client_account, site_terms, now):

@@ -22,6 +22,7 @@ from moorage.billing.models import InvoiceLine
 from moorage.core.cycles import Cycle
 from moorage.core.errors import DomainError
 from moorage.core.money import ZERO, round_money
+from moorage.core.validators import text_problem
 from moorage.promotions.models import PromoCode, Redemption
 from moorage.services.components import Charge, PricedItem
 from moorage.services.models import ServiceComponent
@@ -36,9 +37,12 @@ def _refuse(message: str, code: str) -> DomainError:
 def find(code: str) -> PromoCode:
     """The code as staff wrote it, whatever its case; refused when unknown or switched off."""
     code = (code or "").strip()
-    promo = PromoCode.objects.filter(code__iexact=code).first() if 0 < len(code) <= 64 else None
+    # A NUL or another control character is no code (and PostgreSQL refuses NUL in a query).
+    plausible = 0 < len(code) <= 64 and text_problem(code) is None
+    promo = PromoCode.objects.filter(code__iexact=code).first() if plausible else None
     if promo is None:
-        raise _refuse(_("The promotional code %(code)s does not exist") % {"code": code[:64]}, "promo_unknown")
+        shown = code[:64] if text_problem(code) is None else ""
+        raise _refuse(_("The promotional code %(code)s does not exist") % {"code": shown}, "promo_unknown")
     if not promo.active:
         raise _refuse(
             _("The promotional code %(code)s is no longer available") % {"code": promo.code}, "promo_inactive"
