@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "captcha",  # django-simple-captcha: Image Verification (MOORAGE_CAPTCHA)
     "moorage.core",
     "moorage.customers",
     "moorage.push",
@@ -175,6 +176,10 @@ MOORAGE_SITE_URL = env("MOORAGE_SITE_URL").rstrip("/")
 # member, and `moorage check --deploy` warns in production when it is off.
 MOORAGE_STAFF_2FA_REQUIRED = env_bool("MOORAGE_STAFF_2FA_REQUIRED", PRODUCTION)
 OTP_TOTP_ISSUER = env("MOORAGE_COMPANY_NAME", "Moorage Hosting")
+# Image Verification (django-simple-captcha) on the client registration form and on a new client's
+# first checkout. Off by default (the embedded demo); turn it on for a public site.
+MOORAGE_CAPTCHA = env_bool("MOORAGE_CAPTCHA", False)
+CAPTCHA_TIMEOUT = 10  # minutes a picture stays valid
 # --- end of sign-in security -----------------------------------------------------------------
 
 LANGUAGE_CODE = "en"

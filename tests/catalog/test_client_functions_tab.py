@@ -82,7 +82,7 @@ def test_unavailable_functions_may_be_enabled_but_clients_are_refused(starter, s
     )
     starter.refresh_from_db()
     assert starter.client_functions == ["contracts", "edit_forms"]
-    assert "not available yet" in starter.client_function_refusal("contracts")
+    assert "not available yet" in starter.client_function_refusal("edit_forms")
 
 
 # --- the staff page --------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def test_the_tab_lists_every_function_with_its_state(browser, starter):
         assert f'<input type="checkbox" id="fn-{code}" disabled' in html  # shown, cannot be enabled
         assert f'name="functions" value="{code}"' not in html
     assert "Not applicable to shared hosting on ispmanager" in html
-    assert "Contracts are not available yet" in html
+    assert "Order forms are not available yet" in html
     assert 'name="enable_all"' in html
     assert 'name="layout" value="right"' in html
 

@@ -44,12 +44,7 @@ FUNCTIONS: tuple[ClientFunction, ...] = (
     ),
     ClientFunction("change_label", gettext_noop("Change Label"), "Change the label shown next to the service."),
     ClientFunction("change_ownership", gettext_noop("Change Ownership"), "Transfer the service to another client."),
-    ClientFunction(
-        "contracts",
-        gettext_noop("Contracts"),
-        "View the agreements accepted when ordering.",
-        unavailable="contracts are not available yet (agreement acceptance comes with order forms)",
-    ),
+    ClientFunction("contracts", gettext_noop("Contracts"), "View the agreements accepted when ordering."),
     ClientFunction("databases", gettext_noop("Databases"), "Manage the account's databases on the panel."),
     ClientFunction("usage", gettext_noop("Disk & Bandwidth Usage"), "View disk space and bandwidth usage."),
     ClientFunction("downloads", gettext_noop("Downloads"), "Download files staff attached to the product."),

@@ -7,6 +7,7 @@ change (new price, hidden product) shows up at once and checkout prices the same
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from moorage.core.errors import DomainError
 from moorage.core.money import ZERO
 from moorage.orders.actions import CartItem, PricedItem, price_item
+from moorage.promotions import checkout as promotions
+from moorage.services.components import Charge
 
 SESSION_KEY = "moorage_cart"
 # One checkout key per cart content: the same cart checked out twice (double submit, two tabs) makes
@@ -118,12 +121,43 @@ def lines(session) -> list[CartLine]:  # noqa: ANN001
     return result
 
 
-def totals(cart_lines: list[CartLine]) -> dict[str, Decimal]:
-    """Sums shown on the cart: first-period prices, setup fees and the first invoice's total."""
+@dataclass(frozen=True)
+class CartDiscount:
+    """A promotional code's discount on one cart line, as checkout will write it."""
+
+    line: CartLine
+    charge: Charge
+
+
+def discounts(session, cart_lines: list[CartLine], *, client_id: int | None, today: dt.date):  # noqa: ANN001, ANN201
+    """The entered code's discounts on the cart as it is now, and why it does not apply (or None).
+
+    Priced the way checkout prices them (`promotions.checkout.discounts`); lines that cannot be
+    ordered are left out, so the indexes are mapped back to the cart's own lines."""
+    code = promo_code(session)
+    priced = [line for line in cart_lines if line.priced is not None]
+    if not code or not priced:
+        return [], None
+    try:
+        found = promotions.discounts(code, client_id=client_id, priced=[line.priced for line in priced], today=today)
+    except DomainError as exc:
+        return [], exc
+    return [CartDiscount(priced[index], charge) for index, charge in found], None
+
+
+def totals(cart_lines: list[CartLine], cart_discounts: list[CartDiscount] = ()) -> dict[str, Decimal]:  # type: ignore[assignment]
+    """Sums shown on the cart: first-period prices, setup fees, discounts and the first invoice's total."""
     recurring = sum((line.priced.amount for line in cart_lines if line.priced), ZERO)
     setup = sum((line.priced.setup_fee for line in cart_lines if line.priced), ZERO)
     extras = sum((line.priced.charges_due for line in cart_lines if line.priced), ZERO)
-    return {"price": recurring, "setup": setup, "extras": extras, "total": recurring + setup + extras}
+    discount = sum((d.charge.amount for d in cart_discounts), ZERO)
+    return {
+        "price": recurring,
+        "setup": setup,
+        "extras": extras,
+        "discount": discount,
+        "total": recurring + setup + extras + discount,
+    }
 
 
 def checkout_key(session) -> str:  # noqa: ANN001

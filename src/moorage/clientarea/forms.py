@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from moorage.catalog.hostname import HostnameRule
 from moorage.catalog.models import Product
+from moorage.contracts.actions import terms_required
+from moorage.contracts.models import ContractVersion
 from moorage.core.cycles import CYCLE_LABELS, Cycle
 from moorage.core.errors import DomainError
 from moorage.core.validators import single_line
@@ -107,7 +109,39 @@ def current_language() -> str:
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-class RegistrationForm(ProfileFieldsMixin, forms.Form):
+def captcha_field() -> forms.Field:
+    """Image Verification (django-simple-captcha): the characters of a picture, each picture once."""
+    from captcha.fields import CaptchaField
+
+    return CaptchaField(
+        label=_("Image Verification"),
+        help_text=_("Type the characters you see in the picture."),
+        error_messages={"invalid": _("The characters do not match the picture; try the new one.")},
+    )
+
+
+def version_ids(versions: list[ContractVersion]) -> str:
+    """The versions a page shows, as the hidden field that comes back with the checkbox."""
+    return ",".join(str(v.pk) for v in versions)
+
+
+class ShownVersionsMixin:
+    """A checkbox accepting contract versions, with the ids of the versions the page showed, so an
+    acceptance is stored only for the exact texts the client had in front of them."""
+
+    def add_acceptance(self, name: str, versions: list[ContractVersion], label: str) -> None:
+        fields = self.fields  # type: ignore[attr-defined]
+        fields[name] = forms.BooleanField(label=label, required=False)
+        fields[f"{name}_versions"] = forms.CharField(
+            required=False, max_length=200, widget=forms.HiddenInput, initial=version_ids(versions)
+        )
+
+    def shown_current(self, name: str, versions: list[ContractVersion]) -> bool:
+        """Whether the versions the page showed are still the current ones."""
+        return (self.cleaned_data.get(f"{name}_versions") or "") == version_ids(versions)  # type: ignore[attr-defined]
+
+
+class RegistrationForm(ShownVersionsMixin, ProfileFieldsMixin, forms.Form):
     email = forms.EmailField(label=_("Email Address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label=_("Password"),
@@ -124,11 +158,28 @@ class RegistrationForm(ProfileFieldsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.add_profile_fields()
         self.fields["language"] = language_field(current_language())
+        # Terms of Service / Privacy Policy: required while staff mark a template as the terms.
+        self.terms = terms_required()
+        if self.terms:
+            names = ", ".join(v.template.name for v in self.terms)
+            self.add_acceptance(
+                "accept_terms", self.terms, _("I have read and accepted the %(names)s") % {"names": names}
+            )
+        if settings.MOORAGE_CAPTCHA:
+            self.fields["captcha"] = captcha_field()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
             self.add_error("password2", _("The two passwords do not match"))
+        if self.terms:
+            if not data.get("accept_terms"):
+                self.add_error("accept_terms", _("Please read and accept the terms to create an account"))
+            elif not self.shown_current("accept_terms", self.terms):
+                self.add_error("accept_terms", _("The terms have changed; please read them again"))
+                self.data = self.data.copy()
+                self.data["accept_terms_versions"] = version_ids(self.terms)
+                self.data["accept_terms"] = ""
         return data
 
 
@@ -257,10 +308,38 @@ class ConfigureForm(forms.Form):
             hostname.label = _("Hostname (optional)")
 
 
-class CheckoutForm(forms.Form):
+class CheckoutForm(ShownVersionsMixin, forms.Form):
     notes = forms.CharField(
         label=_("Notes / additional information"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Optional")}),
     )
+
+    def __init__(self, *args: Any, contracts: list[ContractVersion] = (), captcha: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contracts = list(contracts)
+        if self.contracts:
+            names = ", ".join(v.template.name for v in self.contracts)
+            self.add_acceptance(
+                "accept_contracts", self.contracts, _("I have read and accepted the %(names)s") % {"names": names}
+            )
+        if captcha:
+            self.fields["captcha"] = captcha_field()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            self.contracts
+            and data.get("accept_contracts")
+            and not self.shown_current("accept_contracts", self.contracts)
+        ):
+            self.add_error("accept_contracts", _("The contract has changed; please read it again"))
+            self.data = self.data.copy()
+            self.data["accept_contracts_versions"] = version_ids(self.contracts)
+            self.data["accept_contracts"] = ""
+        return data
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.contracts and self.cleaned_data.get("accept_contracts"))

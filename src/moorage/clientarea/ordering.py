@@ -22,9 +22,12 @@ from moorage.catalog.models import OrderPage, Price, Product
 from moorage.clientarea import cart
 from moorage.clientarea.configure import sections as configure_sections
 from moorage.clientarea.forms import CheckoutForm, ConfigureForm, add_domain_error
+from moorage.clientarea.promo import cart_context
 from moorage.clientarea.views import acting_user, client_of, client_required
+from moorage.contracts import checkout as contracts
 from moorage.core import clock
 from moorage.core.errors import DomainError
+from moorage.core.logins import client_ip
 from moorage.orders.actions import CartItem, order_checkout, price_item
 from moorage.orders.models import Order
 from moorage.payments import gateways
@@ -145,8 +148,8 @@ def cart_view(request: HttpRequest) -> HttpResponse:
         "clientarea/cart.html",
         {
             "lines": lines,
-            "totals": cart.totals(lines),
             "has_errors": any(line.error for line in lines),
+            **cart_context(request, lines),
         },
     )
 
@@ -188,7 +191,13 @@ def _checkout(request: HttpRequest) -> HttpResponse:
     if not lines:
         messages.info(request, _("Your cart is empty."))
         return redirect("clientarea:cart")
-    form = CheckoutForm(request.POST if request.method == "POST" else None)
+    actor = acting_user(request)
+    required = contracts.required([line.priced.product for line in lines if line.priced])
+    # Image Verification on a new client's first order (MOORAGE_CAPTCHA), not for staff logged in as them.
+    captcha = bool(
+        settings.MOORAGE_CAPTCHA and actor.pk == request.user.pk and not Order.objects.filter(client=client).exists()
+    )
+    form = CheckoutForm(request.POST if request.method == "POST" else None, contracts=required, captcha=captcha)
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -196,15 +205,18 @@ def _checkout(request: HttpRequest) -> HttpResponse:
                 client=client,
                 items=[line.item for line in lines],
                 now=clock.now(),
-                actor=acting_user(request),
+                actor=actor,
                 notes=form.cleaned_data["notes"],
-                ip_address=request.META.get("REMOTE_ADDR") or None,
+                ip_address=client_ip(request),
                 checkout_key=cart.checkout_key(request.session),
                 promo_code=cart.promo_code(request.session),
-                accept_contracts=bool(request.POST.get("accept_contracts")),
+                accept_contracts=form.accepted,
             )
         except DomainError as exc:
-            error = _item_error(exc, lines)
+            if exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                error = _item_error(exc, lines)
         else:
             cart.clear(request.session)
             return redirect("clientarea:order_complete", number=order.number)
@@ -214,8 +226,9 @@ def _checkout(request: HttpRequest) -> HttpResponse:
         {
             "client": client,
             "lines": lines,
-            "totals": cart.totals(lines),
             "form": form,
+            "contracts": required,
+            **cart_context(request, lines),
             "error": error,
             "has_errors": any(line.error for line in lines),
             "bank": gateways.bank_transfer(),

@@ -44,6 +44,7 @@ from moorage.clientarea.forms import (
     current_language,
 )
 from moorage.clientarea.templatetags.moorage_ui import money
+from moorage.contracts.actions import terms_accept
 from moorage.core import clock, logins, two_factor
 from moorage.core.errors import DomainError
 from moorage.core.models import User
@@ -160,6 +161,15 @@ def register_view(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
+            if form.terms:
+                # Registration is its own durable action: the terms acceptance follows it at once,
+                # for exactly the versions the form showed (checked in RegistrationForm.clean).
+                terms_accept(
+                    client_id=client.pk,
+                    version_ids=[v.pk for v in form.terms],
+                    ip_address=logins.client_ip(request),
+                    now=clock.now(),
+                )
             login(request, client.user, backend=AUTH_BACKEND)
             messages.success(
                 request, _("Welcome, %(display_name)s! Your account is ready.") % {"display_name": client.display_name}
@@ -293,6 +303,12 @@ PAGE_NAMES = {
 }
 
 
+def _has_contracts(service: Service) -> bool:
+    from moorage.clientarea.fn_contracts import has_contracts  # it imports this module
+
+    return has_contracts(service)
+
+
 def service_menu(
     service: Service, enabled: list[dict], panel: dict | None, *, cancellation_pending: bool
 ) -> list[dict]:
@@ -311,6 +327,7 @@ def service_menu(
         "change_billing_cycle": open_change and service.product.prices.count() > 1,
         "cancellation": service.status in CANCELLABLE or cancellation_pending,
         "edit_forms": service.form_answers.exists(),
+        "contracts": _has_contracts(service),
     }
     entries = []
     for item in enabled:
