@@ -152,8 +152,8 @@ def _ours(module: RegistrarModule, name: str) -> DomainInfo | None:
     A retry adopts on `info()` only when the module says this registrar account sponsors the name
     (`DomainInfo.ours`, which the EPP module sets from the record's sponsor); when it cannot tell, the
     retry repeats the call, and the module answers a repeated create or transfer of a name already
-    ours with that name's record, and refuses it (object exists) when it is someone else's. Either way nothing is registered twice: the
-    registry itself never creates a name twice.
+    ours with that name's record, and refuses it (object exists) when it is someone else's. Either
+    way nothing is registered twice: the registry itself never creates a name twice.
     """
     try:
         info = module.info(name)
