@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "moorage.orders",
     "moorage.upgrades",
     "moorage.cancellations",
+    "moorage.reconciliation",
     "moorage.payments",
     "moorage.servicefunctions",
     "moorage.automation",
