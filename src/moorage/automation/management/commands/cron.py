@@ -27,6 +27,9 @@ LABELS = {
     "emails_requeued": "emails re-queued",
     "emails_unknown": "emails left sending by a stopped worker (now unknown: check and resend)",
     "orders_deleted": "order deletions completed",
+    "reconcile_runs": "panels reconciled with billing",
+    "reconcile_new_findings": "new reconciliation findings (staff told)",
+    "reconcile_errors": "panels that could not be reconciled",
     "failures": "failures",
 }
 
