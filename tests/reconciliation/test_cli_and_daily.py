@@ -43,7 +43,7 @@ def test_exit_status_follows_the_panels(capsys, panel, live):
     panel.call("user.edit", sok="ok", name="intruder", passwd="Intruder-pw-1", preset="basic")
     code, out, _err = cli(capsys)
     assert code == 1
-    assert "  state_mismatch: shop service #%d (billing=active, panel=suspended) [fix: resume] NEW" % live.pk in out
+    assert f"  state_mismatch: shop service #{live.pk} (billing=active, panel=suspended) [fix: resume] NEW" in out
     assert "unknown_panel_user: intruder (panel=active) [fix: adopt] NEW" in out
 
     code, out, _err = cli(capsys, "--json")
@@ -80,9 +80,8 @@ def test_daily_report_tells_staff_once_of_new_findings(panel, live, staff, now):
     [mail] = Notification.objects.filter(template="staff_reconcile_findings")
     assert mail.to_email == staff.email
     assert "Panels differ from billing: 1 new finding" in mail.subject
-    assert "panel-1: Suspended on one side, active on the other, user shop, service #%d (fix: Resume)" % live.pk in (
-        mail.body
-    )
+    expected = f"panel-1: Suspended on one side, active on the other, user shop, service #{live.pk} (fix: Resume)"
+    assert expected in mail.body
 
     # The same date again: nothing reconciled, nothing sent.
     again = automation_run(today=DAY, now=day + dt.timedelta(minutes=5))
