@@ -106,7 +106,7 @@ class FindingAdmin(ReadOnlyAdmin):
                 ),
             )
         shown = {k: v for k, v in d.items() if k != "fix"}
-        return ", ".join(f"{k}: {v}" for k, v in shown.items())
+        return ", ".join(f"{k}: {v}" for k, v in sorted(shown.items()))
 
     @admin.display(description=_("Fix"))
     def fix_column(self, obj: Finding) -> str:

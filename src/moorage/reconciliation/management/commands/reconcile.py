@@ -38,7 +38,7 @@ def _describe(f: dict[str, Any]) -> str:
     if f["kind"] == "package_mismatch":
         what = ", ".join(f"{k} {w!r} wanted, {v!r} found" for k, (w, v) in d.get("differences", {}).items())
     else:
-        what = ", ".join(f"{k}={v}" for k, v in d.items())
+        what = ", ".join(f"{k}={v}" for k, v in sorted(d.items()))
     service = f" service #{f['service']}" if f["service"] else ""
     fix = f" [fix: {f['fix']}]" if f["fix"] else ""
     return f"  {f['kind']}: {f['username']}{service} ({what}){fix}{' NEW' if f['new'] else ''}"
