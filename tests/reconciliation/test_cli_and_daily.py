@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from moorage.automation.run import automation_run
-from moorage.notifications.models import Notification, NotificationTemplate
+from moorage.notifications.models import Notification
 from moorage.provisioning.models import AppConnection
 from moorage.provisioning.runner import run_due_jobs
 from moorage.reconciliation.models import DailyReport, Finding
@@ -78,7 +78,6 @@ def test_daily_report_tells_staff_once_of_new_findings(panel, live, staff, now):
     result = automation_run(today=DAY, now=day)
     assert result.counts["reconcile_runs"] == 1 and result.counts["reconcile_new_findings"] == 1
     [mail] = Notification.objects.filter(template="staff_reconcile_findings")
-    assert NotificationTemplate.objects.filter(event="staff_reconcile_findings", is_default=True).exists()
     assert mail.to_email == staff.email
     assert "Panels differ from billing: 1 new finding" in mail.subject
     expected = f"panel-1: Suspended on one side, active on the other, user shop, service #{live.pk} (fix: Resume)"
