@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "moorage.orders",
     "moorage.upgrades",
     "moorage.cancellations",
+    "moorage.reconciliation",
     "moorage.payments",
     "moorage.servicefunctions",
     "moorage.automation",
