@@ -10,14 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from moorage.modules.ispmanager.client import elems, flat
-from moorage.modules.ispmanager.module import (
-    INT_PARAMS,
-    IspManagerModule,
-    add_limits,
-    marker_comment,
-    panel_overrides,
-)
+from moorage.modules.ispmanager.client import flat
+from moorage.modules.ispmanager.fields import INT_PARAMS, add_limits, panel_overrides
+from moorage.modules.ispmanager.module import IspManagerModule, marker_comment
 from moorage.provisioning.interface import OURS, PERMANENT, Connection, ModuleError
 
 
@@ -41,7 +36,7 @@ def package_differences(
     out: dict[str, dict[str, tuple[str, str]]] = {}
     presets: dict[str, dict[str, str]] = {}
     with self._client(conn) as c:
-        listed = {row.get("name") for row in elems(c.call("user"))}
+        listed = {row.get("name") for row in c.rows("user")}
         for username, options in wanted.items():
             if username not in listed:
                 continue
