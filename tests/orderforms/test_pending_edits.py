@@ -197,6 +197,49 @@ def test_paid_after_the_service_ended_is_not_applied(service, now):
     assert state(service)["answers"] == before["answers"]
 
 
+# --- renewals invoiced at the old price --------------------------------------------------------------
+
+
+def price_changes(invoice) -> list[tuple[str, Decimal, dt.date]]:  # noqa: ANN001
+    return [
+        (d.description, d.amount, d.period_start)
+        for d in invoice.lines.order_by("id")
+        if "(price change)" in d.description
+    ]
+
+
+def test_a_renewal_already_invoiced_gets_the_difference_on_the_change_invoice(service, now):
+    renewal = renew(service, now=now + LATER)  # the period from Feb 15 is invoiced at the old price
+    result = edit(service, {"backup": "1"}, now)
+    assert price_changes(result.invoice) == [("Daily backups (price change)", D("3.00"), dt.date(2026, 2, 15))]
+    assert result.pending.covered_until == dt.date(2026, 3, 14)
+    pay(result.invoice, now)
+    assert price_changes(Invoice.objects.get(pk=renewal.pk)) == []  # not charged twice
+    assert Invoice.objects.filter(kind="upgrade").count() == 1
+
+
+def test_a_renewal_invoiced_while_the_change_waits_gets_the_difference_when_it_is_paid(service, now):
+    result = edit(service, {"backup": "1"}, now)
+    renewal = renew(service, now=now + LATER)
+    total = renewal.total
+    pay(result.invoice, now)
+    renewal = Invoice.objects.get(pk=renewal.pk)
+    assert price_changes(renewal) == [("Daily backups (price change)", D("3.00"), dt.date(2026, 2, 15))]
+    assert renewal.total == total + D("3.00")
+    assert Invoice.objects.filter(kind="upgrade").count() == 1
+
+
+def test_a_renewal_paid_while_the_change_waits_gets_the_difference_on_a_new_invoice(service, now):
+    result = edit(service, {"backup": "1"}, now)
+    renewal = renew(service, now=now + LATER)
+    pay(renewal, now, tid="R1")
+    pay(result.invoice, now)
+    assert price_changes(Invoice.objects.get(pk=renewal.pk)) == []
+    extra = Invoice.objects.filter(kind="upgrade").exclude(pk=result.invoice.pk).get()
+    assert price_changes(extra) == [("Daily backups (price change)", D("3.00"), dt.date(2026, 2, 15))]
+    assert extra.status == Invoice.Status.UNPAID
+
+
 # --- the panel follows only after payment -----------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
-from moorage.billing.actions import LineSpec, cancel_invoice, issue_invoice, lock_invoice
+from moorage.billing.actions import LineSpec, add_line, cancel_invoice, issue_invoice, lock_invoice
 from moorage.billing.dates import first_invoice_due
 from moorage.billing.models import Invoice, InvoiceLine
 from moorage.billing.proration import remaining_units
@@ -229,14 +229,45 @@ def _checked(
     return new_values
 
 
+def _billed_after(service: Service, day: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The service's periods starting after `day` already invoiced (not cancelled): (first, last day)."""
+    rows = (
+        InvoiceLine.objects.filter(
+            service=service, kind=InvoiceLine.Kind.SERVICE, period_start__gt=day, period_end__isnull=False
+        )
+        .exclude(invoice__status=Invoice.Status.CANCELLED)
+        .values_list("period_start", "period_end")
+        .distinct()
+        .order_by("period_start")
+    )
+    return list(rows)
+
+
+def _difference_line(
+    service: Service, f: FormField, value: str, amount: Decimal, start: dt.date, end: dt.date
+) -> LineSpec:
+    """The new price per cycle minus the old one, for a period already invoiced at the old price."""
+    return LineSpec(
+        kind=InvoiceLine.Kind.OPTION,
+        description=(describe(f, value) + " " + gettext("(price change)"))[:300],
+        amount=amount,
+        service=service,
+        cycle=service.cycle,
+        period_start=start,
+        period_end=end,
+    )
+
+
 def _edit_lines(
     service: Service, fields: dict[str, FormField], new_values: dict[str, str], *, now: dt.datetime
-) -> tuple[list[LineSpec], Decimal]:
-    """The invoice lines the change needs (one-time prices, the pro-rated rest of the running period
-    when the price per cycle rises) and the change of the price per cycle. Nothing is written."""
+) -> tuple[list[LineSpec], Decimal, dt.date | None]:
+    """The invoice lines the change needs (one-time prices; when the price per cycle rises, the
+    pro-rated rest of the running period and the whole difference for later periods already invoiced),
+    the change of the price per cycle, and the last day those lines cover. Nothing is written."""
     lines: list[LineSpec] = []
     change = ZERO
     period = _current_period(service) if service.status in EDITABLE_STATUSES else None
+    later = _billed_after(service, period[1] - dt.timedelta(days=1)) if period else []
     today = local_date(now)
     unit = product_setting(service.product, "upgrade_proration")
     for code, value in new_values.items():
@@ -273,12 +304,17 @@ def _edit_lines(
                         period_end=due - dt.timedelta(days=1),
                     )
                 )
+            for first, last in later:
+                lines.append(_difference_line(service, f, value, recurring - old_recurring, first, last))
     # A lower price is never credited back: it applies from the next renewal, and so do the pro-rata
     # lines of a change that costs less in total.
     prorata_total = sum((line.amount for line in lines if line.period_start is not None), ZERO)
     if prorata_total < 0:
         lines = [line for line in lines if line.period_start is None]
-    return lines, change
+    covered = None
+    if period and unit:
+        covered = max([period[1] - dt.timedelta(days=1), *(last for _, last in later)])
+    return lines, change, covered
 
 
 def _apply(
@@ -366,7 +402,7 @@ def service_form_edit(
             field="form",
             code="edit_pending",
         )
-    lines, change = _edit_lines(service, fields, new_values, now=now)
+    lines, change, covered = _edit_lines(service, fields, new_values, now=now)
     result.changed, result.price_change = list(new_values), change
     if lines:
         today = local_date(now)
@@ -388,6 +424,7 @@ def service_form_edit(
                     answers=new_values,
                     invoice=result.invoice,
                     by_staff=by_staff,
+                    covered_until=covered,
                     created_at=now,
                 )
         except IntegrityError:  # cannot happen under the service lock; said clearly if it ever does
@@ -458,6 +495,7 @@ def apply_paid_form_edits(invoice: Invoice, *, now: dt.datetime, actor: User | N
             )
             continue
         values = {c: clean_value(fields[c], v, where=f"form.{c}") for c, v in pending.answers.items()}
+        _bill_periods_issued_meanwhile(service, pending, fields, values, now=now, actor=actor)
         pending.status, pending.applied_at = PendingFormEdit.Status.APPLIED, now
         pending.save(update_fields=["status", "applied_at"])
         entry = audit(
@@ -469,6 +507,58 @@ def apply_paid_form_edits(invoice: Invoice, *, now: dt.datetime, actor: User | N
             data={"changed": values, "invoice": invoice.number, "pending": pending.pk},
         )
         _apply(service, fields, values, now=now, actor=actor, key=f"edit_forms:{entry.pk}")
+
+
+def _bill_periods_issued_meanwhile(
+    service: Service,
+    pending: PendingFormEdit,
+    fields: dict[str, FormField],
+    values: dict[str, str],
+    *,
+    now: dt.datetime,
+    actor: User | None,
+) -> None:
+    """Inner step (service and its unpaid invoices locked by the payment flow): periods invoiced
+    after the change was made, at the old price, get the difference: on their invoice while it is
+    unpaid, else on a new upgrade invoice. Nothing when the price per cycle does not rise."""
+    if pending.covered_until is None:
+        return
+    rises = []
+    for code, value in values.items():
+        f = fields[code]
+        live = _live_component(service, f)
+        diff = _new_recurring(service, f, value)[0] - (live.recurring_amount if live else ZERO)
+        rises.append((f, value, diff))
+    if sum((d for _, _, d in rises), ZERO) <= 0:
+        return
+    extra: list[LineSpec] = []
+    for first, last in _billed_after(service, pending.covered_until):
+        specs = [_difference_line(service, f, value, diff, first, last) for f, value, diff in rises if diff]
+        unpaid = (
+            InvoiceLine.objects.filter(service=service, kind=InvoiceLine.Kind.SERVICE, period_start=first)
+            .filter(invoice__status=Invoice.Status.UNPAID)
+            .values_list("invoice_id", flat=True)
+            .first()
+        )
+        # An unpaid invoice of the service is held already (the payment flow locked them all).
+        invoice = lock_invoice(unpaid) if unpaid is not None else None
+        if invoice is not None and invoice.status == Invoice.Status.UNPAID:
+            for spec in specs:
+                add_line(invoice=invoice, spec=spec, now=now, actor=actor)
+        else:
+            extra.extend(specs)
+    if extra:
+        today = local_date(now)
+        days = int(product_setting(service.product, "first_invoice_due_days", BillingDefaults.load()))
+        issue_invoice(
+            client=service.client,
+            kind=Invoice.Kind.UPGRADE,
+            lines=extra,
+            issue_date=today,
+            due_date=first_invoice_due(today, days),
+            now=now,
+            actor=actor,
+        )
 
 
 @transaction.atomic(durable=True)

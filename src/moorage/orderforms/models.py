@@ -121,6 +121,9 @@ class PendingFormEdit(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     by_staff = models.BooleanField(default=False)
+    # The last day the invoice bills the new price for (the running period, or a later one already
+    # invoiced); a period billed after it at the old price gets the difference when the change applies.
+    covered_until = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField()
     # Set once, when the status leaves pending.
     applied_at = models.DateTimeField(null=True, blank=True)
