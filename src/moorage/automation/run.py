@@ -95,9 +95,11 @@ class RunResult:
 
 def _housekeeping(now: dt.datetime) -> dict[str, int]:
     """Wake workers for job and notification rows that lost their wake-up; finish order deletions;
-    end the cancelled add-ons whose paid time is over."""
+    end the cancelled add-ons whose paid time is over; close Edit Forms changes whose invoice was
+    cancelled."""
     from moorage.addons.actions import end_due_addons
     from moorage.notifications.delivery import mark_stale_sending, requeue_lost
+    from moorage.orderforms.actions import close_cancelled_form_edits
     from moorage.orders.deletion import order_finish_deletions
     from moorage.payments.autopay import auto_charge_requeue
     from moorage.provisioning.runner import _due
@@ -122,6 +124,7 @@ def _housekeeping(now: dt.datetime) -> dict[str, int]:
         "emails_unknown": unknown,
         "orders_deleted": order_finish_deletions(now=now),
         "addons_ended": end_due_addons(now=now),
+        "form_edits_closed": close_cancelled_form_edits(now=now),
     }
 
 
