@@ -116,7 +116,7 @@ def configure(page, base: str, starter: Product, ssl: Product) -> None:  # noqa:
     """The configure page, filled in: monthly, PHP 8.3, 3 GB extra disk, backups, SSL, a new domain."""
     page.goto(f"{base}/order/product/{starter.pk}/")
     page.select_option("#id_cycle", "monthly")
-    page.fill("#id_hostname", DOMAIN)
+    # No hostname typed: the domain chosen below is the hostname, of the plan and of the certificate.
     page.select_option("#id_form_php", "php83")
     page.fill("#id_form_disk", "3")
     page.get_by_test_id("addon-backups").check()
@@ -174,6 +174,9 @@ def test_full_order_with_every_component_in_the_browser(live_server, page, setti
     ]
     # 4.99 + 2.00 + 1.50 + 3.00 + 1.00 setup + 12.00 domain - 2.30, and 49.00 - 9.80 for the certificate.
     assert page.get_by_test_id("cart-total").inner_text() == "61.39 USD"
+    assert " ".join(page.locator(".cart-table tfoot tr", has_text="Setup fees").inner_text().split()) == (
+        "Setup fees 1.00 USD"  # the add-on's
+    )
     shot(page, "walk-04-promo")
     total = page.get_by_test_id("cart-total").inner_text()
 
