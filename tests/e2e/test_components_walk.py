@@ -253,9 +253,12 @@ def test_full_order_with_every_component_in_the_browser(live_server, page, setti
     assert (int(account["limit_quota"]), int(account["limit_db"])) == (6144, 6)
     assert separate.items.get().service.status == Service.Status.ACTIVE
 
-    page.goto(f"{base}/domains/")
+    page.goto(f"{base}/services/")  # the Domains page is linked from the Services page
+    shot(page, "walk-11-services")
+    page.get_by_role("link", name="Your domains").click()
+    page.wait_for_url(f"{base}/domains/")
     assert DOMAIN in page.locator("main").inner_text()
-    shot(page, "walk-11-domains")
+    shot(page, "walk-12-domains")
     page.goto(f"{base}/services/{hosting_service.pk}/")
     assert page.get_by_test_id("service-status").inner_text() == "Active"
-    shot(page, "walk-12-service")
+    shot(page, "walk-13-service")
