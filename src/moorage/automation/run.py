@@ -125,6 +125,18 @@ def _housekeeping(now: dt.datetime) -> dict[str, int]:
     }
 
 
+def _daily_reconciliation(today: dt.date, now: dt.datetime) -> dict[str, int]:
+    """Compare the panels with billing once per date and tell staff what is new; a panel that
+    cannot be read is a finding of the report, and nothing here ends the run."""
+    from moorage.reconciliation.daily import reconcile_daily
+
+    try:
+        return reconcile_daily(today=today, now=now)
+    except Exception:
+        log.exception("daily reconciliation for %s failed", today)
+        return {"reconcile_failed": 1}
+
+
 def _apply_one(step, ctx: Context, pk: int, run: AutomationRun) -> tuple[bool, str | None]:  # noqa: ANN001
     """Apply one item in its own transaction; record what it did. Returns (done, failure text)."""
     try:
@@ -249,6 +261,7 @@ def automation_run(
         _run_steps(ctx, result, heartbeat, dry_run=dry_run, say=say)
         if not dry_run:
             result.counts.update(_housekeeping(now))
+            result.counts.update(_daily_reconciliation(today, now))
     except BaseException as exc:
         # A crash or a stop (Ctrl-C, SIGTERM) ends the run here; kill -9 is caught by the next run.
         if result.run is not None:

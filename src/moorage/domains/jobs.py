@@ -15,6 +15,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from moorage.core.actions import audit
 from moorage.core.clock import local_date
@@ -342,7 +343,7 @@ def domain_job_retry(*, job_id: int, now: dt.datetime, actor: User | None) -> Do
 
     job = DomainJob.objects.select_for_update().get(pk=job_id)
     if job.status not in (J.FAILED, J.ERRORED):
-        raise DomainError("only a failed or waiting job can be retried", field="job", code="job_not_retryable")
+        raise DomainError(_("only a failed or waiting job can be retried"), field="job", code="job_not_retryable")
     domain = lock_domain(job.domain_id)
     if job.status == J.FAILED and domain.status == Domain.Status.FAILED:
         domain.status = Domain.Status.PENDING
@@ -350,7 +351,7 @@ def domain_job_retry(*, job_id: int, now: dt.datetime, actor: User | None) -> Do
             with transaction.atomic():
                 domain.save(update_fields=["status"])
         except IntegrityError as exc:
-            raise DomainError("another live domain has this name now", field="job", code="domain_taken") from exc
+            raise DomainError(_("another live domain has this name now"), field="job", code="domain_taken") from exc
     job.status = J.QUEUED
     job.max_attempts = job.attempts + 20
     job.next_attempt_at = now
