@@ -148,8 +148,12 @@ def discounts(session, cart_lines: list[CartLine], *, client_id: int | None, tod
 def totals(cart_lines: list[CartLine], cart_discounts: list[CartDiscount] = ()) -> dict[str, Decimal]:  # type: ignore[assignment]
     """Sums shown on the cart: first-period prices, setup fees, discounts and the first invoice's total."""
     recurring = sum((line.priced.amount for line in cart_lines if line.priced), ZERO)
-    setup = sum((line.priced.setup_fee for line in cart_lines if line.priced), ZERO)
-    extras = sum((line.priced.charges_due for line in cart_lines if line.priced), ZERO)
+    # Components' setup fees (an add-on's) are setup fees too, in the footer's "Setup fees" line.
+    component_setup = sum(
+        (c.amount for line in cart_lines if line.priced for c in line.priced.charges if c.line_kind == "setup"), ZERO
+    )
+    setup = sum((line.priced.setup_fee for line in cart_lines if line.priced), ZERO) + component_setup
+    extras = sum((line.priced.charges_due for line in cart_lines if line.priced), ZERO) - component_setup
     discount = sum((d.charge.amount for d in cart_discounts), ZERO)
     return {
         "price": recurring,

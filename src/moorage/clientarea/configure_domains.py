@@ -21,6 +21,19 @@ FIELDS = ("action", "name", "years", "auth_code", "parent")
 TEMPLATE = "clientarea/_configure_domains.html"
 
 
+def chosen_name(product: Product, data: QueryDict | None) -> str:
+    """The domain name the posted choice gives the service's hostname ("" for none or a wrong choice):
+    other services that need a hostname get it when the client typed no hostname of their own."""
+    options = options_of(product)
+    if data is None or options is None or not options.enabled:
+        return ""
+    choice = {k: v.strip() for k in FIELDS if (v := data.get(f"domain_{k}", "")[:253]).strip()}
+    try:
+        return check_choice(choice, product, options, prefix="")[1]
+    except DomainError:
+        return ""
+
+
 def section(product: Product, data: QueryDict | None, client: Client | None) -> ConfigureSection:
     options = options_of(product)
     if options is None or not options.enabled:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from moorage.catalog.models import Price, Product
 from moorage.clientarea.configure import ConfigureSection
+from moorage.clientarea.configure_domains import chosen_name
 from moorage.core.cycles import Cycle
 from moorage.customers.models import Client
 from moorage.services.components import CartItem
@@ -90,7 +91,10 @@ def section(product: Product, data: QueryDict | None, client: Client | None) -> 
             cycle = Cycle.ONE_TIME.value
         elif other.price_type == Product.PriceType.FREE:
             cycle = ""
-        hostname = (data.get("hostname") or "").strip() if other.hostname_required and data is not None else ""
+        hostname = ""
+        if other.hostname_required and data is not None:
+            # The hostname typed for the main product, else the domain it registers or uses.
+            hostname = (data.get("hostname") or "").strip() or chosen_name(product, data)
         extra.append(CartItem(other.pk, cycle, hostname, separate_order=True))
     return ConfigureSection(
         template="clientarea/_configure_other.html",
