@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "moorage.orders",
     "moorage.upgrades",
     "moorage.cancellations",
+    "moorage.reconciliation",
     "moorage.payments",
     "moorage.servicefunctions",
     "moorage.automation",
@@ -346,3 +347,14 @@ MIDDLEWARE.insert(
     "moorage.core.middleware.StaffSessionMiddleware",
 )
 # ---- end of the security block ----
+
+# ---- Domains (docs/domains.md) and reconciliation (docs/reconciliation.md) ----
+# The renewal invoice is issued this many days before a domain expires; reminders go out these many
+# days before; an expired domain may still be renewed this long.
+MOORAGE_DOMAIN_RENEW_DAYS = env_int("MOORAGE_DOMAIN_RENEW_DAYS", 30)
+MOORAGE_DOMAIN_REMINDER_DAYS = tuple(
+    sorted({int(d) for d in env("MOORAGE_DOMAIN_REMINDER_DAYS", "30,7,1").split(",") if d.strip().isdigit()})
+)
+MOORAGE_DOMAIN_GRACE_DAYS = env_int("MOORAGE_DOMAIN_GRACE_DAYS", 30)
+# The automation run compares every panel with billing once a day and tells staff of new findings.
+MOORAGE_RECONCILE_DAILY = env_bool("MOORAGE_RECONCILE_DAILY", True)

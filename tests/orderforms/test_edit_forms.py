@@ -47,6 +47,13 @@ def edit(service, answers, now, **kw):  # noqa: ANN001, ANN003, ANN201
     return service_form_edit(service_id=service.pk, answers=answers, now=now + LATER, actor=None, **kw)
 
 
+def paid(result, now):  # noqa: ANN001, ANN201
+    """Pay the invoice of a change waiting for it (the change applies then)."""
+    assert result.pending is not None
+    factories.pay(result.invoice, str(result.invoice.total), transaction_id=f"E{result.invoice.pk}", now=now + LATER)
+    return result
+
+
 def answer(service, code):  # noqa: ANN001, ANN201
     return ServiceFormAnswer.objects.get(service=service, code=code).value
 
@@ -54,6 +61,8 @@ def answer(service, code):  # noqa: ANN001, ANN201
 def test_a_higher_price_invoices_the_rest_of_the_period_and_renews_at_the_new_price(service, now):
     result = edit(service, {"backup": "1"}, now)
     assert result.changed == ["backup"] and result.price_change == D("3.00")
+    assert answer(service, "backup") == "0"  # waits for the invoice
+    paid(result, now)
     assert answer(service, "backup") == "1"
     invoice = result.invoice
     assert invoice.kind == Invoice.Kind.UPGRADE and invoice.client_id == service.client_id
@@ -72,6 +81,9 @@ def test_a_higher_price_invoices_the_rest_of_the_period_and_renews_at_the_new_pr
 def test_the_same_submission_twice_changes_nothing_more(service, now):
     first = edit(service, {"backup": "1", "disk": "1"}, now)
     assert first.changed == ["backup"]
+    waiting = edit(service, {"backup": "1", "disk": "1"}, now)  # a second click before paying
+    assert waiting.changed == [] and waiting.pending == first.pending and waiting.invoice == first.invoice
+    paid(first, now)
     again = edit(service, {"backup": "1", "disk": "1"}, now)
     assert again.changed == [] and again.invoice is None
     assert Invoice.objects.filter(kind="upgrade").count() == 1
@@ -79,7 +91,7 @@ def test_the_same_submission_twice_changes_nothing_more(service, now):
 
 
 def test_a_lower_price_applies_from_the_next_renewal_without_credit(service, now):
-    edit(service, {"disk": "5"}, now)
+    paid(edit(service, {"disk": "5"}, now), now)
     invoices = Invoice.objects.count()
     result = edit(service, {"disk": "0"}, now)
     assert result.invoice is None and result.price_change == D("-1.25")
@@ -94,6 +106,8 @@ def test_a_select_change_moves_the_limits(service, now):
     assert limit_additions(service) == {"limit_quota": 1024}
     result = edit(service, {"os": "php83", "disk": "2"}, now)
     assert sorted(result.changed) == ["disk", "os"]
+    assert limit_additions(service) == {"limit_quota": 1024}  # not before payment
+    paid(result, now)
     assert limit_additions(service) == {"limit_quota": 2048, "limit_db": 1}
     assert result.job is None  # no panel account: nothing to tell a panel
     edit(service, {"os": "php82"}, now)
@@ -150,7 +164,7 @@ def test_the_page_shows_the_answers_and_saves_a_change(signed_in, service):
     assert "PHP 8.2" in page
     response = signed_in.post(url(service), {"form_backup": "1", "form_disk": "1", "form_os": "php82"})
     assert response.status_code == 302
-    assert answer(service, "backup") == "1"
+    assert answer(service, "backup") == "0"  # applies when the invoice is paid
     assert Invoice.objects.filter(kind="upgrade", client=service.client).count() == 1
     detail = signed_in.get(reverse("clientarea:service", args=[service.pk])).content.decode()
     assert 'data-code="edit_forms"' in detail
@@ -219,6 +233,10 @@ def test_form_limits_reach_the_panel_and_follow_an_edit(panel, on_panel, now):
     # preset "basic" has 1024 MB; the product sets no quota override: 1024 + 2 × 1024.
     assert str(panel.state.users[account.username]["limit_quota"]) == "3072"
     result = service_form_edit(service_id=service.pk, answers={"disk": "5"}, now=now + LATER, actor=None)
-    assert result.job is not None and result.job.operation == ProvisioningJob.Operation.CHANGE_PACKAGE
+    assert result.job is None and result.pending is not None  # the panel waits for the payment
+    assert run_due_jobs(now=now + LATER) == 0
+    paid(result, now)
+    job = ProvisioningJob.objects.get(service=service, operation=ProvisioningJob.Operation.CHANGE_PACKAGE)
+    assert job.idempotency_key.startswith("edit_forms:")
     assert run_due_jobs(now=now + LATER) == 1
     assert str(panel.state.users[account.username]["limit_quota"]) == str(1024 + 5 * 1024)

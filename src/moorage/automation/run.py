@@ -95,9 +95,11 @@ class RunResult:
 
 def _housekeeping(now: dt.datetime) -> dict[str, int]:
     """Wake workers for job and notification rows that lost their wake-up; finish order deletions;
-    end the cancelled add-ons whose paid time is over."""
+    end the cancelled add-ons whose paid time is over; close Edit Forms changes whose invoice was
+    cancelled."""
     from moorage.addons.actions import end_due_addons
     from moorage.notifications.delivery import mark_stale_sending, requeue_lost
+    from moorage.orderforms.actions import close_cancelled_form_edits
     from moorage.orders.deletion import order_finish_deletions
     from moorage.payments.autopay import auto_charge_requeue
     from moorage.provisioning.runner import _due
@@ -122,7 +124,20 @@ def _housekeeping(now: dt.datetime) -> dict[str, int]:
         "emails_unknown": unknown,
         "orders_deleted": order_finish_deletions(now=now),
         "addons_ended": end_due_addons(now=now),
+        "form_edits_closed": close_cancelled_form_edits(now=now),
     }
+
+
+def _daily_reconciliation(today: dt.date, now: dt.datetime) -> dict[str, int]:
+    """Compare the panels with billing once per date and tell staff what is new; a panel that
+    cannot be read is a finding of the report, and nothing here ends the run."""
+    from moorage.reconciliation.daily import reconcile_daily
+
+    try:
+        return reconcile_daily(today=today, now=now)
+    except Exception:
+        log.exception("daily reconciliation for %s failed", today)
+        return {"reconcile_failed": 1}
 
 
 def _apply_one(step, ctx: Context, pk: int, run: AutomationRun) -> tuple[bool, str | None]:  # noqa: ANN001
@@ -249,6 +264,7 @@ def automation_run(
         _run_steps(ctx, result, heartbeat, dry_run=dry_run, say=say)
         if not dry_run:
             result.counts.update(_housekeeping(now))
+            result.counts.update(_daily_reconciliation(today, now))
     except BaseException as exc:
         # A crash or a stop (Ctrl-C, SIGTERM) ends the run here; kill -9 is caught by the next run.
         if result.run is not None:

@@ -13,6 +13,7 @@ from moorage.billing.models import Invoice, InvoiceLine
 from moorage.catalog.models import BillingDefaults, Product, product_setting
 from moorage.core.cycles import Cycle, next_due_after
 from moorage.core.models import User
+from moorage.core.money import ZERO
 from moorage.services.actions import advance_due_date
 from moorage.services.models import Service, ServiceComponent
 
@@ -38,17 +39,27 @@ COMPONENT_LINE_KINDS = {
 
 def component_lines(service: Service, start: dt.date, end: dt.date) -> list[LineSpec]:
     """The lines of the service's active components (priced form options, add-ons, recurring
-    discounts) for the period [start, end]: billed with the parent, on the parent's due date."""
+    discounts) for the period [start, end]: billed with the parent, on the parent's due date.
+
+    A discount never takes the period below zero: it is capped at what the plan and the other
+    components cost (a recurring promotional discount fixed at checkout may outgrow a downgraded plan).
+    """
+    components = list(
+        ServiceComponent.objects.filter(service=service, status=ServiceComponent.Status.ACTIVE).order_by("pk")
+    )
+    room = service.recurring_amount + sum((c.recurring_amount for c in components if c.recurring_amount > 0), ZERO)
     lines = []
-    for component in ServiceComponent.objects.filter(service=service, status=ServiceComponent.Status.ACTIVE).order_by(
-        "pk"
-    ):
-        if component.recurring_amount:
+    for component in components:
+        amount = component.recurring_amount
+        if amount < 0:
+            amount = max(amount, -room)
+            room += amount
+        if amount:
             lines.append(
                 LineSpec(
                     kind=COMPONENT_LINE_KINDS[component.kind],
                     description=component.description,
-                    amount=component.recurring_amount,
+                    amount=amount,
                     service=service,
                     cycle=service.cycle,
                     period_start=start,

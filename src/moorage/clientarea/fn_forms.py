@@ -1,5 +1,6 @@
 """Edit Forms (a Client Function): the client reads the answers given when ordering and changes the
-ones staff made client-editable. The money and the panel follow in `orderforms.actions.service_form_edit`."""
+ones staff made client-editable. The money and the panel follow in `orderforms.actions.service_form_edit`;
+a change that needs an invoice waits for its payment, shown here with a link to pay it or withdraw it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from moorage.clientarea.functions import function_service
 from moorage.clientarea.views import acting_user, client_required
 from moorage.core import clock
 from moorage.core.errors import DomainError
-from moorage.orderforms.actions import EDITABLE_STATUSES, service_form_edit
+from moorage.orderforms.actions import (
+    EDITABLE_STATUSES,
+    pending_form_edit,
+    service_form_edit,
+    service_form_edit_cancel,
+)
 from moorage.orderforms.answers import display, form_fields
 from moorage.orderforms.models import FormField, ServiceFormAnswer
 
@@ -29,6 +35,16 @@ def service_edit_forms(request: HttpRequest, pk: int) -> HttpResponse:
     editable = [f for f in fields if f.client_editable and f.type != FormField.Type.HIDDEN] if can_edit else []
     values = dict(stored)
     errors: dict[str, str] = {}
+    if request.method == "POST" and request.POST.get("action") == "cancel_pending":
+        try:
+            service_form_edit_cancel(
+                service_id=service.pk, now=clock.now(), actor=acting_user(request), client_id=service.client_id
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The change waiting for payment was withdrawn and its invoice cancelled."))
+        return redirect("clientarea:service_edit_forms", pk=service.pk)
     if request.method == "POST" and editable:
         answers = {f.code: posted(f, request.POST) or "" for f in editable}
         try:
@@ -41,17 +57,26 @@ def service_edit_forms(request: HttpRequest, pk: int) -> HttpResponse:
             errors[code] = exc.message
             messages.error(request, exc.message)
         else:
-            if not result.changed:
-                messages.info(request, _("Nothing was changed."))
-            elif result.invoice is not None:
+            if result.pending is not None and result.invoice is not None:
                 messages.success(
                     request,
-                    _("Your answers were saved. Invoice #%(number)s covers the change.")
-                    % {"number": result.invoice.number},
+                    _("Invoice #%(number)s covers the change; your answers change when it is paid.")
+                    % {"number": result.invoice.display_number},
                 )
+            elif not result.changed:
+                messages.info(request, _("Nothing was changed."))
             else:
                 messages.success(request, _("Your answers were saved."))
             return redirect("clientarea:service_edit_forms", pk=service.pk)
+    pending = pending_form_edit(service)
+    pending_rows = []
+    if pending is not None:  # the current answers are shown read-only until it is paid or withdrawn
+        editable = []
+        by_code = {f.code: f for f in fields}
+        pending_rows = [
+            {"label": by_code[c].label if c in by_code else c, "value": display(by_code[c], v) if c in by_code else v}
+            for c, v in pending.answers.items()
+        ]
     readonly = [
         {"label": f.label, "value": display(f, stored.get(f.code, ""))}
         for f in fields
@@ -66,5 +91,7 @@ def service_edit_forms(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": field_rows(editable, values, errors),
             "readonly": readonly,
             "has_form": bool(fields),
+            "pending": pending,
+            "pending_rows": pending_rows,
         },
     )

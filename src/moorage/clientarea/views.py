@@ -533,7 +533,7 @@ def invoice_pdf(request: HttpRequest, number: int) -> HttpResponse:
 def invoice_pay_credit(request: HttpRequest, number: int) -> HttpResponse:
     invoice = _own_invoice(request, number)
     if not credit_payments_enabled():
-        messages.error(request, "Paying from the credit balance is not available.")
+        messages.error(request, _("Paying from the credit balance is not available."))
         return redirect("clientarea:invoice", number=invoice.number)
     try:
         used = invoice_pay_from_credit(invoice_id=invoice.pk, now=clock.now(), actor=acting_user(request))

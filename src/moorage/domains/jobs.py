@@ -15,6 +15,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from moorage.core.actions import audit
 from moorage.core.clock import local_date
@@ -152,8 +153,8 @@ def _ours(module: RegistrarModule, name: str) -> DomainInfo | None:
     A retry adopts on `info()` only when the module says this registrar account sponsors the name
     (`DomainInfo.ours`, which the EPP module sets from the record's sponsor); when it cannot tell, the
     retry repeats the call, and the module answers a repeated create or transfer of a name already
-    ours with that name's record, and refuses it (object exists) when it is someone else's. Either way nothing is registered twice: the
-    registry itself never creates a name twice.
+    ours with that name's record, and refuses it (object exists) when it is someone else's. Either
+    way nothing is registered twice: the registry itself never creates a name twice.
     """
     try:
         info = module.info(name)
@@ -342,7 +343,7 @@ def domain_job_retry(*, job_id: int, now: dt.datetime, actor: User | None) -> Do
 
     job = DomainJob.objects.select_for_update().get(pk=job_id)
     if job.status not in (J.FAILED, J.ERRORED):
-        raise DomainError("only a failed or waiting job can be retried", field="job", code="job_not_retryable")
+        raise DomainError(_("only a failed or waiting job can be retried"), field="job", code="job_not_retryable")
     domain = lock_domain(job.domain_id)
     if job.status == J.FAILED and domain.status == Domain.Status.FAILED:
         domain.status = Domain.Status.PENDING
@@ -350,7 +351,7 @@ def domain_job_retry(*, job_id: int, now: dt.datetime, actor: User | None) -> Do
             with transaction.atomic():
                 domain.save(update_fields=["status"])
         except IntegrityError as exc:
-            raise DomainError("another live domain has this name now", field="job", code="domain_taken") from exc
+            raise DomainError(_("another live domain has this name now"), field="job", code="domain_taken") from exc
     job.status = J.QUEUED
     job.max_attempts = job.attempts + 20
     job.next_attempt_at = now

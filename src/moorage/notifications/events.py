@@ -341,6 +341,36 @@ EVENTS: dict[str, Event] = {
             {"domain": SAMPLE_DOMAIN, "operation": "Register", "error": "2302 object exists"},
         ),
         _staff(
+            "staff_reconcile_findings",
+            _("Panels differ from billing"),
+            {
+                "date": _("The business date of the daily reconciliation (use |date)"),
+                "count": _("How many new findings"),
+                "findings": _("The new findings: a list of {connection, kind, username, service, fix} for {% for %}"),
+                "more": _("Findings beyond the listed ones"),
+                "errors": _("Panels that could not be read, with the panel's error (a list of texts)"),
+            },
+            {
+                "date": _DAY,
+                "count": 1,
+                "findings": [
+                    {
+                        "connection": "panel-1",
+                        "kind": "Suspended on one side, active on the other",
+                        "username": "shop",
+                        "service": 5678,
+                        "fix": "Resume",
+                    }
+                ],
+                "more": 0,
+                "errors": ["panel-2: connection refused"],
+            },
+            description=_(
+                "The automation run's daily reconciliation found mismatches first seen since the last report, "
+                "or could not read a panel."
+            ),
+        ),
+        _staff(
             "staff_payment_held",
             _("Payment held for review"),
             PAYMENT_VARS | INVOICE_VARS | {"reason": _("Why it was not applied")},

@@ -404,6 +404,30 @@ TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
             "{{ error }}\n\nПовторите её со страницы домена в панели сотрудника, когда причина будет устранена.\n",
         },
     },
+    "staff_reconcile_findings": {
+        "en": {
+            "subject": "Panels differ from billing: {{ count }} new finding{{ '' if count == 1 else 's' }}"
+            "{% if errors %}, {{ errors|length }} panel(s) unreadable{% endif %}",
+            "text": "The daily reconciliation of {{ date|date }} compared the panels with billing.\n"
+            "{% if findings %}\nNew findings:\n{% for f in findings %}- {{ f.connection }}: {{ f.kind }}, "
+            "user {{ f.username }}{% if f.service %}, service #{{ f.service }}{% endif %}"
+            "{% if f.fix %} (fix: {{ f.fix }}){% endif %}\n{% endfor %}"
+            "{% if more %}… and {{ more }} more.\n{% endif %}{% endif %}"
+            "{% if errors %}\nPanels that could not be read:\n{% for e in errors %}- {{ e }}\n{% endfor %}{% endif %}"
+            "\nReview and fix them on the Reconciliation page of the staff area.\n",
+        },
+        "ru": {
+            "subject": "Панели расходятся с биллингом: новых расхождений {{ count }}"
+            "{% if errors %}, недоступных панелей {{ errors|length }}{% endif %}",
+            "text": "Ежедневная сверка за {{ date|date }} сравнила панели с биллингом.\n"
+            "{% if findings %}\nНовые расхождения:\n{% for f in findings %}- {{ f.connection }}: {{ f.kind }}, "
+            "пользователь {{ f.username }}{% if f.service %}, услуга #{{ f.service }}{% endif %}"
+            "{% if f.fix %} (исправление: {{ f.fix }}){% endif %}\n{% endfor %}"
+            "{% if more %}… и ещё {{ more }}.\n{% endif %}{% endif %}"
+            "{% if errors %}\nПанели, которые не удалось прочитать:\n{% for e in errors %}- {{ e }}\n{% endfor %}"
+            "{% endif %}\nПросмотрите и исправьте их на странице «Сверка» в панели персонала.\n",
+        },
+    },
     "staff_payment_held": {
         "en": {
             "subject": "Payment held for review: {{ payment.amount|money(payment.currency) }}"

@@ -24,7 +24,7 @@ from moorage.core.admin_views import add_domain_error, form_page
 from moorage.core.errors import DomainError
 from moorage.orderforms.actions import form_copy, form_import
 from moorage.orderforms.answers import display
-from moorage.orderforms.models import FormField, FormFieldOption, ServiceFormAnswer
+from moorage.orderforms.models import FormField, FormFieldOption, PendingFormEdit, ServiceFormAnswer
 from moorage.orderforms.transfer import CODE, MAX_FILE_BYTES, clean_limits, read_file
 from moorage.services.admin import service_page_section
 from moorage.services.models import Service, ServiceComponent
@@ -273,7 +273,12 @@ def _copy_link(request: HttpRequest, product: Product) -> tuple[str, str] | None
 def _answers_section(request: HttpRequest, service: Service) -> str | None:
     """The order form's answers on the staff service page, with what each costs per cycle now."""
     answers = list(ServiceFormAnswer.objects.filter(service=service).select_related("field").order_by("id"))
-    if not answers:
+    pending = (
+        PendingFormEdit.objects.filter(service=service, status=PendingFormEdit.Status.PENDING)
+        .select_related("invoice")
+        .first()
+    )
+    if not answers and pending is None:
         return None
     live = {
         c.source: c
@@ -295,4 +300,17 @@ def _answers_section(request: HttpRequest, service: Service) -> str | None:
                 "updated_at": a.updated_at,
             }
         )
-    return render_to_string("admin/orderforms/service_answers.html", {"rows": rows}, request=request)
+    pending_info = None
+    if pending is not None:
+        labels = {a.code: a.label for a in answers}
+        pending_info = {
+            "answers": [(labels.get(c, c), v) for c, v in pending.answers.items()],
+            "invoice": pending.invoice,
+            "invoice_url": reverse("admin:billing_invoice_change", args=[pending.invoice_id])
+            if pending.invoice_id
+            else "",
+            "created_at": pending.created_at,
+        }
+    return render_to_string(
+        "admin/orderforms/service_answers.html", {"rows": rows, "pending": pending_info}, request=request
+    )

@@ -95,3 +95,50 @@ class ServiceFormAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.value}"
+
+
+class PendingFormEdit(models.Model):
+    """An Edit Forms change that waits for its invoice (a higher price, a one-time price): the new
+    answers apply when that invoice is paid (`orderforms.actions.apply_paid_form_edits`).
+
+    Written by `service_form_edit` (pending), closed by the payment (applied), by the client or staff
+    withdrawing it, or when its invoice is found cancelled (cancelled). One pending change per service.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for payment")
+        APPLIED = "applied", _("Applied")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="pending_form_edits")
+    # The product whose form the answers belong to; a service moved to another product meanwhile
+    # does not take them.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # The new answers, field code → value (checked when submitted, checked again when applied).
+    answers = models.JSONField(default=dict)
+    invoice = models.ForeignKey(
+        "billing.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="pending_form_edits"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    by_staff = models.BooleanField(default=False)
+    # The last day the invoice bills the new price for (the running period, or a later one already
+    # invoiced); a period billed after it at the old price gets the difference when the change applies.
+    covered_until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    # Set once, when the status leaves pending.
+    applied_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["service", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service"],
+                condition=models.Q(status="pending"),
+                name="pendingformedit_one_pending_per_service",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Form change of service {self.service_id} ({self.status})"

@@ -24,6 +24,7 @@ from moorage.core.clock import business_tz, local_date
 from moorage.core.errors import Conflict, DomainError, NotFound
 from moorage.core.models import User
 from moorage.domains.actions import invoice_paid as domain_invoice_paid
+from moorage.orderforms.actions import apply_paid_form_edits
 from moorage.orders.actions import fulfil_paid_order
 from moorage.orders.models import Order
 from moorage.payments import registry
@@ -91,6 +92,7 @@ def after_invoice_paid(invoice: Invoice, *, now: dt.datetime, actor: User | None
     if invoice.kind == Invoice.Kind.UPGRADE:
         apply_paid_change(invoice, now=now, actor=actor)  # Automatic Upgrades: after receiving payment
         apply_paid_addons(invoice, now=now, actor=actor)  # an add-on bought later starts when paid
+        apply_paid_form_edits(invoice, now=now, actor=actor)  # an Edit Forms change applies when paid
     defaults = BillingDefaults.load()
     today = local_date(now)
     service_ids = sorted(set(invoice.lines.filter(service__isnull=False).values_list("service_id", flat=True)))

@@ -263,6 +263,27 @@ class ProvisioningModule(ABC):
         """
         return {}
 
+    def package_differences(
+        self, conn: Connection, wanted: Mapping[str, dict[str, Any]]
+    ) -> dict[str, dict[str, tuple[str, str]]] | None:
+        """How each account's package on the panel differs from what billing asks; optional (reconciliation).
+
+        `wanted` maps a username to the options a change of package would send (the product's App tab
+        values with `limit_additions`). Answer {username: {setting: (wanted, found)}}, an empty dict
+        for an account that matches, or None when this module cannot read packages (nothing is
+        compared). A username not on the panel is left out. Call it only for accounts proven ours.
+        """
+        return None
+
+    def claim_account(self, conn: Connection, username: str, marker: str) -> None:
+        """Write billing's ownership `marker` on an account someone made on the panel directly; optional.
+
+        Only after staff confirmed, by typing its name, that this account becomes a service's
+        (reconciliation's Adopt). Writing the same marker twice changes nothing; other notes on the
+        account stay. Afterwards `ownership(conn, username, marker)` must answer OURS.
+        """
+        raise unsupported("adopting existing accounts")
+
     def validate_username(self, username: str) -> str | None:
         """Why the panel would refuse this username, or None."""
         return None

@@ -296,6 +296,18 @@ class IspManagerModule(PanelObjects, ProvisioningModule):
             c.commit("user.edit", {"sok": "ok", "elid": username, "passwd": password, "confirm": password})
 
     @recorded
+    def package_differences(
+        self, conn: Connection, wanted: Mapping[str, dict[str, Any]]
+    ) -> dict[str, dict[str, tuple[str, str]]] | None:
+        from moorage.modules.ispmanager import reading  # reading imports this module
+
+        return reading.package_differences(self, conn, wanted)
+
+    def claim_account(self, conn: Connection, username: str, marker: str) -> None:
+        from moorage.modules.ispmanager import reading
+
+        reading.claim_account(self, conn, username, marker)
+
     def sso_url(self, conn: Connection, username: str) -> str:
         key = secrets.token_hex(24)
         with self._client(conn) as c:

@@ -196,6 +196,7 @@ class AppConnectionAdmin(admin.ModelAdmin):
         "group",
         "active",
         "monthly_cost",
+        "reconciliation",
     ]
     list_filter = ["module", "active", "group"]
     search_fields = ["name", "hostname", "ip_address"]
@@ -219,6 +220,16 @@ class AppConnectionAdmin(admin.ModelAdmin):
             obj.pk,
             live,
             obj.max_accounts if obj.max_accounts is not None else "∞",
+        )
+
+    @admin.display(description=_("Reconciliation"))
+    def reconciliation(self, obj: AppConnection) -> str:
+        """The panel compared with billing (the reconciliation app's staff page, found by URL name)."""
+        return format_html(
+            '<a href="{}?connection__id__exact={}">{}</a>',
+            reverse("admin:reconciliation_finding_changelist"),
+            obj.pk,
+            _("Findings"),
         )
 
     def add_view(

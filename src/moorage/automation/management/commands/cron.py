@@ -28,6 +28,10 @@ LABELS = {
     "emails_unknown": "emails left sending by a stopped worker (now unknown: check and resend)",
     "orders_deleted": "order deletions completed",
     "addons_ended": "cancelled add-ons ended",
+    "form_edits_closed": "Edit Forms changes closed (their invoice was cancelled)",
+    "reconcile_runs": "panels reconciled with billing",
+    "reconcile_new_findings": "new reconciliation findings (staff told)",
+    "reconcile_errors": "panels that could not be reconciled",
     "failures": "failures",
 }
 
