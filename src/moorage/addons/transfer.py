@@ -16,8 +16,9 @@ def _fail(path: str, message: str) -> DomainError:
     return DomainError(f"{path}: {message}", field=path, code="invalid_import")
 
 
-def export(product: Product) -> list[str]:
-    return sorted(product.addons.values_list("code", flat=True))
+def export(product: Product) -> list[str] | None:
+    """The assigned add-ons' codes, or None (the key is left out) when none is assigned."""
+    return sorted(product.addons.values_list("code", flat=True)) or None
 
 
 def parse(value: Any, path: str) -> list[str]:

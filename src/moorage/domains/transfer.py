@@ -34,12 +34,13 @@ def parse(value: Any, path: str) -> dict[str, Any] | None:
         return None
     if not isinstance(value, dict):
         raise _fail(path, "must be an object")
-    unknown = set(value) - {*BOOLS, "tlds", "subdomain_parents", "hostname_pattern"}
-    if unknown:
-        raise _fail(path, f"unknown keys: {', '.join(sorted(unknown))}")
+    for key in value:
+        if key not in (*BOOLS, "tlds", "subdomain_parents", "hostname_pattern"):
+            raise _fail(f"{path}.{str(key)[:50]}", "unknown key")
     clean: dict[str, Any] = {}
     for name in BOOLS:
-        raw = value.get(name, False)
+        # A key the file leaves out keeps the setting's default, as on a new product.
+        raw = value.get(name, ProductDomainOptions._meta.get_field(name).default)
         if not isinstance(raw, bool):
             raise _fail(f"{path}.{name}", "must be true or false")
         clean[name] = raw
@@ -58,7 +59,7 @@ def parse(value: Any, path: str) -> dict[str, Any] | None:
         clean["subdomain_parents"] = [names.normalize_domain(p) for p in parents]
     except names.DomainNameError as exc:
         raise _fail(f"{path}.subdomain_parents", str(exc)) from exc
-    pattern = value.get("hostname_pattern", "")
+    pattern = value.get("hostname_pattern", ProductDomainOptions._meta.get_field("hostname_pattern").default)
     if not isinstance(pattern, str) or len(pattern) > 200:
         raise _fail(f"{path}.hostname_pattern", "must be a text of at most 200 characters")
     if pattern:

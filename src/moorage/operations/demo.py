@@ -1,5 +1,5 @@
-"""Demo data for `make demo`: staff user, client, catalog, the bundled ispmanager emulator and the
-Stripe stand-in wired in."""
+"""Demo data for `make demo`: staff user, client, catalog (with every component: demo_components.py),
+the bundled ispmanager emulator, and the Stripe, PayPal and EPP stand-ins wired in."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from moorage.core.models import User
 from moorage.customers.actions import client_register
 from moorage.customers.registration import ensure_builtin_fields
 from moorage.modules.ispmanager.client import IspManagerClient
+from moorage.operations.demo_components import configure_epp, load_components
 from moorage.payments.configure import gateway_config_save
 from moorage.payments.models import GatewayConfig
 from moorage.provisioning.models import AppConnection, ModuleState, ProductApp
@@ -105,6 +106,16 @@ def start_paypal_standin(*, webhook_url: str) -> Any:
     return standin
 
 
+def start_epp_standin() -> Any:
+    """The EPP stand-in (a registry serving .test and .example among others) on a free port, in a thread
+    of this process; the demo TLDs are pointed at it."""
+    from epp_standin import EppStandin
+
+    standin = EppStandin(host="127.0.0.1", port=0).start()
+    _standins.append(standin)
+    return standin
+
+
 def _elems(doc: dict[str, Any]) -> list[dict[str, str]]:
     from moorage.modules.ispmanager.client import elems
 
@@ -157,6 +168,7 @@ def load_demo_data(
             description="Fast, reliable web hosting on ispmanager, ready in minutes.",
         )
     _demo_addons()
+    load_components(now=now, staff=staff)
     if not User.objects.filter(email=CLIENT_EMAIL).exists():
         client_register(
             email=CLIENT_EMAIL,
@@ -201,6 +213,10 @@ def load_demo_data(
                     },
                 )
     if site_url:
+        # EPP: the registry stand-in runs in this process; the demo TLDs register domains there.
+        epp = start_epp_standin()
+        configure_epp(epp)
+        info["epp_address"] = f"127.0.0.1:{epp.port}"
         # PayPal: the stand-in runs in this process; its webhooks go to the demo's webhook URL.
         paypal = start_paypal_standin(webhook_url=f"{site_url.rstrip('/')}/payments/webhooks/paypal/")
         gateway_config_save(

@@ -12,13 +12,13 @@ class OrderformsConfig(AppConfig):
         # A product export carries its order form under "form" (catalog never imports this app).
         from moorage.catalog.transfer import Section, register_section
         from moorage.orderforms.actions import create_fields
-        from moorage.orderforms.transfer import export_form, parse_form
+        from moorage.orderforms.transfer import export_section, parse_section
 
         register_section(
             Section(
                 key="form",
-                export=export_form,
-                parse=parse_form,
+                export=export_section,
+                parse=parse_section,
                 apply=lambda product, clean: create_fields(product, clean),
             )
         )

@@ -258,6 +258,20 @@ def parse_form(value: Any, path: str = "fields") -> list[dict[str, Any]]:
     return fields
 
 
+def export_section(product: Any) -> list[dict[str, Any]] | None:
+    """The product file's "form" section: the form's fields, or None (left out) when it has none."""
+    return export_form(product) or None
+
+
+def parse_section(value: Any, path: str) -> list[dict[str, Any]]:
+    """The product file's "form" section: a field list (or {"fields": [...]}), every error named from
+    `path` (`product.form[2].options[0].value`, `product.form.feilds`)."""
+    if isinstance(value, dict):
+        _unknown(value, {"fields"}, path)
+        return parse_form(value.get("fields"), f"{path}.fields")
+    return parse_form(value, path)
+
+
 # --- files ----------------------------------------------------------------------------------------
 
 

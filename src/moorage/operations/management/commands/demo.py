@@ -97,6 +97,11 @@ class Command(BaseCommand):
                 "4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, 4000 0025 0000 3155 asks for "
                 "3-D Secure (any future expiry, any CVC)"
             )
+        if info.get("epp_address"):
+            self.stdout.write(
+                f"  EPP registry: stand-in at {info['epp_address']} (TLDs .test and .example; domains ordered "
+                "with a hosting plan are registered there)"
+            )
         if info.get("paypal_url"):
             self.stdout.write(f"  PayPal:       {info['paypal_url']}  (stand-in; pay on its approval page)")
         if options["setup_only"]:
