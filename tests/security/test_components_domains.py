@@ -9,7 +9,7 @@ import pytest
 from moorage.core.errors import DomainError
 from moorage.domains.actions import clean_nameservers
 from moorage.domains.admin import KEEP, TldForm
-from tests.domains.conftest import com, registry  # noqa: F401  (fixtures)
+from tests.domains.conftest import com, hosting, registry  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +63,38 @@ def test_moving_the_registry_host_keeps_no_stored_password(registry, com):  # no
     same_host.save()
     com.refresh_from_db()
     assert com.get_settings()["password"] == "fresh"
+
+
+# --- "own domain" used to take what the other choices refuse ------------------------------------------
+
+
+def _order(client, product, domain, now):  # noqa: ANN001, ANN202
+    from moorage.orders.actions import order_checkout
+    from moorage.services.components import CartItem, as_pairs
+
+    return order_checkout(client=client, items=[CartItem(product.pk, "annually", "", domain=as_pairs(domain))], now=now)
+
+
+def test_own_domain_cannot_take_a_subdomain_of_the_providers_parent(client_account, hosting, registry, now):  # noqa: F811
+    from tests import factories
+
+    victim = factories.client(now=now)
+    _order(victim, hosting, {"action": "subdomain", "name": "anna", "parent": "sites.test"}, now)
+    for name in ("anna.sites.test", "ANNA.Sites.Test", "other.sites.test", "sites.test", "x.y.example-hosting.net"):
+        with pytest.raises(DomainError) as err:
+            _order(client_account, hosting, {"action": "own", "name": name}, now)
+        assert err.value.code == "own_is_provider_domain", name
+    assert _order(client_account, hosting, {"action": "own", "name": "mysites.test"}, now)
+
+
+def test_own_domain_cannot_be_another_clients_live_domain(client_account, hosting, com, registry, now):  # noqa: F811
+    from moorage.domains.models import Domain
+    from tests import factories
+
+    other = factories.client(now=now)
+    Domain.objects.create(client=other, name="theirs.com", tld=com, status="active", created_at=now)
+    with pytest.raises(DomainError) as err:
+        _order(client_account, hosting, {"action": "own", "name": "theirs.com"}, now)
+    assert err.value.code == "domain_taken"
+    Domain.objects.create(client=client_account, name="mine.com", tld=com, status="active", created_at=now)
+    assert _order(client_account, hosting, {"action": "own", "name": "mine.com"}, now)
