@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django import forms
@@ -121,8 +122,10 @@ def captcha_field() -> forms.Field:
 
 
 def version_ids(versions: list[ContractVersion]) -> str:
-    """The versions a page shows, as the hidden field that comes back with the checkbox."""
-    return ",".join(str(v.pk) for v in versions)
+    """The versions a page shows, as the hidden field that comes back with the checkbox: each id with
+    a digest of its text, so a version corrected in place (same id) while the page was open is shown
+    again instead of being recorded as accepted."""
+    return ",".join(f"{v.pk}-{hashlib.sha256(v.text.encode()).hexdigest()[:16]}" for v in versions)
 
 
 class ShownVersionsMixin:
@@ -133,7 +136,7 @@ class ShownVersionsMixin:
         fields = self.fields  # type: ignore[attr-defined]
         fields[name] = forms.BooleanField(label=label, required=False)
         fields[f"{name}_versions"] = forms.CharField(
-            required=False, max_length=200, widget=forms.HiddenInput, initial=version_ids(versions)
+            required=False, max_length=2000, widget=forms.HiddenInput, initial=version_ids(versions)
         )
 
     def shown_current(self, name: str, versions: list[ContractVersion]) -> bool:

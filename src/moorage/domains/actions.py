@@ -238,10 +238,11 @@ def domain_set_auto_renew(*, client: Client, domain_id: int, auto_renew: bool, n
 
 def clean_nameservers(raw: str | list[str], *, field: str = "nameservers") -> list[str]:
     items = raw.replace(",", " ").split() if isinstance(raw, str) else [str(r) for r in raw]
+    refusal = DomainError(
+        _("Give between 2 and %(max)s name servers") % {"max": MAX_NAMESERVERS}, field=field, code="invalid_ns"
+    )
     if not 2 <= len(items) <= MAX_NAMESERVERS:
-        raise DomainError(
-            _("Give between 2 and %(max)s name servers") % {"max": MAX_NAMESERVERS}, field=field, code="invalid_ns"
-        )
+        raise refusal
     result = []
     for item in items:
         try:
@@ -252,6 +253,8 @@ def clean_nameservers(raw: str | list[str], *, field: str = "nameservers") -> li
             ) from exc
         if host not in result:
             result.append(host)
+    if len(result) < 2:  # the same server twice (any case) is one name server
+        raise refusal
     return result
 
 

@@ -21,6 +21,7 @@ from moorage.domains.models import Domain, DomainInvoice, DomainJob, ProductDoma
 from moorage.domains.registrar import registrar_classes
 
 KEEP = "(unchanged)"
+ENDPOINT_KEYS = ("host", "port", "url", "endpoint", "base_url")  # where the secrets are sent
 
 
 class TldForm(forms.ModelForm):
@@ -81,6 +82,14 @@ class TldForm(forms.ModelForm):
         if not isinstance(value, dict):
             raise forms.ValidationError(_("The settings are one JSON object"))
         stored = self.instance.get_settings() if self.instance.pk else {}
+        kept = [k for k, v in value.items() if v == KEEP and stored.get(k)]
+        moved = [k for k in ENDPOINT_KEYS if str(value.get(k, "")) != str(stored.get(k, ""))]
+        if kept and (moved or self.cleaned_data.get("registrar") != self.instance.registrar):
+            # A stored secret is never sent to a server staff just named: type it again.
+            raise forms.ValidationError(
+                _("The registrar or its server changed: type %(names)s again instead of %(keep)s")
+                % {"names": ", ".join(sorted(kept)), "keep": KEEP}
+            )
         return {k: (stored.get(k, "") if v == KEEP else v) for k, v in value.items()}
 
     def save(self, commit: bool = True) -> Tld:  # noqa: FBT001, FBT002 - Django's signature

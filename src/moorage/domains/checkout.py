@@ -65,6 +65,13 @@ def check_choice(
             name = names.normalize_domain(raw)
         except names.DomainNameError as exc:
             raise DomainError(_("Domain: %(error)s") % {"error": exc}, field=field, code="invalid_domain") from exc
+        if any(name == p or name.endswith("." + p) for p in provider_parents()):
+            # The provider's own zones are handed out as subdomains only (each checked as taken or not).
+            raise DomainError(
+                _("%(name)s belongs to our own domains; choose a subdomain instead") % {"name": name},
+                field=field,
+                code="own_is_provider_domain",
+            )
         return action, name, None, 0
     if not options.offer_subdomain or not options.parents:
         raise DomainError(
@@ -80,6 +87,20 @@ def check_choice(
     if Service.objects.filter(hostname=name, status__in=TAKEN_STATUSES).exists():
         raise DomainError(_("%(name)s is taken") % {"name": name}, field=field, code="subdomain_taken")
     return action, name, None, 0
+
+
+def provider_parents() -> set[str]:
+    """Every parent domain any product offers subdomains of."""
+    rows = ProductDomainOptions.objects.exclude(subdomain_parents="").values_list("subdomain_parents", flat=True)
+    return {p.strip().lower().strip(".") for raw in rows for p in raw.splitlines() if p.strip()}
+
+
+def check_not_someone_elses(client_id: int, name: str, *, field: str) -> None:
+    """An own domain that is another client's live domain with us is not this client's to host."""
+    if Domain.objects.filter(name=name, status__in=Domain.LIVE).exclude(client_id=client_id).exists():
+        raise DomainError(
+            _("%(name)s is already registered with us") % {"name": name}, field=field, code="domain_taken"
+        )
 
 
 def check_owned(client_id: int, name: str, *, field: str) -> None:
@@ -133,6 +154,8 @@ class DomainComponent(CartComponent):
         if choice.get("action"):
             prefix = "items[?]."
             action, name, tld, years = check_choice(choice, product, options, prefix=prefix)
+            if action == "own":
+                check_not_someone_elses(service.client_id, name, field=prefix + "domain")
             if action == "own" and options is not None and options.only_registered_with_us:
                 check_owned(service.client_id, name, field=prefix + "domain")
             if action in ("register", "transfer") and tld is not None:
