@@ -22,10 +22,10 @@ pytestmark = pytest.mark.django_db
 def test_the_first_invoice_bills_each_add_on_and_its_setup_fee(starter, disk, dedicated_ip, client_account):
     o = order(client_account, starter, [disk, dedicated_ip])
     assert invoice_lines(o.invoice) == [
+        ("service", "Starter Hosting - shop.example.com", "4.99", "monthly", JAN1, dt.date(2026, 1, 31)),
         ("addon", "Add-on: Extra disk 10 GB", "3.10", "monthly", JAN1, dt.date(2026, 1, 31)),
         ("setup", "Setup fee: add-on Extra disk 10 GB", "1.00", "", None, None),
         ("addon", "Add-on: Dedicated IP", "2.00", "monthly", JAN1, dt.date(2026, 1, 31)),
-        ("service", "Starter Hosting - shop.example.com", "4.99", "monthly", JAN1, dt.date(2026, 1, 31)),
     ]
     service = o.items.get().service
     components = {c.source: c for c in ServiceComponent.objects.filter(service=service)}

@@ -36,9 +36,9 @@ def provisioned(client, hosting, addons=()):  # noqa: ANN001, ANN201
 def test_ordered_with_the_plan_the_account_is_created_with_the_raised_limit(panel, hosting, disk, client_account):
     o, service = provisioned(client_account, hosting, [disk])
     assert invoice_lines(o.invoice) == [
+        ("service", "Starter Hosting - shop.example.com", "4.99", "monthly", JAN1, dt.date(2026, 1, 31)),
         ("addon", "Add-on: Extra disk 10 GB", "3.10", "monthly", JAN1, dt.date(2026, 1, 31)),
         ("setup", "Setup fee: add-on Extra disk 10 GB", "1.00", "", None, None),
-        ("service", "Starter Hosting - shop.example.com", "4.99", "monthly", JAN1, dt.date(2026, 1, 31)),
     ]
     assert o.invoice.total == Decimal("9.09")
     row = ServiceAddon.objects.get(service=service)

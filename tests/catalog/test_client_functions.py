@@ -47,7 +47,7 @@ def test_refusal_names_the_reason(starter):
     starter.client_functions = ["databases"]
     assert starter.client_function_refusal("databases") is None
     assert "not enabled" in starter.client_function_refusal("emails")
-    assert "not available yet" in starter.client_function_refusal("edit_forms")
+    assert "not enabled" in starter.client_function_refusal("edit_forms")
     with pytest.raises(PermissionDenied) as err:
         starter.require_client_function("emails")
     assert err.value.status == 403 and err.value.code == "function_disabled"
@@ -55,4 +55,7 @@ def test_refusal_names_the_reason(starter):
 
 def test_a_new_product_offers_every_function_that_applies_and_exists(starter):
     assert set(starter.client_functions) == set(cf.DEFAULT_ENABLED)
-    assert "webmail" not in starter.client_functions and "edit_forms" not in starter.client_functions
+    assert "webmail" not in starter.client_functions
+    # Order forms and contracts exist now: new products offer Edit Forms and Contracts (each shows only
+    # when the service has answers or acceptances).
+    assert "edit_forms" in starter.client_functions and "contracts" in starter.client_functions

@@ -76,13 +76,14 @@ def test_hostile_values_are_refused_and_change_nothing(starter, staff, now, enab
     assert caught.value.field == field
 
 
-def test_unavailable_functions_may_be_enabled_but_clients_are_refused(starter, staff, now):
+def test_contracts_and_edit_forms_may_be_enabled_and_then_serve_clients(starter, staff, now):
     product_client_functions_save(
         product_id=starter.pk, enabled=["contracts", "edit_forms"], layout="left", now=now, actor=staff
     )
     starter.refresh_from_db()
     assert starter.client_functions == ["contracts", "edit_forms"]
-    assert "not available yet" in starter.client_function_refusal("edit_forms")
+    assert starter.client_function_refusal("edit_forms") is None
+    assert starter.client_function_refusal("contracts") is None
 
 
 # --- the staff page --------------------------------------------------------------------------------
@@ -106,7 +107,6 @@ def test_the_tab_lists_every_function_with_its_state(browser, starter):
         assert f'<input type="checkbox" id="fn-{code}" disabled' in html  # shown, cannot be enabled
         assert f'name="functions" value="{code}"' not in html
     assert "Not applicable to shared hosting on ispmanager" in html
-    assert "Order forms are not available yet" in html
     assert 'name="enable_all"' in html
     assert 'name="layout" value="right"' in html
 

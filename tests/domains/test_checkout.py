@@ -36,8 +36,8 @@ def test_registering_a_domain_with_hosting_bills_it_once_and_registers_it_when_p
     service = placed.items.get().service
     lines = [(ln.kind, ln.description, ln.amount, ln.period_start) for ln in placed.invoice.lines.order_by("pk")]
     assert lines == [
-        ("domain", "Domain registration: petrova-studio.com (2 yr)", Decimal("24.00"), None),
         ("service", "Web Hosting - petrova-studio.com", Decimal("100.00"), dt.date(2026, 1, 15)),
+        ("domain", "Domain registration: petrova-studio.com (2 yr)", Decimal("24.00"), None),
     ]
     assert service.hostname == "petrova-studio.com"
     assert placed.items.get().hostname == "petrova-studio.com"

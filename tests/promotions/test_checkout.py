@@ -31,7 +31,7 @@ def test_percentage_on_the_first_invoice_is_a_discount_line_rounded_half_up(clie
     order = place(client_account, CartItem(starter.pk, "monthly", "example.com"), now=now, code="save10")
 
     lines = factories.invoice_lines(order.invoice)
-    assert [(kind, amount) for kind, _d, amount, *_rest in lines] == [("discount", "-0.50"), ("service", "4.99")]
+    assert [(kind, amount) for kind, _d, amount, *_rest in lines] == [("service", "4.99"), ("discount", "-0.50")]
     assert order.invoice.total == Decimal("4.49")
     discount = order.invoice.lines.get(kind="discount")
     assert "SAVE10" in discount.description and "10% off" in discount.description

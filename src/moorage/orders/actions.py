@@ -373,7 +373,10 @@ def _fill_order(
         )
         start, end = _first_period(p.product, p.cycle, order_date)
         charges = [*p.charges, *discounts.get(index, [])]
-        lines.extend(_place_charges(service, charges, start=start, end=end, now=now))
+        # The plan's own lines come first on the invoice, then its components' (options, add-ons, a
+        # domain, the discount); the plan's label needs the hostname a component may set, so they are
+        # written after the components have placed their rows.
+        charge_lines = _place_charges(service, charges, start=start, end=end, now=now)
         for comp in components():
             comp.place(
                 item=p.item or items[index],
@@ -387,6 +390,7 @@ def _fill_order(
             order_item.hostname = service.hostname
             order_item.save(update_fields=["hostname"])
         if p.product.price_type == Product.PriceType.FREE:
+            lines.extend(charge_lines)
             continue
         label = p.product.name + (f" - {service.hostname}" if service.hostname else "")
         if p.cycle == Cycle.ONE_TIME:
@@ -422,6 +426,7 @@ def _fill_order(
                     service=service,
                 )
             )
+        lines.extend(charge_lines)
         due_days.append(int(product_setting(p.product, "first_invoice_due_days", defaults)))
 
     if lines:

@@ -13,14 +13,13 @@ from moorage.contracts.models import Acceptance, ContractTemplate, ProductContra
 from moorage.orders.models import Order
 from moorage.promotions.models import PromoCode
 from tests import factories
-from tests.e2e.conftest import browser, page, shot  # noqa: F401  (the browser fixtures)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Visit0r-Passw0rd!"
 
 
-def test_terms_captcha_promo_code_and_contract_in_the_browser(live_server, page, settings, monkeypatch, shot, now):  # noqa: F811
+def test_terms_captcha_promo_code_and_contract_in_the_browser(live_server, page, settings, monkeypatch, shot, now):
     settings.MOORAGE_CLOCK_DATE = "2026-01-15"
     settings.MOORAGE_CAPTCHA = True
     monkeypatch.setattr("captcha.conf.settings.CAPTCHA_TEST_MODE", True)
