@@ -43,6 +43,7 @@ ENDPOINTS = [
     Endpoint("GET", "/clients/{client}", ("customers.view_client",), "clients"),
     Endpoint("GET", "/order-pages", ("catalog.view_orderpage",), "catalog"),
     Endpoint("GET", "/products", ("catalog.view_product",), "catalog"),
+    Endpoint("GET", "/products/{product}/components", ("catalog.view_product",), "catalog"),
     Endpoint(
         "POST",
         "/orders",
@@ -60,6 +61,7 @@ ENDPOINTS = [
         {"amount": "1.00", "gateway": "bank_transfer", "transaction_id": "BANK-7"},
     ),
     Endpoint("GET", "/services/{service}", ("services.view_service",), "services"),
+    Endpoint("GET", "/services/{service}/components", ("services.view_service",), "services"),
     # Lists (api/endpoints_lists.py)
     Endpoint("GET", "/clients", ("customers.view_client",), "clients"),
     Endpoint("GET", "/services", ("services.view_service",), "services"),
@@ -202,7 +204,8 @@ def test_every_endpoint_declares_its_permissions_and_area():
             .replace("{service}", "{service_id}")
             .replace("{active}", "{service_id}")
             .replace("{moving}", "{service_id}")
-            .replace("{transfer}", "{transfer_id}"),
+            .replace("{transfer}", "{transfer_id}")
+            .replace("{product}", "{product_id}"),
             e.permissions,
             e.area,
         )
