@@ -43,7 +43,6 @@ ENDPOINTS = [
     Endpoint("GET", "/clients/{client}", ("customers.view_client",), "clients"),
     Endpoint("GET", "/order-pages", ("catalog.view_orderpage",), "catalog"),
     Endpoint("GET", "/products", ("catalog.view_product",), "catalog"),
-    Endpoint("GET", "/products/{product}/components", ("catalog.view_product",), "catalog"),
     Endpoint(
         "POST",
         "/orders",
@@ -61,7 +60,6 @@ ENDPOINTS = [
         {"amount": "1.00", "gateway": "bank_transfer", "transaction_id": "BANK-7"},
     ),
     Endpoint("GET", "/services/{service}", ("services.view_service",), "services"),
-    Endpoint("GET", "/services/{service}/components", ("services.view_service",), "services"),
     # Lists (api/endpoints_lists.py)
     Endpoint("GET", "/clients", ("customers.view_client",), "clients"),
     Endpoint("GET", "/services", ("services.view_service",), "services"),
@@ -115,6 +113,8 @@ ENDPOINTS = [
     Endpoint("POST", "/services/{moving}/ownership/{transfer}/approve", ("services.change_service",), "services", {}),
     Endpoint("POST", "/services/{moving}/ownership/{transfer}/reject", ("services.change_service",), "services", {}),
     Endpoint("POST", "/services/{active}/renew", ("services.change_service", "billing.add_invoice"), "services", {}),
+    Endpoint("GET", "/products/{product}/components", ("catalog.view_product",), "catalog"),
+    Endpoint("GET", "/services/{service}/components", ("services.view_service",), "services"),
 ]
 IDS = [f"{e.method} {e.path}" for e in ENDPOINTS]
 
