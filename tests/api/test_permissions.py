@@ -113,6 +113,8 @@ ENDPOINTS = [
     Endpoint("POST", "/services/{moving}/ownership/{transfer}/approve", ("services.change_service",), "services", {}),
     Endpoint("POST", "/services/{moving}/ownership/{transfer}/reject", ("services.change_service",), "services", {}),
     Endpoint("POST", "/services/{active}/renew", ("services.change_service", "billing.add_invoice"), "services", {}),
+    Endpoint("GET", "/products/{product}/components", ("catalog.view_product",), "catalog"),
+    Endpoint("GET", "/services/{service}/components", ("services.view_service",), "services"),
 ]
 IDS = [f"{e.method} {e.path}" for e in ENDPOINTS]
 
@@ -202,7 +204,8 @@ def test_every_endpoint_declares_its_permissions_and_area():
             .replace("{service}", "{service_id}")
             .replace("{active}", "{service_id}")
             .replace("{moving}", "{service_id}")
-            .replace("{transfer}", "{transfer_id}"),
+            .replace("{transfer}", "{transfer_id}")
+            .replace("{product}", "{product_id}"),
             e.permissions,
             e.area,
         )

@@ -144,6 +144,8 @@ def api_order_place(
     notes: str = "",
     idempotency_key: str | None = None,
     request_hash: str = "",
+    promo_code: str = "",
+    accept_contracts: bool = False,
 ) -> tuple[Order, bool]:
     """Place an order through the API. Returns (order, replayed).
 
@@ -151,8 +153,9 @@ def api_order_place(
     key with another request is refused (409 idempotency_key_reused). The key row and the order
     commit together: a refused checkout leaves the key free for a corrected retry.
     """
+    extras = {"promo_code": promo_code, "accept_contracts": accept_contracts}
     if idempotency_key is None:
-        return checkout(client=client, items=items, now=now, actor=user, notes=notes), False
+        return checkout(client=client, items=items, now=now, actor=user, notes=notes, **extras), False
     row, created = _claim_key(user=user, key=idempotency_key, request_hash=request_hash, now=now)
     if not created:
         if row.request_hash != request_hash:
@@ -169,7 +172,7 @@ def api_order_place(
                 code="idempotency_key_used",
             )
         return row.order, True
-    order = checkout(client=client, items=items, now=now, actor=user, notes=notes)
+    order = checkout(client=client, items=items, now=now, actor=user, notes=notes, **extras)
     row.order = order
     row.save(update_fields=["order"])
     return order, False

@@ -7,15 +7,15 @@ from ninja import Status
 
 from moorage.api import schemas as s
 from moorage.api.actions import api_order_place, request_fingerprint
+from moorage.api.ordering import cart_items, payload_path
 from moorage.api.urls import StaffToken, api
 from moorage.billing.models import Invoice, Payment
 from moorage.billing.queries import ZERO, client_credit_balance, invoice_outstanding, invoice_paid_amount
 from moorage.catalog.models import OrderPage, Product
 from moorage.core import clock
-from moorage.core.errors import NotFound
+from moorage.core.errors import DomainError, NotFound
 from moorage.customers.actions import client_register
 from moorage.customers.models import Client, ClientGroup
-from moorage.orders.actions import CartItem
 from moorage.orders.models import Order
 from moorage.payments.actions import payment_record
 from moorage.services.models import Service
@@ -115,6 +115,12 @@ def invoice_out(invoice: Invoice) -> dict:
 
 
 def order_out(order: Order) -> dict:
+    """An order and the orders of other services placed with it (each with its own invoice)."""
+    others = order.separate_orders.filter(client_id=order.client_id).order_by("number")
+    return {**placed_order_out(order), "other_orders": [placed_order_out(o) for o in others]}
+
+
+def placed_order_out(order: Order) -> dict:
     return {
         "id": order.pk,
         "number": order.display_number,
@@ -259,18 +265,24 @@ def create_order(
     `idempotency_key_reused`. Keys belong to the token's user.
     """
     client = _get(Client, payload.client_id, "client")
-    items = [CartItem(product_id=i.product_id, cycle=i.cycle, hostname=i.hostname) for i in payload.items]
-    order, replayed = api_order_place(
-        user=request.user,
-        client=client,
-        items=items,
-        now=clock.now(),
-        notes=payload.notes,
-        idempotency_key=idempotency_key,
-        request_hash=request_fingerprint(
-            method=request.method, path=request.path, user=request.user, body=payload.model_dump(mode="json")
-        ),
-    )
+    items, paths = cart_items(payload.items)
+    try:
+        order, replayed = api_order_place(
+            user=request.user,
+            client=client,
+            items=items,
+            now=clock.now(),
+            notes=payload.notes,
+            idempotency_key=idempotency_key,
+            request_hash=request_fingerprint(
+                method=request.method, path=request.path, user=request.user, body=payload.model_dump(mode="json")
+            ),
+            promo_code=payload.promo_code,
+            accept_contracts=payload.accept_contracts,
+        )
+    except DomainError as exc:
+        exc.field = payload_path(exc.field, paths)
+        raise
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return Status(201, order_out(order))

@@ -26,6 +26,7 @@ from moorage.core.clock import business_tz
 from moorage.core.models import User
 from moorage.customers.models import Client, ClientGroup, RegistrationField
 from moorage.notifications.models import Notification
+from moorage.orderforms.answers import MAX_TEXTAREA as ANSWER_MAX_TEXTAREA
 from moorage.orders.models import OrderItem
 from moorage.services.models import CancellationRequest, Service
 from moorage.upgrades.models import UpgradeRequest
@@ -36,6 +37,14 @@ NOTES_MAX_LENGTH = 10_000
 CUSTOM_ANSWER_MAX_LENGTH = 1_000
 CUSTOM_FIELDS_MAX = 100
 ORDER_ITEMS_MAX = 100
+# Bounds of an order item's components (a hostile payload is refused before checkout reads it).
+FORM_ANSWERS_MAX = 100
+FORM_ANSWER_MAX_LENGTH = ANSWER_MAX_TEXTAREA
+ADDONS_MAX = 50
+OTHER_PRODUCTS_MAX = 20
+DOMAIN_NAME_MAX = 253
+AUTH_CODE_MAX = 255
+PROMO_CODE_MAX = 64
 # Django hashes any password length; the bound only stops a multi-megabyte password from costing CPU.
 PASSWORD_MAX_LENGTH = 1_024
 # Database ids are positive bigints.
@@ -273,16 +282,80 @@ class ProductOut(Schema):
     prices: list[PriceOut]
 
 
+FormCode = Annotated[
+    str, BeforeValidator(_storable_key), Field(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
+]
+
+
+def _form_answer(value: Any) -> str:
+    """An order-form answer as the form reads it: text, or true/false (a checkbox), or a whole number."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int) and 0 <= value <= 10**9:
+        return str(value)
+    if isinstance(value, str):
+        if len(value) > FORM_ANSWER_MAX_LENGTH:
+            raise PydanticCustomError("too_long", "has at most {limit} characters", {"limit": FORM_ANSWER_MAX_LENGTH})
+        return _storable(value)
+    raise PydanticCustomError("form_answer", "must be text, true/false or a whole number from 0")
+
+
+FormAnswer = Annotated[
+    Any,
+    AfterValidator(_form_answer),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": FORM_ANSWER_MAX_LENGTH},
+                {"type": "boolean"},
+                {"type": "integer", "minimum": 0, "maximum": 10**9},
+            ]
+        }
+    ),
+]
+
+
+class DomainIn(Input):
+    """How the item's domain is provided (docs/domains.md); `auth_code` is write-only."""
+
+    action: Literal["register", "transfer", "own", "subdomain"]
+    name: Text(DOMAIN_NAME_MAX, min_length=1) = Field(description="The domain (or the subdomain's label and parent)")
+    years: int | None = Field(None, ge=1, le=10, description="Registration or transfer years (register/transfer)")
+    auth_code: Text(AUTH_CODE_MAX) = Field("", description="Transfer authorization code; never shown back")
+    parent: Text(DOMAIN_NAME_MAX) = Field("", description="The offered parent domain of a subdomain")
+
+
+class OtherProductIn(Input):
+    product_id: Id
+    cycle: Text(column_size(OrderItem, "cycle")) = ""
+
+
 class OrderItemIn(Input):
     product_id: Id
     cycle: Text(column_size(OrderItem, "cycle")) = ""
     hostname: Text(column_size(OrderItem, "hostname")) = ""
+    form: dict[FormCode, FormAnswer] = Field(
+        default_factory=dict,
+        max_length=FORM_ANSWERS_MAX,
+        description="The product's order form: field code → answer (GET /products/{id}/components)",
+    )
+    addons: list[Id] = Field(default_factory=list, max_length=ADDONS_MAX, description="Chosen add-on ids")
+    domain: DomainIn | None = None
+    other_products: list[OtherProductIn] = Field(
+        default_factory=list,
+        max_length=OTHER_PRODUCTS_MAX,
+        description="Other services offered with the product; each becomes an order of its own",
+    )
 
 
 class OrderIn(Input):
     client_id: Id
     items: list[OrderItemIn] = Field(..., max_length=ORDER_ITEMS_MAX)
     notes: Text(NOTES_MAX_LENGTH) = ""
+    promo_code: Text(PROMO_CODE_MAX) = ""
+    accept_contracts: bool = Field(
+        False, description="The client accepted the contracts of the ordered products (GET /products/{id}/components)"
+    )
 
 
 class ServiceOut(Schema):
@@ -339,7 +412,7 @@ class OrderItemOut(Schema):
     service: ServiceOut
 
 
-class OrderOut(Schema):
+class PlacedOrderOut(Schema):
     id: int
     number: str
     client_id: int
@@ -347,6 +420,106 @@ class OrderOut(Schema):
     created_at: dt.datetime
     items: list[OrderItemOut]
     invoice: InvoiceOut | None
+
+
+class OrderOut(PlacedOrderOut):
+    other_orders: list[PlacedOrderOut] = Field(
+        description="The orders of other services placed with this one, each with its own invoice"
+    )
+
+
+class FormOptionOut(Schema):
+    value: str
+    label: str
+    one_time_price: str
+    recurring_price: str
+
+
+class FormFieldOut(Schema):
+    code: str
+    label: str
+    type: str
+    required: bool
+    help: str
+    default: str
+    min_value: int | None
+    max_value: int | None
+    one_time_price: str
+    recurring_price: str
+    options: list[FormOptionOut]
+
+
+class AddonPriceOut(Schema):
+    cycle: str
+    amount: str
+    setup_fee: str
+
+
+class AddonOut(Schema):
+    id: int
+    name: str
+    code: str
+    description: str
+    prices: list[AddonPriceOut]
+
+
+class OtherProductOut(Schema):
+    id: int
+    name: str
+    price_type: str
+    hostname_required: bool
+    prices: list[PriceOut]
+
+
+class TldOut(Schema):
+    name: str
+    register_price: str
+    transfer_price: str
+    renew_price: str
+
+
+class DomainOptionsOut(Schema):
+    enabled: bool
+    allow_own_domain: bool
+    only_registered_with_us: bool
+    offer_subdomain: bool
+    subdomain_parents: list[str]
+    tlds: list[TldOut]
+
+
+class ContractOut(Schema):
+    template: str
+    code: str
+    version: int
+
+
+class ProductComponentsOut(Schema):
+    product_id: int
+    form: list[FormFieldOut]
+    addons: list[AddonOut]
+    other_products: list[OtherProductOut]
+    domain: DomainOptionsOut | None
+    contracts: list[ContractOut] = Field(description="Contracts to accept (`accept_contracts: true`) when ordering")
+
+
+class FormAnswerOut(Schema):
+    code: str
+    label: str
+    value: str
+
+
+class ServiceAddonOut(Schema):
+    id: int
+    addon_id: int
+    name: str
+    status: str
+    recurring_amount: str
+
+
+class ServiceComponentsOut(Schema):
+    service_id: int
+    form: list[FormAnswerOut]
+    addons: list[ServiceAddonOut]
 
 
 def _received_at(value: Any) -> dt.date | dt.datetime | None:

@@ -242,3 +242,7 @@ from moorage.api import endpoints_service_extras  # noqa: E402,F401  (Client Fun
 
 # isort: split
 from moorage.api import endpoints_service_fns  # noqa: E402,F401  (billing-side client functions)
+
+# isort: split
+# Product components for building an order; a service's answers and add-ons.
+from moorage.api import endpoints_components  # noqa: E402,F401
