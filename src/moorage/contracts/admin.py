@@ -98,8 +98,10 @@ class VersionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["publish"].initial = self.instance.published_at is not None
-            self.fields["template"].disabled = True
+            if "publish" in self.fields:
+                self.fields["publish"].initial = self.instance.published_at is not None
+            if "template" in self.fields:  # an accepted version's page shows every field read-only
+                self.fields["template"].disabled = True
 
     def _post_clean(self) -> None:
         # The number is given by the action, which also checks the text; nothing to check on the model.
