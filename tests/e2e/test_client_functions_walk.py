@@ -79,7 +79,7 @@ def test_client_functions_walk(live_server, page, staff_page, settings, shot, pa
     for code in ("webmail", "manage_ip", "reverse_dns"):
         assert staff_page.locator(f"#fn-{code}").is_disabled()
     assert "Not applicable to shared hosting on ispmanager" in staff_page.locator("tr[data-code=webmail]").inner_text()
-    assert "not available yet" in staff_page.locator("tr[data-code=contracts]").inner_text()
+    assert "View the agreements" in staff_page.locator("tr[data-code=contracts]").inner_text()
     staff_page.check("input[name=layout][value=left]")
     shot(staff_page, "cf-01-staff-tab")
     staff_page.click("#enable-all")

@@ -295,7 +295,6 @@ class IspManagerModule(PanelObjects, ProvisioningModule):
         with self._client(conn) as c:
             c.commit("user.edit", {"sok": "ok", "elid": username, "passwd": password, "confirm": password})
 
-    @recorded
     def package_differences(
         self, conn: Connection, wanted: Mapping[str, dict[str, Any]]
     ) -> dict[str, dict[str, tuple[str, str]]] | None:
@@ -308,6 +307,7 @@ class IspManagerModule(PanelObjects, ProvisioningModule):
 
         reading.claim_account(self, conn, username, marker)
 
+    @recorded
     def sso_url(self, conn: Connection, username: str) -> str:
         key = secrets.token_hex(24)
         with self._client(conn) as c:
